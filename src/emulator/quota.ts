@@ -1,0 +1,32 @@
+export interface Quota {
+  readonly callsPerSecond: number;
+}
+
+export interface QuotaLimiter {
+  /** Admits a call started at `now` (ms, monotonic) or refuses it; refused calls do not use quota. */
+  tryAdmit(now: number): boolean;
+}
+
+const windowMs = 1000;
+
+/**
+ * Sliding-window limiter: at most `callsPerSecond` admitted calls in any 1-second window [t, t + 1000).
+ * Stricter than the token bucket AWS uses, so a gateway that passes here also passes there.
+ */
+export function createQuotaLimiter(quota: Quota | null): QuotaLimiter {
+  if (quota === null) return { tryAdmit: () => true };
+  const { callsPerSecond } = quota;
+  if (!Number.isInteger(callsPerSecond) || callsPerSecond < 0) {
+    throw new RangeError(`quota.callsPerSecond must be a non-negative integer, got ${callsPerSecond}`);
+  }
+  // Admission times in ascending order; those older than the window are dropped lazily.
+  const admitted: number[] = [];
+  return {
+    tryAdmit(now) {
+      while (admitted.length > 0 && now - (admitted[0] ?? now) >= windowMs) admitted.shift();
+      if (admitted.length >= callsPerSecond) return false;
+      admitted.push(now);
+      return true;
+    },
+  };
+}

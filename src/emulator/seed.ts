@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import demoSeedJson from './seed.json' with { type: 'json' };
+import { inputConstraints, inputPatterns } from './validation.js';
+
+const attributesSchema = z
+  .record(z.string(), z.string())
+  // IVS caps attributes at 1 KB in total; seeds should not show data IVS would refuse.
+  .refine(
+    (attributes) =>
+      Object.entries(attributes).reduce(
+        (bytes, [key, value]) => bytes + Buffer.byteLength(key) + Buffer.byteLength(value),
+        0,
+      ) <= 1024,
+    'attributes exceed 1 KB in total',
+  );
+
+/** A participant exactly as GetParticipant puts it on the wire (firstJoinTime as ISO-8601). */
+export const wireParticipantSchema = z.strictObject({
+  participantId: z.string().regex(inputPatterns.participantId).max(inputConstraints.participantId.max),
+  userId: z.string().optional(),
+  state: z.enum(['CONNECTED', 'DISCONNECTED']).optional(),
+  firstJoinTime: z.iso.datetime().optional(),
+  attributes: attributesSchema.optional(),
+  published: z.boolean().optional(),
+  ispName: z.string().optional(),
+  osName: z.string().optional(),
+  osVersion: z.string().optional(),
+  browserName: z.string().optional(),
+  browserVersion: z.string().optional(),
+  sdkVersion: z.string().optional(),
+  recordingS3BucketName: z.string().optional(),
+  recordingS3Prefix: z.string().optional(),
+  recordingState: z.enum(['STARTING', 'ACTIVE', 'STOPPING', 'STOPPED', 'FAILED', 'DISABLED']).optional(),
+  protocol: z.enum(['UNKNOWN', 'WHIP', 'RTMP', 'RTMPS']).optional(),
+  replicationType: z.enum(['SOURCE', 'REPLICA', 'NONE']).optional(),
+  replicationState: z.enum(['ACTIVE', 'STOPPED']).optional(),
+  sourceStageArn: z.string().optional(),
+  sourceSessionId: z.string().optional(),
+  redundantIngest: z.boolean().optional(),
+  ingestConfigurationArn: z.string().optional(),
+});
+
+export type WireParticipant = z.infer<typeof wireParticipantSchema>;
+
+// Seeded keys must pass GetParticipant validation, otherwise they could never be fetched.
+const seedSchema = z.strictObject({
+  stages: z.array(
+    z.strictObject({
+      stageArn: z.string().regex(inputPatterns.stageArn).max(inputConstraints.stageArn.max),
+      sessions: z.array(
+        z.strictObject({
+          sessionId: z.string().regex(inputPatterns.sessionId).length(inputConstraints.sessionId.max),
+          participants: z.array(wireParticipantSchema),
+        }),
+      ),
+    }),
+  ),
+});
+
+export type Seed = z.infer<typeof seedSchema>;
+
+/** Validates seed data; throws with every problem listed. */
+export function parseSeed(data: unknown): Seed {
+  const result = seedSchema.safeParse(data);
+  if (!result.success) throw new Error(`Invalid emulator seed:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+/** Validates one participant, e.g. one passed to `addParticipant`. */
+export function parseWireParticipant(data: unknown): WireParticipant {
+  const result = wireParticipantSchema.safeParse(data);
+  if (!result.success) throw new Error(`Invalid participant:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+/** The demo stages, sessions and participants from seed.json. */
+export function loadDemoSeed(): Seed {
+  return parseSeed(demoSeedJson);
+}
+
+const generatedEpochMs = Date.parse('2025-01-15T10:00:00.000Z');
+
+/**
+ * Deterministic participants `p-0000`, `p-0001`, ... for tests and benchmarks; the mix of states and
+ * protocols is fixed by index so runs are reproducible.
+ */
+export function generateParticipants(count: number): WireParticipant[] {
+  const width = Math.max(4, String(count - 1).length);
+  return Array.from({ length: count }, (_, index): WireParticipant => {
+    const suffix = String(index).padStart(width, '0');
+    const viaWhip = index % 3 !== 2;
+    return {
+      participantId: `p-${suffix}`,
+      userId: `user-${suffix}`,
+      state: index % 5 === 4 ? 'DISCONNECTED' : 'CONNECTED',
+      firstJoinTime: new Date(generatedEpochMs + index * 1000).toISOString(),
+      attributes: { displayName: `Participant ${index}` },
+      published: index % 2 === 0,
+      ispName: 'Example ISP',
+      ...(viaWhip
+        ? { osName: 'Linux', osVersion: '6.8', browserName: 'Chrome', browserVersion: '126.0', sdkVersion: '1.14.0' }
+        : {}),
+      recordingState: 'DISABLED',
+      protocol: viaWhip ? 'WHIP' : 'RTMPS',
+      replicationType: 'NONE',
+      redundantIngest: false,
+    };
+  });
+}

@@ -1,0 +1,135 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdminHandler, type EmulatorConfig, type EmulatorControls } from './admin.js';
+import { createCallLog, type EmulatorStats } from './callLog.js';
+import { createFaultQueue, type Fault, type FaultOptions } from './faults.js';
+import { createGetParticipantHandler, type CallSettings } from './getParticipant.js';
+import { createParticipantStore } from './participantStore.js';
+import { createQuotaLimiter, type Quota } from './quota.js';
+import { generateParticipants, loadDemoSeed, parseSeed, parseWireParticipant, type Seed, type WireParticipant } from './seed.js';
+import { validateGetParticipantInput } from './validation.js';
+import { knownError, sendError } from './wire.js';
+
+export type { EmulatorConfig } from './admin.js';
+export type { EmulatorStats } from './callLog.js';
+export { faults, type Fault, type FaultOptions } from './faults.js';
+export { participantKey } from './participantStore.js';
+export type { Quota } from './quota.js';
+export { loadDemoSeed, type Seed, type WireParticipant } from './seed.js';
+
+export interface EmulatorOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 0: a free port, read it back from `url`. */
+  readonly port?: number;
+  /** Default: the demo data in seed.json. */
+  readonly seed?: Seed;
+  /** Adds participants `p-0000` ... `p-<count-1>` to this stage and session. */
+  readonly generatedParticipants?: { readonly stageArn: string; readonly sessionId: string; readonly count: number };
+  /** At most this many GetParticipant calls admitted in any 1-second window; default null (no limit). */
+  readonly quota?: Quota | null;
+  /** Delay before each GetParticipant answer; default 0. */
+  readonly latencyMs?: number;
+}
+
+export interface IvsEmulator extends EmulatorControls {
+  /** Base URL to use as the SDK `endpoint`, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  /** Resolves once at least `count` GetParticipant calls have been decided since the last reset; rejects on close. */
+  waitForCalls(count: number): Promise<void>;
+  /** Adds or replaces a participant in a stage session. */
+  addParticipant(stageArn: string, sessionId: string, participant: WireParticipant): void;
+  /** Stops listening, ends every open or hanging connection; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Starts the IVS Real-Time emulator: GetParticipant over restJson1, plus `/_emulator/` admin routes. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsEmulator> {
+  if (process.env['NODE_ENV'] === 'production') {
+    throw new Error('The IVS emulator is a dev/test tool and refuses to start when NODE_ENV=production');
+  }
+  const store = createParticipantStore(options.seed === undefined ? loadDemoSeed() : parseSeed(options.seed));
+  const addParticipant = (stageArn: string, sessionId: string, participant: WireParticipant): void => {
+    const key = validateGetParticipantInput({ stageArn, sessionId, participantId: participant.participantId });
+    if (!key.ok) throw new Error(`Cannot add participant: ${key.message}`);
+    store.put(stageArn, sessionId, parseWireParticipant(participant));
+  };
+  if (options.generatedParticipants !== undefined) {
+    const { stageArn, sessionId, count } = options.generatedParticipants;
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`generatedParticipants.count must be a non-negative integer, got ${count}`);
+    for (const participant of generateParticipants(count)) addParticipant(stageArn, sessionId, participant);
+  }
+
+  const callLog = createCallLog();
+  const faultQueue = createFaultQueue();
+  const closing = new AbortController();
+  let config: EmulatorConfig = { quota: null, latencyMs: 0 };
+  let settings: CallSettings = { limiter: createQuotaLimiter(null), latencyMs: 0 };
+
+  const configure = (change: Partial<EmulatorConfig>): void => {
+    const next: EmulatorConfig = { quota: change.quota === undefined ? config.quota : change.quota, latencyMs: change.latencyMs ?? config.latencyMs };
+    if (!Number.isFinite(next.latencyMs) || next.latencyMs < 0) throw new RangeError(`latencyMs must be a non-negative number, got ${next.latencyMs}`);
+    // A new limiter also starts a fresh window, so a changed quota applies from now on.
+    settings = { limiter: createQuotaLimiter(next.quota), latencyMs: next.latencyMs };
+    config = next;
+  };
+  configure({ quota: options.quota ?? null, latencyMs: options.latencyMs ?? 0 });
+
+  const controls: EmulatorControls = {
+    stats: () => callLog.stats(),
+    reset() {
+      callLog.clear();
+      faultQueue.clear();
+      configure({});
+    },
+    injectFault: (fault: Fault, faultOptions?: FaultOptions) => faultQueue.inject(fault, faultOptions),
+    clearFaults: () => faultQueue.clear(),
+    configure,
+    config: () => config,
+  };
+  const getParticipant = createGetParticipantHandler({ store, callLog, faultQueue, settings: () => settings, closing: closing.signal });
+  const admin = createAdminHandler(controls);
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const handled = url.pathname.startsWith('/_emulator/')
+      ? admin(req, res, url)
+      : req.method === 'POST' && url.pathname === '/GetParticipant'
+        ? getParticipant(req, res)
+        : Promise.resolve(sendError(res, knownError('UnknownOperationException')));
+    handled.catch((error: unknown) => {
+      // A bug or an aborted admin request; answer if the response is still ours to write.
+      if (res.headersSent) return void res.destroy();
+      sendError(res, knownError('InternalServerException', error instanceof Error ? error.message : String(error)));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  let closed: Promise<void> | undefined;
+  const closedError = (): Error => new Error('The IVS emulator closed');
+  return {
+    ...controls,
+    url: `http://${host}:${port}`,
+    // After close nothing would ever settle a new wait, so it fails at once.
+    waitForCalls: (count) => (closed === undefined ? callLog.waitForDecided(count) : Promise.reject(closedError())),
+    addParticipant,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing.abort();
+        callLog.abandonWaits(closedError());
+        server.close(() => resolve());
+        // close() alone waits for keep-alive and hanging connections; end them now.
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { IVSRealTimeClient, type IVSRealTimeClientConfig } from '@aws-sdk/client-ivs-realtime';
+import type { Config } from '../config.js';
+
+export interface IvsClientOverrides {
+  /** Replaces the configured endpoint (the embedded emulator's URL). */
+  endpoint?: string;
+  /** Omit to use the default AWS credential provider chain (env, SSO, web identity, ECS, EC2...). */
+  credentials?: IVSRealTimeClientConfig['credentials'];
+}
+
+/**
+ * The only place that constructs an AWS client. Build one per process: the SDK memoises
+ * credentials and keeps sockets alive per client.
+ */
+export function createIvsClient(
+  config: Pick<Config, 'backend' | 'ivs'>,
+  overrides: IvsClientOverrides = {},
+): IVSRealTimeClient {
+  const endpoint = overrides.endpoint ?? (config.backend.kind === 'endpoint' ? config.backend.endpoint : undefined);
+  const agent = { keepAlive: true, maxSockets: config.ivs.maxSockets };
+  return new IVSRealTimeClient({
+    region: config.backend.region,
+    ...(endpoint && { endpoint }),
+    ...(overrides.credentials && { credentials: overrides.credentials }),
+    maxAttempts: config.ivs.maxAttempts,
+    retryMode: 'standard',
+    requestHandler: {
+      // Both bounds apply per attempt; the lookup deadline bounds the whole call, retries included.
+      connectionTimeout: config.ivs.attemptTimeoutMs,
+      requestTimeout: config.ivs.attemptTimeoutMs,
+      throwOnRequestTimeout: true,
+      httpAgent: agent,
+      httpsAgent: agent,
+    },
+  });
+}

@@ -1,0 +1,130 @@
+import { ErrorCode, LookupError, type IvsErrorDetails } from '../errors.js';
+
+const codeByErrorType: Record<string, ErrorCode> = {
+  ValidationException: ErrorCode.BAD_USER_INPUT,
+  ResourceNotFoundException: ErrorCode.NOT_FOUND,
+  AccessDeniedException: ErrorCode.FORBIDDEN,
+  ThrottlingException: ErrorCode.THROTTLED,
+  TooManyRequestsException: ErrorCode.THROTTLED,
+  ServiceQuotaExceededException: ErrorCode.THROTTLED,
+  InternalServerException: ErrorCode.UPSTREAM_UNAVAILABLE,
+  ServiceUnavailableException: ErrorCode.UPSTREAM_UNAVAILABLE,
+  // The gateway's own AWS identity is broken: an operator problem, not the caller's.
+  PendingVerification: ErrorCode.UPSTREAM_AUTH_FAILED,
+  UnrecognizedClientException: ErrorCode.UPSTREAM_AUTH_FAILED,
+  InvalidSignatureException: ErrorCode.UPSTREAM_AUTH_FAILED,
+  ExpiredTokenException: ErrorCode.UPSTREAM_AUTH_FAILED,
+  IncompleteSignature: ErrorCode.UPSTREAM_AUTH_FAILED,
+  MissingAuthenticationTokenException: ErrorCode.UPSTREAM_AUTH_FAILED,
+};
+
+// Node socket errors: the request never got an answer from IVS.
+const networkErrorCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+
+const retryableCodes = new Set<ErrorCode>([
+  ErrorCode.THROTTLED,
+  ErrorCode.UPSTREAM_UNAVAILABLE,
+  ErrorCode.UPSTREAM_TIMEOUT,
+]);
+
+/** The SDK's error surface that we read; see @smithy/smithy-client ServiceException. */
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  exceptionMessage?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+}
+
+/**
+ * Turns whatever the SDK threw into a LookupError with a stable code. Reads the error class
+ * (`name`, `$metadata`), never the message text; the IVS text comes from `exceptionMessage`.
+ */
+export function classifyIvsFailure(error: unknown): LookupError {
+  const sdk = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const name = sdk.name ?? 'Error';
+  const httpStatus = sdk.$metadata?.httpStatusCode;
+
+  if (name === 'CredentialsProviderError') {
+    return failure(ErrorCode.UPSTREAM_AUTH_FAILED, error, { errorType: name });
+  }
+  // Checked before the name: the SDK labels socket errors such as ECONNRESET "TimeoutError".
+  if (sdk.code !== undefined && networkErrorCodes.has(sdk.code)) {
+    return failure(ErrorCode.UPSTREAM_UNAVAILABLE, error, { errorType: sdk.code });
+  }
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return failure(ErrorCode.UPSTREAM_TIMEOUT, error, { errorType: name });
+  }
+  if (httpStatus === undefined) {
+    return failure(ErrorCode.INTERNAL_SERVER_ERROR, error, { errorType: name });
+  }
+  const code = codeByErrorType[name] ?? codeForStatus(httpStatus);
+  return failure(code, error, {
+    errorType: name,
+    httpStatus,
+    ...(sdk.$metadata?.requestId && { requestId: sdk.$metadata.requestId }),
+    ivsMessage: readIvsMessage(sdk),
+  });
+}
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 429) return ErrorCode.THROTTLED;
+  if (status >= 500) return ErrorCode.UPSTREAM_UNAVAILABLE;
+  return ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
+// restJson1 errors carry their text in `exceptionMessage`; `message` is then "UnknownError".
+function readIvsMessage(sdk: SdkErrorShape): string | undefined {
+  const text = sdk.exceptionMessage ?? sdk.message;
+  return text && text !== 'UnknownError' ? text : undefined;
+}
+
+function failure(
+  code: ErrorCode,
+  cause: unknown,
+  known: Omit<IvsErrorDetails, 'retryable'> & { ivsMessage?: string | undefined },
+): LookupError {
+  const { ivsMessage, ...ivs } = known;
+  return new LookupError(code, clientMessage(code, ivsMessage), {
+    ivs: { ...ivs, retryable: retryableCodes.has(code) },
+    ...(code === ErrorCode.THROTTLED && { retryAfterSeconds: 1 }),
+    cause,
+  });
+}
+
+// IVS's own words where they describe the caller's request; fixed words elsewhere, because
+// IVS's text for AccessDenied and credential failures names the gateway's IAM role or account
+// (operators still see it: the SDK error stays attached as `cause` and is logged).
+const codesWithSafeIvsText = new Set<ErrorCode>([
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.THROTTLED,
+  ErrorCode.UPSTREAM_UNAVAILABLE,
+]);
+
+function clientMessage(code: ErrorCode, ivsMessage: string | undefined): string {
+  return (codesWithSafeIvsText.has(code) && ivsMessage) || defaultMessages[code];
+}
+
+const defaultMessages: Record<ErrorCode, string> = {
+  BAD_USER_INPUT: 'IVS rejected the request as invalid',
+  NOT_FOUND: 'IVS has no such participant',
+  FORBIDDEN: "The gateway's AWS identity is not allowed to read this stage",
+  THROTTLED: 'IVS is throttling GetParticipant calls; retry later',
+  UPSTREAM_UNAVAILABLE: 'IVS could not be reached or failed to answer',
+  UPSTREAM_TIMEOUT: 'IVS did not answer in time',
+  UPSTREAM_AUTH_FAILED: "IVS rejected the gateway's AWS credentials",
+  INTERNAL_SERVER_ERROR: 'Internal server error',
+};

@@ -1,0 +1,19 @@
+import type { ParticipantResolvers } from '../__generated__/resolvers-types.js';
+import { validateParticipantKey } from '../validation.js';
+
+export const Participant: ParticipantResolvers = {
+  // Federation entry point: the same per-request loader as Query.participant, so N representations
+  // from a router cost one IVS call per distinct key.
+  __resolveReference: (reference, context) => context.loaders.participant.load(validateParticipantKey(reference)),
+
+  attributes: (participant) =>
+    Object.entries(participant.attributes ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, value]) => ({ key, value })),
+
+  // hasOwn: a key such as "constructor" must not reach Object.prototype.
+  attribute: (participant, { key }) => {
+    const attributes = participant.attributes ?? {};
+    return Object.hasOwn(attributes, key) ? (attributes[key] ?? null) : null;
+  },
+};
