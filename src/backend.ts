@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { startEmulator } from './emulator/server.js';
-import { createIvsClient } from './ivs/client.js';
+import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
 import { createIvsParticipantSource, type ParticipantSource } from './ivs/participantSource.js';
 import type { Logger } from './logger.js';
 
@@ -19,10 +19,17 @@ export const demoQuery = `{
   ) { participantId userId state firstJoinTime attributes { key value } }
 }`;
 
-/** Connects to IVS as configured: an explicit endpoint, real AWS, or the emulator started in-process. */
-export async function connectBackend(config: Config, logger: Logger): Promise<Backend> {
+/**
+ * Connects to IVS as configured: an explicit endpoint, real AWS, or the emulator started in-process.
+ * `credentials` replaces the default AWS chain (tests use it to present fixed or failing credentials).
+ */
+export async function connectBackend(
+  config: Config,
+  logger: Logger,
+  credentials?: IvsClientOverrides['credentials'],
+): Promise<Backend> {
   if (config.backend.kind !== 'embedded-emulator') {
-    const client = createIvsClient(config);
+    const client = createIvsClient(config, credentials && { credentials });
     const endpoint = config.backend.kind === 'endpoint' ? config.backend.endpoint : 'AWS';
     logger.info({ region: config.backend.region, endpoint }, 'IVS backend configured');
     return { participantSource: createIvsParticipantSource(client), close: async () => client.destroy() };

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../src/config.js';
 import { startEmulator, type EmulatorOptions, type IvsEmulator } from '../../src/emulator/server.js';
-import { createIvsClient, type IvsClientOverrides } from '../../src/ivs/client.js';
-import { createIvsParticipantSource } from '../../src/ivs/participantSource.js';
+import { connectBackend } from '../../src/backend.js';
+import type { IvsClientOverrides } from '../../src/ivs/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createGateway } from '../../src/server.js';
 
@@ -37,16 +37,19 @@ export interface StackOptions {
 }
 
 /**
- * Starts the emulator and the gateway, wired exactly as index.ts wires them, on free ports.
+ * Starts the emulator and the gateway on free ports, wired by the same functions as index.ts
+ * (the gateway reaches the emulator through IVS_ENDPOINT, as an operator would configure it).
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = await startEmulator(options.emulator);
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', IVS_ENDPOINT: emulator.url, PORT: '0', ...options.env });
   const logger = createLogger({ level: config.logLevel });
-  const client = createIvsClient(config, {
-    credentials: options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  const app = await createGateway({ config, participantSource: createIvsParticipantSource(client), logger });
+  const backend = await connectBackend(
+    config,
+    logger,
+    options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
+  );
+  const app = await createGateway({ config, participantSource: backend.participantSource, logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('gateway did not bind a TCP port');
@@ -69,7 +72,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await app.close();
-      client.destroy();
+      await backend.close();
       await emulator.close();
     },
   };
