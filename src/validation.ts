@@ -1,43 +1,34 @@
 import { ErrorCode, LookupError } from './errors.js';
+import { getParticipantConstraints, type FieldConstraint } from './ivs/constraints.js';
 import type { ParticipantKey } from './model.js';
 
-interface FieldRule {
-  pattern: RegExp;
-  minLength: number;
-  maxLength: number;
-  describe: string;
-}
-
-// AWS's published GetParticipant constraints, except that an empty participantId is refused:
+// AWS's published constraints, except that an empty participantId is refused:
 // it can never name a participant, so asking IVS would only spend quota.
-const rules: Record<keyof ParticipantKey, FieldRule> = {
+const rules: Record<keyof ParticipantKey, FieldConstraint & { describe: string }> = {
   stageArn: {
-    pattern: /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/,
-    minLength: 1,
-    maxLength: 128,
+    ...getParticipantConstraints.stageArn,
     describe: 'a stage ARN like arn:aws:ivs:us-east-1:123456789012:stage/abcdABCDefgh (at most 128 characters)',
   },
   sessionId: {
-    pattern: /^st-[a-zA-Z0-9]+$/,
-    minLength: 16,
-    maxLength: 16,
+    ...getParticipantConstraints.sessionId,
     describe: '"st-" followed by 13 letters or digits (exactly 16 characters)',
   },
-  participantId: {
-    pattern: /^[a-zA-Z0-9-]*$/,
-    minLength: 1,
-    maxLength: 64,
-    describe: '1 to 64 letters, digits or hyphens',
-  },
+  participantId: { ...getParticipantConstraints.participantId, min: 1, describe: '1 to 64 letters, digits or hyphens' },
+};
+
+const patterns = {
+  stageArn: new RegExp(rules.stageArn.pattern),
+  sessionId: new RegExp(rules.sessionId.pattern),
+  participantId: new RegExp(rules.participantId.pattern),
 };
 
 function checkKeyField(field: keyof ParticipantKey, value: unknown): string | undefined {
   const rule = rules[field];
   const fits =
     typeof value === 'string' &&
-    value.length >= rule.minLength &&
-    value.length <= rule.maxLength &&
-    rule.pattern.test(value);
+    value.length >= rule.min &&
+    value.length <= rule.max &&
+    patterns[field].test(value);
   return fits ? undefined : `${field} must be ${rule.describe}`;
 }
 

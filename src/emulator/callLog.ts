@@ -16,7 +16,7 @@ export interface EmulatorStats {
   /** Calls per `participantKey`, for every call whose body named a stage, session and participant. */
   readonly byKey: Readonly<Record<string, number>>;
   /** The most calls received (throttled and failed included) that started within any window of this length. */
-  maxCallsInAnyWindow(windowMs?: number): number;
+  readonly maxCallsInAnyWindow: (windowMs?: number) => number;
 }
 
 export interface CallLog {

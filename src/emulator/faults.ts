@@ -2,7 +2,12 @@ import { knownError, type KnownErrorType } from './wire.js';
 
 /** What an injected fault does to a GetParticipant call. */
 export type Fault =
-  | { readonly kind: 'error'; readonly errorType: string; readonly status: number; readonly message?: string | undefined }
+  | {
+      readonly kind: 'error';
+      readonly errorType: string;
+      readonly status: number;
+      readonly message?: string | undefined;
+    }
   /** Never answers; the connection stays open until the client gives up or the emulator closes. */
   | { readonly kind: 'hang' }
   /** Destroys the socket with a TCP reset, so the client sees a network error. */
@@ -15,12 +20,20 @@ export interface FaultOptions {
   readonly participantId?: string;
 }
 
-const errorFault = (errorType: KnownErrorType, message?: string): Fault => ({ kind: 'error', ...knownError(errorType, message) });
+const errorFault = (errorType: KnownErrorType, message?: string): Fault => ({
+  kind: 'error',
+  ...knownError(errorType, message),
+});
 
 /** Fault builders by name, with the status and message the real service uses. */
 export const faults = {
   /** Any error, e.g. `faults.error('BadGateway', 502)`. */
-  error: (errorType: string, status: number, message?: string): Fault => ({ kind: 'error', errorType, status, message }),
+  error: (errorType: string, status: number, message?: string): Fault => ({
+    kind: 'error',
+    errorType,
+    status,
+    message,
+  }),
   validation: (message?: string) => errorFault('ValidationException', message),
   accessDenied: (message?: string) => errorFault('AccessDeniedException', message),
   pendingVerification: (message?: string) => errorFault('PendingVerification', message),

@@ -40,7 +40,9 @@ try {
   const options = optionsFromEnv(process.env);
   const emulator = await startEmulator(options);
   const quota = options.quota ? `${options.quota.callsPerSecond} TPS` : 'none';
-  console.log(`IVS emulator at ${emulator.url} (quota ${quota}, latency ${options.latencyMs ?? 0} ms); demo participants: ${describeDemoKeys()}`);
+  console.log(
+    `IVS emulator at ${emulator.url} (quota ${quota}, latency ${options.latencyMs ?? 0} ms); demo participants: ${describeDemoKeys()}`,
+  );
   const shutdown = (): void => void emulator.close();
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import demoSeedJson from './seed.json' with { type: 'json' };
-import { inputConstraints, inputPatterns } from './validation.js';
+import { getParticipantConstraints as inputConstraints } from '../ivs/constraints.js';
+import { inputPatterns } from './validation.js';
 
 const attributesSchema = z
   .record(z.string(), z.string())

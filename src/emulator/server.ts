@@ -1,12 +1,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminHandler, type EmulatorConfig, type EmulatorControls } from './admin.js';
-import { createCallLog, type EmulatorStats } from './callLog.js';
+import { createCallLog } from './callLog.js';
 import { createFaultQueue, type Fault, type FaultOptions } from './faults.js';
 import { createGetParticipantHandler, type CallSettings } from './getParticipant.js';
 import { createParticipantStore } from './participantStore.js';
 import { createQuotaLimiter, type Quota } from './quota.js';
-import { generateParticipants, loadDemoSeed, parseSeed, parseWireParticipant, type Seed, type WireParticipant } from './seed.js';
+import {
+  generateParticipants,
+  loadDemoSeed,
+  parseSeed,
+  parseWireParticipant,
+  type Seed,
+  type WireParticipant,
+} from './seed.js';
 import { validateGetParticipantInput } from './validation.js';
 import { knownError, sendError } from './wire.js';
 
@@ -56,7 +63,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
   };
   if (options.generatedParticipants !== undefined) {
     const { stageArn, sessionId, count } = options.generatedParticipants;
-    if (!Number.isInteger(count) || count < 0) throw new RangeError(`generatedParticipants.count must be a non-negative integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 0)
+      throw new RangeError(`generatedParticipants.count must be a non-negative integer, got ${count}`);
     for (const participant of generateParticipants(count)) addParticipant(stageArn, sessionId, participant);
   }
 
@@ -67,8 +75,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
   let settings: CallSettings = { limiter: createQuotaLimiter(null), latencyMs: 0 };
 
   const configure = (change: Partial<EmulatorConfig>): void => {
-    const next: EmulatorConfig = { quota: change.quota === undefined ? config.quota : change.quota, latencyMs: change.latencyMs ?? config.latencyMs };
-    if (!Number.isFinite(next.latencyMs) || next.latencyMs < 0) throw new RangeError(`latencyMs must be a non-negative number, got ${next.latencyMs}`);
+    const next: EmulatorConfig = {
+      quota: change.quota === undefined ? config.quota : change.quota,
+      latencyMs: change.latencyMs ?? config.latencyMs,
+    };
+    if (!Number.isFinite(next.latencyMs) || next.latencyMs < 0)
+      throw new RangeError(`latencyMs must be a non-negative number, got ${next.latencyMs}`);
     // A new limiter also starts a fresh window, so a changed quota applies from now on.
     settings = { limiter: createQuotaLimiter(next.quota), latencyMs: next.latencyMs };
     config = next;
@@ -87,7 +99,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     configure,
     config: () => config,
   };
-  const getParticipant = createGetParticipantHandler({ store, callLog, faultQueue, settings: () => settings, closing: closing.signal });
+  const getParticipant = createGetParticipantHandler({
+    store,
+    callLog,
+    faultQueue,
+    settings: () => settings,
+    closing: closing.signal,
+  });
   const admin = createAdminHandler(controls);
 
   const server = createServer((req, res) => {

@@ -1,22 +1,11 @@
-/** GetParticipant input as IVS accepts it; constraints copied from the IVS API reference. */
+import { getParticipantConstraints as inputConstraints } from '../ivs/constraints.js';
+
+/** GetParticipant input as IVS accepts it. */
 export interface GetParticipantInput {
   readonly stageArn: string;
   readonly sessionId: string;
   readonly participantId: string;
 }
-
-interface FieldConstraint {
-  readonly min: number;
-  readonly max: number;
-  /** Kept as text because AWS quotes it verbatim in messages (RegExp#source would escape the '/'). */
-  readonly pattern: string;
-}
-
-export const inputConstraints = {
-  stageArn: { min: 1, max: 128, pattern: '^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage/[a-zA-Z0-9-]+$' },
-  sessionId: { min: 16, max: 16, pattern: '^st-[a-zA-Z0-9]+$' },
-  participantId: { min: 0, max: 64, pattern: '^[a-zA-Z0-9-]*$' },
-} as const satisfies Record<keyof GetParticipantInput, FieldConstraint>;
 
 /** The same patterns, compiled once. */
 export const inputPatterns = {
@@ -26,8 +15,7 @@ export const inputPatterns = {
 };
 
 export type InputValidation =
-  | { readonly ok: true; readonly input: GetParticipantInput }
-  | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly input: GetParticipantInput } | { readonly ok: false; readonly message: string };
 
 /** Validates a parsed request body the way the AWS front end does, with its message format. */
 export function validateGetParticipantInput(body: unknown): InputValidation {
@@ -60,7 +48,7 @@ function fieldProblem(field: keyof GetParticipantInput, value: unknown): string 
     return `Value null at '${field}' failed to satisfy constraint: Member must not be null`;
   }
   if (typeof value !== 'string') {
-    return `Value '${String(value)}' at '${field}' failed to satisfy constraint: Member must be a string`;
+    return `Value '${JSON.stringify(value)}' at '${field}' failed to satisfy constraint: Member must be a string`;
   }
   const prefix = `Value '${value}' at '${field}' failed to satisfy constraint: Member must`;
   if (value.length < min) return `${prefix} have length greater than or equal to ${min}`;

@@ -16,7 +16,8 @@ export const knownErrors = {
   PendingVerification: {
     status: 403,
     body: 'exceptionMessage',
-    message: 'Your account is pending verification. Access to this API will be available once verification is complete.',
+    message:
+      'Your account is pending verification. Access to this API will be available once verification is complete.',
   },
   ResourceNotFoundException: { status: 404, body: 'exceptionMessage', message: 'Resource not found' },
   ConflictException: { status: 409, body: 'exceptionMessage', message: 'Conflict' },
@@ -34,7 +35,11 @@ export const knownErrors = {
     body: 'message',
     message: 'The request signature we calculated does not match the signature you provided.',
   },
-  ExpiredTokenException: { status: 403, body: 'message', message: 'The security token included in the request is expired' },
+  ExpiredTokenException: {
+    status: 403,
+    body: 'message',
+    message: 'The security token included in the request is expired',
+  },
   UnknownOperationException: { status: 404, body: 'message', message: 'Unknown operation' },
 } as const satisfies Record<string, { status: number; body: 'exceptionMessage' | 'message'; message: string }>;
 
@@ -59,7 +64,8 @@ function isKnownErrorType(errorType: string): errorType is KnownErrorType {
 /** Writes a restJson1 error: status, x-amzn-ErrorType, x-amzn-RequestId and the JSON message. */
 export function sendError(res: ServerResponse, error: WireError): void {
   const field = isKnownErrorType(error.errorType) ? knownErrors[error.errorType].body : 'exceptionMessage';
-  const message = error.message ?? (isKnownErrorType(error.errorType) ? knownErrors[error.errorType].message : error.errorType);
+  const message =
+    error.message ?? (isKnownErrorType(error.errorType) ? knownErrors[error.errorType].message : error.errorType);
   sendJson(res, error.status, { [field]: message }, { 'x-amzn-ErrorType': error.errorType });
 }
 

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { GetParticipantCommand, IVSRealTimeClient, type GetParticipantCommandInput } from '@aws-sdk/client-ivs-realtime';
+import {
+  GetParticipantCommand,
+  IVSRealTimeClient,
+  type GetParticipantCommandInput,
+} from '@aws-sdk/client-ivs-realtime';
 import { faults, participantKey, startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
 
 const stage1 = 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01';
@@ -96,7 +100,9 @@ describe('IVS emulator, called through the AWS SDK', () => {
   test('when the participant is unknown, it fails with ResourceNotFoundException and an exceptionMessage', async () => {
     await assert.rejects(
       get({ ...alice, participantId: 'nobody' }),
-      serviceError('ResourceNotFoundException', 404, (e) => assert.match(e.exceptionMessage ?? '', /Participant 'nobody' not found/)),
+      serviceError('ResourceNotFoundException', 404, (e) =>
+        assert.match(e.exceptionMessage ?? '', /Participant 'nobody' not found/),
+      ),
     );
   });
 
@@ -126,10 +132,11 @@ describe('IVS emulator, called through the AWS SDK', () => {
       serviceError('AccessDeniedException', 403, (e) => assert.match(e.exceptionMessage ?? '', /not authorized/)),
     );
     assert.equal((await get(alice)).participant?.participantId, 'alice');
-    assert.deepEqual(
-      (({ calls, served, faulted }) => ({ calls, served, faulted }))(emulator.stats()),
-      { calls: 2, served: 1, faulted: 1 },
-    );
+    assert.deepEqual((({ calls, served, faulted }) => ({ calls, served, faulted }))(emulator.stats()), {
+      calls: 2,
+      served: 1,
+      faulted: 1,
+    });
   });
 
   test('a fault scoped to one participant leaves the others alone', async () => {
@@ -162,7 +169,8 @@ describe('IVS emulator, called through the AWS SDK', () => {
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 5);
     const throttled = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as ServiceErrorShape] : []));
     assert.equal(throttled.length, 3);
-    for (const error of throttled) serviceError('ThrottlingException', 429, (e) => assert.equal(e.message, 'Rate exceeded'))(error);
+    for (const error of throttled)
+      serviceError('ThrottlingException', 429, (e) => assert.equal(e.message, 'Rate exceeded'))(error);
     const stats = emulator.stats();
     assert.deepEqual([stats.calls, stats.served, stats.throttled], [8, 5, 3]);
     assert.equal(stats.maxCallsInAnyWindow(), 8, 'throttled calls are still calls received');
@@ -181,7 +189,11 @@ describe('IVS emulator, called through the AWS SDK', () => {
     });
     assert.equal(stats.maxCallsInAnyWindow(60_000), 3);
     emulator.reset();
-    assert.deepEqual((({ calls, served, byKey }) => ({ calls, served, byKey }))(emulator.stats()), { calls: 0, served: 0, byKey: {} });
+    assert.deepEqual((({ calls, served, byKey }) => ({ calls, served, byKey }))(emulator.stats()), {
+      calls: 0,
+      served: 0,
+      byKey: {},
+    });
     assert.equal(stats.calls, 3, 'a stats snapshot does not change after reset');
   });
 
@@ -217,7 +229,10 @@ describe('IVS emulator, called through the AWS SDK', () => {
       latencyMs: 1,
     });
     assert.deepEqual(emulator.config(), { quota: { callsPerSecond: 7 }, latencyMs: 1 });
-    await admin('POST', 'faults', { fault: { kind: 'error', errorType: 'ServiceUnavailableException', status: 503 }, times: 'Infinity' });
+    await admin('POST', 'faults', {
+      fault: { kind: 'error', errorType: 'ServiceUnavailableException', status: 503 },
+      times: 'Infinity',
+    });
     await assert.rejects(get(alice), serviceError('ServiceUnavailableException', 503));
     await assert.rejects(get(alice), serviceError('ServiceUnavailableException', 503));
     await admin('DELETE', 'faults');
@@ -240,7 +255,11 @@ describe('IVS emulator, called through the AWS SDK', () => {
   });
 
   test('addParticipant makes a new participant fetchable and refuses keys IVS could not serve', async () => {
-    emulator.addParticipant(stage1, session1, { participantId: 'dave', state: 'CONNECTED', firstJoinTime: '2025-02-01T00:00:00Z' });
+    emulator.addParticipant(stage1, session1, {
+      participantId: 'dave',
+      state: 'CONNECTED',
+      firstJoinTime: '2025-02-01T00:00:00Z',
+    });
     assert.deepEqual((await get({ ...alice, participantId: 'dave' })).participant, {
       participantId: 'dave',
       state: 'CONNECTED',
@@ -252,7 +271,9 @@ describe('IVS emulator, called through the AWS SDK', () => {
 
 describe('IVS emulator lifecycle', () => {
   test('generated participants p-0000 ... are fetchable up to the count', async (t) => {
-    const emulator = await startEmulator({ generatedParticipants: { stageArn: stage1, sessionId: session1, count: 3 } });
+    const emulator = await startEmulator({
+      generatedParticipants: { stageArn: stage1, sessionId: session1, count: 3 },
+    });
     const client = clientFor(emulator.url);
     t.after(async () => {
       client.destroy();
@@ -261,7 +282,9 @@ describe('IVS emulator lifecycle', () => {
     const { participant } = await client.send(new GetParticipantCommand({ ...alice, participantId: 'p-0002' }));
     assert.equal(participant?.userId, 'user-0002');
     assert.ok(participant?.firstJoinTime instanceof Date);
-    await assert.rejects(client.send(new GetParticipantCommand({ ...alice, participantId: 'p-0003' })), { name: 'ResourceNotFoundException' });
+    await assert.rejects(client.send(new GetParticipantCommand({ ...alice, participantId: 'p-0003' })), {
+      name: 'ResourceNotFoundException',
+    });
   });
 
   test('close ends a hanging call promptly and fails it on the client', async () => {
@@ -273,7 +296,10 @@ describe('IVS emulator lifecycle', () => {
       await emulator.waitForCalls(1);
       assert.equal(emulator.stats().faulted, 1);
       await emulator.close();
-      await assert.rejects(pending, (error: unknown) => (error as ServiceErrorShape).$metadata?.httpStatusCode === undefined);
+      await assert.rejects(
+        pending,
+        (error: unknown) => (error as ServiceErrorShape).$metadata?.httpStatusCode === undefined,
+      );
       await assert.rejects(emulator.waitForCalls(1 + 1), /closed/);
     } finally {
       client.destroy();

@@ -48,9 +48,15 @@ describe('emulator input validation', () => {
       message:
         "1 validation error detected: Value 'st-short' at 'sessionId' failed to satisfy constraint: Member must have length greater than or equal to 16",
     });
-    const result = validateGetParticipantInput({ stageArn: 'arn:aws:ivs:us-east-1:1:channel/x', sessionId: valid.sessionId });
+    const result = validateGetParticipantInput({
+      stageArn: 'arn:aws:ivs:us-east-1:1:channel/x',
+      sessionId: valid.sessionId,
+    });
     assert.equal(result.ok, false);
-    assert.match(!result.ok ? result.message : '', /^2 validation errors detected: .*stage\/\[a-zA-Z0-9-\]\+\$; Value null at 'participantId'/);
+    assert.match(
+      !result.ok ? result.message : '',
+      /^2 validation errors detected: .*stage\/\[a-zA-Z0-9-\]\+\$; Value null at 'participantId'/,
+    );
     assert.equal(validateGetParticipantInput({ ...valid, participantId: 'a'.repeat(65) }).ok, false);
     assert.equal(validateGetParticipantInput([]).ok, false);
   });
@@ -78,7 +84,12 @@ describe('emulator fault queue', () => {
   });
 
   test('named faults carry the real status and message field', () => {
-    assert.deepEqual(faults.accessDenied('no'), { kind: 'error', errorType: 'AccessDeniedException', status: 403, message: 'no' });
+    assert.deepEqual(faults.accessDenied('no'), {
+      kind: 'error',
+      errorType: 'AccessDeniedException',
+      status: 403,
+      message: 'no',
+    });
     assert.equal((faults.throttling() as { status: number }).status, 429);
     assert.throws(() => createFaultQueue().inject(faults.reset(), { times: 0 }), RangeError);
   });
@@ -99,18 +110,39 @@ describe('emulator seed', () => {
   });
 
   test('rejects unknown keys and keys GetParticipant could never fetch', () => {
-    const stage = { stageArn: valid.stageArn, sessions: [{ sessionId: valid.sessionId, participants: [{ participantId: 'x' }] }] };
+    const stage = {
+      stageArn: valid.stageArn,
+      sessions: [{ sessionId: valid.sessionId, participants: [{ participantId: 'x' }] }],
+    };
     assert.doesNotThrow(() => parseSeed({ stages: [stage] }));
-    assert.throws(() => parseSeed({ stages: [{ ...stage, sessions: [{ sessionId: 'st-1', participants: [] }] }] }), /Invalid emulator seed/);
     assert.throws(
-      () => parseSeed({ stages: [{ ...stage, sessions: [{ sessionId: valid.sessionId, participants: [{ participantId: 'x', displayName: 'X' }] }] }] }),
+      () => parseSeed({ stages: [{ ...stage, sessions: [{ sessionId: 'st-1', participants: [] }] }] }),
+      /Invalid emulator seed/,
+    );
+    assert.throws(
+      () =>
+        parseSeed({
+          stages: [
+            {
+              ...stage,
+              sessions: [{ sessionId: valid.sessionId, participants: [{ participantId: 'x', displayName: 'X' }] }],
+            },
+          ],
+        }),
       /Invalid emulator seed/,
     );
   });
 
   test('generated participants are numbered p-0000 onwards and are valid', () => {
     const generated = generateParticipants(3);
-    assert.deepEqual(generated.map((p) => p.participantId), ['p-0000', 'p-0001', 'p-0002']);
-    assert.doesNotThrow(() => parseSeed({ stages: [{ stageArn: valid.stageArn, sessions: [{ sessionId: valid.sessionId, participants: generated }] }] }));
+    assert.deepEqual(
+      generated.map((p) => p.participantId),
+      ['p-0000', 'p-0001', 'p-0002'],
+    );
+    assert.doesNotThrow(() =>
+      parseSeed({
+        stages: [{ stageArn: valid.stageArn, sessions: [{ sessionId: valid.sessionId, participants: generated }] }],
+      }),
+    );
   });
 });

@@ -1,0 +1,15 @@
+import type { ParticipantKey } from '../model.js';
+
+export interface FieldConstraint {
+  readonly min: number;
+  readonly max: number;
+  /** Kept as text because AWS quotes it verbatim in messages (RegExp#source would escape the '/'). */
+  readonly pattern: string;
+}
+
+/** GetParticipant's input constraints as published in the IVS Real-Time API reference. */
+export const getParticipantConstraints = {
+  stageArn: { min: 1, max: 128, pattern: '^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage/[a-zA-Z0-9-]+$' },
+  sessionId: { min: 16, max: 16, pattern: '^st-[a-zA-Z0-9]+$' },
+  participantId: { min: 0, max: 64, pattern: '^[a-zA-Z0-9-]*$' },
+} as const satisfies Record<keyof ParticipantKey, FieldConstraint>;
