@@ -25,10 +25,7 @@ const patterns = {
 function checkKeyField(field: keyof ParticipantKey, value: unknown): string | undefined {
   const rule = rules[field];
   const fits =
-    typeof value === 'string' &&
-    value.length >= rule.min &&
-    value.length <= rule.max &&
-    patterns[field].test(value);
+    typeof value === 'string' && value.length >= rule.min && value.length <= rule.max && patterns[field].test(value);
   return fits ? undefined : `${field} must be ${rule.describe}`;
 }
 

@@ -3,8 +3,9 @@ import { validateParticipantKey } from '../validation.js';
 
 export const Participant: ParticipantResolvers = {
   // Federation entry point: the same per-request loader as Query.participant, so N representations
-  // from a router cost one IVS call per distinct key.
-  __resolveReference: (reference, context) => context.loaders.participant.load(validateParticipantKey(reference)),
+  // from a router cost one IVS call per distinct key. Async so that a bad representation rejects
+  // alone instead of throwing through the whole `_entities` list.
+  __resolveReference: async (reference, context) => context.loaders.participant.load(validateParticipantKey(reference)),
 
   attributes: (participant) =>
     Object.entries(participant.attributes ?? {})

@@ -38,7 +38,10 @@ describe('participant query', () => {
   });
 
   test('returns every field of a seeded participant, as IVS has it', async () => {
-    const { status, body } = await stack.graphql<ParticipantData>(participantQuery, { ...demo, participantId: 'alice' });
+    const { status, body } = await stack.graphql<ParticipantData>(participantQuery, {
+      ...demo,
+      participantId: 'alice',
+    });
     assert.equal(status, 200);
     assert.equal(body.errors, undefined);
     const alice = seeded(demo.stageArn, demo.sessionId, 'alice');
@@ -46,10 +49,26 @@ describe('participant query', () => {
     const expected: Record<string, unknown> = {
       stageArn: demo.stageArn,
       sessionId: demo.sessionId,
-      userId: null, state: null, firstJoinTime: null, published: null, ispName: null, osName: null, osVersion: null,
-      browserName: null, browserVersion: null, sdkVersion: null, recordingS3BucketName: null, recordingS3Prefix: null,
-      recordingState: null, protocol: null, replicationType: null, replicationState: null, sourceStageArn: null,
-      sourceSessionId: null, redundantIngest: null, ingestConfigurationArn: null,
+      userId: null,
+      state: null,
+      firstJoinTime: null,
+      published: null,
+      ispName: null,
+      osName: null,
+      osVersion: null,
+      browserName: null,
+      browserVersion: null,
+      sdkVersion: null,
+      recordingS3BucketName: null,
+      recordingS3Prefix: null,
+      recordingState: null,
+      protocol: null,
+      replicationType: null,
+      replicationState: null,
+      sourceStageArn: null,
+      sourceSessionId: null,
+      redundantIngest: null,
+      ingestConfigurationArn: null,
       ...scalars,
       attributes: Object.entries(attributes ?? {})
         .sort(([a], [b]) => a.localeCompare(b))
@@ -138,7 +157,11 @@ describe('participant query', () => {
     ['participantId', 'a'.repeat(65)],
   ] as const) {
     test(`invalid ${field} ${JSON.stringify(value.slice(0, 24))} is BAD_USER_INPUT and costs no upstream call`, async () => {
-      const { status, body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice', [field]: value });
+      const { status, body } = await stack.graphql(participantQuery, {
+        ...demo,
+        participantId: 'alice',
+        [field]: value,
+      });
       assert.equal(status, 200);
       assert.equal(body.data?.participant, null);
       assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
@@ -162,17 +185,47 @@ describe('IVS failures map to stable codes', () => {
   });
 
   const cases = [
-    { fault: faults.validation('Stage ARN is not valid for this account'), code: 'BAD_USER_INPUT', status: 400, ivsText: true },
+    {
+      fault: faults.validation('Stage ARN is not valid for this account'),
+      code: 'BAD_USER_INPUT',
+      status: 400,
+      ivsText: true,
+    },
     { fault: faults.notFound('Participant alice not found'), code: 'NOT_FOUND', status: 404, ivsText: true },
-    { fault: faults.accessDenied('User: arn:aws:sts::123456789012:assumed-role/gw is not authorized'), code: 'FORBIDDEN', status: 403, ivsText: false },
+    {
+      fault: faults.accessDenied('User: arn:aws:sts::123456789012:assumed-role/gw is not authorized'),
+      code: 'FORBIDDEN',
+      status: 403,
+      ivsText: false,
+    },
     { fault: faults.throttling('Rate exceeded'), code: 'THROTTLED', status: 429, ivsText: true },
     { fault: faults.serviceQuotaExceeded('Quota exceeded'), code: 'THROTTLED', status: 402, ivsText: true },
     { fault: faults.internal('Something broke inside IVS'), code: 'UPSTREAM_UNAVAILABLE', status: 500, ivsText: true },
     { fault: faults.error('BadGateway', 502, 'bad gateway'), code: 'UPSTREAM_UNAVAILABLE', status: 502, ivsText: true },
-    { fault: faults.unrecognizedClient('The security token included in the request is invalid AKIASECRET'), code: 'UPSTREAM_AUTH_FAILED', status: 403, ivsText: false },
-    { fault: faults.invalidSignature('Signature mismatch for AKIASECRET'), code: 'UPSTREAM_AUTH_FAILED', status: 403, ivsText: false },
-    { fault: faults.expiredToken('The security token included in the request is expired'), code: 'UPSTREAM_AUTH_FAILED', status: 403, ivsText: false },
-    { fault: faults.pendingVerification('Account pending verification arn:aws:iam::123456789012:role/gw'), code: 'UPSTREAM_AUTH_FAILED', status: 403, ivsText: false },
+    {
+      fault: faults.unrecognizedClient('The security token included in the request is invalid AKIASECRET'),
+      code: 'UPSTREAM_AUTH_FAILED',
+      status: 403,
+      ivsText: false,
+    },
+    {
+      fault: faults.invalidSignature('Signature mismatch for AKIASECRET'),
+      code: 'UPSTREAM_AUTH_FAILED',
+      status: 403,
+      ivsText: false,
+    },
+    {
+      fault: faults.expiredToken('The security token included in the request is expired'),
+      code: 'UPSTREAM_AUTH_FAILED',
+      status: 403,
+      ivsText: false,
+    },
+    {
+      fault: faults.pendingVerification('Account pending verification arn:aws:iam::123456789012:role/gw'),
+      code: 'UPSTREAM_AUTH_FAILED',
+      status: 403,
+      ivsText: false,
+    },
     { fault: faults.conflict('Conflict'), code: 'INTERNAL_SERVER_ERROR', status: 409, ivsText: false },
   ] as const;
 

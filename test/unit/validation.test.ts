@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { LookupError } from '../../src/errors.js';
+import { validateParticipantKey } from '../../src/validation.js';
+
+const valid = {
+  stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/abcdABCDefgh',
+  sessionId: 'st-a1b2c3d4e5f6g',
+  participantId: 'p-1',
+};
+
+function problemOf(input: Record<string, unknown>): string {
+  try {
+    validateParticipantKey({ ...valid, ...input } as typeof valid);
+  } catch (error) {
+    assert.ok(error instanceof LookupError);
+    assert.equal(error.code, 'BAD_USER_INPUT');
+    return error.message;
+  }
+  assert.fail('expected BAD_USER_INPUT');
+}
+
+describe('validateParticipantKey', () => {
+  test('accepts a key within IVS limits and returns only the key fields', () => {
+    assert.deepEqual(validateParticipantKey({ ...valid, __typename: 'Participant' } as typeof valid), valid);
+    const longest = { ...valid, participantId: 'a'.repeat(64) };
+    assert.deepEqual(validateParticipantKey(longest), longest);
+  });
+
+  test('names each bad field', () => {
+    const message = problemOf({ stageArn: 'nope', sessionId: 'st-1' });
+    assert.match(message, /stageArn/);
+    assert.match(message, /sessionId/);
+    assert.doesNotMatch(message, /participantId/);
+  });
+
+  for (const [field, value] of [
+    ['stageArn', 'arn:aws:ivs:us-east-1:123456789012:channel/abc'],
+    ['stageArn', 'arn:aws:ivs:US-EAST-1:123456789012:stage/abc'],
+    ['stageArn', `arn:aws:ivs:us-east-1:123456789012:stage/${'a'.repeat(100)}`],
+    ['sessionId', 'st-a1b2c3d4e5f6'],
+    ['sessionId', 'st-a1b2c3d4e5f6gh'],
+    ['sessionId', 'st-a1b2c3d4e5f_g'],
+    ['participantId', ''],
+    ['participantId', 'a'.repeat(65)],
+    ['participantId', 'é'],
+    ['participantId', 42],
+    ['participantId', null],
+  ] as const) {
+    test(`rejects ${field} = ${JSON.stringify(value)?.slice(0, 30)}`, () => {
+      assert.match(problemOf({ [field]: value }), new RegExp(field));
+    });
+  }
+});
