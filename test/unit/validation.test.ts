@@ -11,7 +11,7 @@ const valid = {
 
 function problemOf(input: Record<string, unknown>): string {
   try {
-    validateParticipantKey({ ...valid, ...input } as typeof valid);
+    validateParticipantKey({ ...valid, ...input });
   } catch (error) {
     assert.ok(error instanceof LookupError);
     assert.equal(error.code, 'BAD_USER_INPUT');
