@@ -1,13 +1,24 @@
 import type { Config } from './config.js';
 import { startEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
-import { createIvsParticipantSource, type ParticipantSource } from './ivs/participantSource.js';
+import { createIvsParticipantSource } from './ivs/participantSource.js';
 import type { Logger } from './logger.js';
+import { createUpstream } from './upstream/fromConfig.js';
+import { noopUpstreamObserver, type UpstreamObserver } from './upstream/observer.js';
+import type { ParticipantLookup } from './upstream/participantLookup.js';
 
 export interface Backend {
-  participantSource: ParticipantSource;
-  /** Stops what the backend started (sockets, the embedded emulator). */
+  /** IVS behind the upstream protection layer: cache, coalescing, quota, retries, breaker. */
+  participants: ParticipantLookup;
+  /** Stops what the backend started (queued lookups, sockets, the embedded emulator). */
   close(): Promise<void>;
+}
+
+export interface BackendOptions {
+  /** Replaces the default AWS credential chain (tests use it to present fixed or failing credentials). */
+  credentials?: IvsClientOverrides['credentials'];
+  /** Receives the upstream layer's metrics hooks; default: none. */
+  observer?: UpstreamObserver;
 }
 
 /** A query that works against the emulator's demo data; printed at start and shown in the README. */
@@ -20,19 +31,23 @@ export const demoQuery = `{
 }`;
 
 /**
- * Connects to IVS as configured: an explicit endpoint, real AWS, or the emulator started in-process.
- * `credentials` replaces the default AWS chain (tests use it to present fixed or failing credentials).
+ * Connects to IVS as configured (an explicit endpoint, real AWS, or the emulator started in-process)
+ * and wraps it in the upstream layer, once per process.
  */
-export async function connectBackend(
-  config: Config,
-  logger: Logger,
-  credentials?: IvsClientOverrides['credentials'],
-): Promise<Backend> {
+export async function connectBackend(config: Config, logger: Logger, options: BackendOptions = {}): Promise<Backend> {
+  const observer = options.observer ?? noopUpstreamObserver;
   if (config.backend.kind !== 'embedded-emulator') {
-    const client = createIvsClient(config, credentials && { credentials });
+    const client = createIvsClient(config, options.credentials && { credentials: options.credentials });
     const endpoint = config.backend.kind === 'endpoint' ? config.backend.endpoint : 'AWS';
     logger.info({ region: config.backend.region, endpoint }, 'IVS backend configured');
-    return { participantSource: createIvsParticipantSource(client), close: async () => client.destroy() };
+    const upstream = createUpstream(config, createIvsParticipantSource(client), { logger, observer });
+    return {
+      participants: upstream.participants,
+      close: async () => {
+        upstream.close();
+        client.destroy();
+      },
+    };
   }
 
   const quota = config.emulator.quotaTps > 0 ? { callsPerSecond: config.emulator.quotaTps } : null;
@@ -46,9 +61,11 @@ export async function connectBackend(
     { emulator: emulator.url, quotaTps: config.emulator.quotaTps },
     'NO AWS BACKEND CONFIGURED: serving DEMO DATA from the built-in IVS emulator. Set AWS_REGION (real AWS) or IVS_ENDPOINT to change this.',
   );
+  const upstream = createUpstream(config, createIvsParticipantSource(client), { logger, observer });
   return {
-    participantSource: createIvsParticipantSource(client),
+    participants: upstream.participants,
     close: async () => {
+      upstream.close();
       client.destroy();
       await emulator.close();
     },

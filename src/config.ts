@@ -7,6 +7,35 @@ export type Backend =
   | { kind: 'embedded-emulator'; region: string };
 
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Asymmetric JWS algorithms only: `none` and HS* (shared secrets) are never accepted. */
+export const jwtAlgorithms = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+export type JwtAlgorithm = (typeof jwtAlgorithms)[number];
+const algorithmList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(z.enum(jwtAlgorithms, { error: `must be a comma-separated list of ${jwtAlgorithms.join(', ')}` })).min(1),
+  );
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -14,15 +43,79 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: z.string().default('*'),
-  AWS_REGION: z.string().regex(/^[a-z0-9-]+$/, 'must look like us-east-1').optional(),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'must look like us-east-1')
+    .optional(),
   IVS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   IVS_ATTEMPT_TIMEOUT_MS: positiveInt.default(3000),
-  IVS_MAX_ATTEMPTS: positiveInt.max(10).default(3),
   IVS_MAX_SOCKETS: positiveInt.default(50),
   LOOKUP_DEADLINE_MS: positiveInt.max(60_000).default(10_000),
-  LOOKUP_CONCURRENCY: positiveInt.max(100).default(5),
+  UPSTREAM_QUOTA_TPS: positiveInt.default(5),
+  UPSTREAM_QUOTA_MARGIN_MS: nonNegativeInt.max(1000).default(100),
+  UPSTREAM_QUEUE_MAX: nonNegativeInt.default(50),
+  UPSTREAM_MAX_ATTEMPTS: positiveInt.max(10).default(3),
+  UPSTREAM_RETRY_BASE_MS: positiveInt.default(100),
+  UPSTREAM_RETRY_MAX_MS: positiveInt.default(1000),
+  UPSTREAM_BREAKER_THRESHOLD: positiveInt.default(5),
+  UPSTREAM_BREAKER_COOLDOWN_MS: positiveInt.default(10_000),
+  UPSTREAM_CACHE_MAX_ENTRIES: nonNegativeInt.default(10_000),
+  UPSTREAM_CACHE_MAX_BYTES: positiveInt.default(32 * 1024 * 1024),
+  UPSTREAM_CACHE_TTL_MS: nonNegativeInt.default(3000),
+  UPSTREAM_CACHE_DISCONNECTED_TTL_MS: nonNegativeInt.default(60_000),
+  UPSTREAM_CACHE_NOT_FOUND_TTL_MS: nonNegativeInt.default(2000),
+  UPSTREAM_CACHE_STALE_MS: nonNegativeInt.default(300_000),
+  UPSTREAM_SERVE_STALE: flag.default(true),
   EMULATOR_QUOTA_TPS: z.coerce.number().int().min(0).default(5),
+  AUTH_MODE: z.enum(['none', 'jwt', 'api-key']).default('none'),
+  AUTH_ALLOW_ANONYMOUS: flag.default(false),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  AUTH_ISSUER: z.string().optional(),
+  AUTH_AUDIENCE: z.string().optional(),
+  AUTH_JWT_ALGORITHMS: algorithmList.default(['RS256', 'ES256']),
+  AUTH_STAGES_CLAIM: z.string().min(1).default('ivs_stages'),
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  AUTH_API_KEYS_FILE: z.string().optional(),
+  AUTH_API_KEYS: z.string().optional(),
+  MAX_PARTICIPANTS_PER_REQUEST: positiveInt.default(50),
+  MAX_QUERY_DEPTH: positiveInt.default(10),
+  MAX_ALIASES: positiveInt.default(100),
+  MAX_DIRECTIVES: positiveInt.default(50),
+  MAX_TOKENS: positiveInt.default(5000),
+  HTTP_BODY_LIMIT_BYTES: positiveInt.default(100 * 1024),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  GRAPHQL_BATCHING: flag.default(false),
+  GRAPHQL_INTROSPECTION: flag.optional(),
+  GRAPHQL_LANDING_PAGE: flag.optional(),
+  METRICS_PORT: port.optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
 });
+
+/** How callers prove who they are (see src/auth). */
+export type AuthConfig =
+  | { readonly mode: 'none' }
+  | {
+      readonly mode: 'jwt';
+      readonly keys:
+        | { readonly kind: 'jwks-url'; readonly url: string }
+        | { readonly kind: 'public-key-file'; readonly path: string };
+      readonly issuer: string;
+      readonly audience: string;
+      readonly algorithms: readonly JwtAlgorithm[];
+      /** Claim holding the stage ARN patterns the caller may read. */
+      readonly stagesClaim: string;
+      readonly clockToleranceSeconds: number;
+    }
+  | {
+      readonly mode: 'api-key';
+      /** Where the key entries (name, SHA-256 hash, stages) come from: a JSON file or the JSON itself. */
+      readonly keys:
+        { readonly kind: 'file'; readonly path: string } | { readonly kind: 'inline'; readonly json: string };
+    };
 
 /** Validated, immutable settings of one gateway process. */
 export interface Config {
@@ -36,16 +129,67 @@ export interface Config {
   readonly ivs: {
     /** Socket-level timeout of one HTTP attempt. */
     readonly attemptTimeoutMs: number;
-    readonly maxAttempts: number;
     readonly maxSockets: number;
   };
   readonly lookup: {
-    /** Overall budget of one participant lookup, retries included. */
+    /** Overall budget of one participant lookup: quota queueing, retries and calls. */
     readonly deadlineMs: number;
-    /** Upstream calls one GraphQL request may have in flight at once. */
-    readonly concurrency: number;
+  };
+  /** The protection layer between the per-request loaders and IVS; see src/upstream/. */
+  readonly upstream: {
+    /** GetParticipant calls allowed to start in any sliding window of one second plus `quotaMarginMs`. */
+    readonly quotaTps: number;
+    /** Lengthens the window so network jitter cannot squeeze quotaTps + 1 arrivals into one IVS second. */
+    readonly quotaMarginMs: number;
+    /** Lookups that may wait for quota; one more fails THROTTLED at once. */
+    readonly queueMax: number;
+    /** GetParticipant calls per lookup, the first included; the SDK itself never retries. */
+    readonly maxAttempts: number;
+    readonly retryBaseDelayMs: number;
+    readonly retryMaxDelayMs: number;
+    readonly breaker: {
+      /** Consecutive failed calls (5xx, network, timeout) that open the circuit. */
+      readonly threshold: number;
+      /** How long an open circuit refuses calls before one probe may go through. */
+      readonly coolDownMs: number;
+    };
+    readonly cache: {
+      /** 0 turns the cache off. */
+      readonly maxEntries: number;
+      readonly maxBytes: number;
+      /** Freshness of a CONNECTED participant (or one without a state). */
+      readonly connectedTtlMs: number;
+      /** Freshness of a DISCONNECTED participant: IVS never reconnects a participant ID. */
+      readonly disconnectedTtlMs: number;
+      readonly notFoundTtlMs: number;
+      /** How long a participant is kept past its freshness, to be served stale when IVS cannot answer. */
+      readonly staleMs: number;
+    };
+    readonly serveStale: boolean;
   };
   readonly emulator: { readonly quotaTps: number };
+  readonly auth: AuthConfig;
+  /** Checked before execution; a request over any of them costs no IVS call. */
+  readonly limits: {
+    /** Distinct participants one operation may read (`participant` fields plus `_entities` representations). */
+    readonly maxParticipants: number;
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    readonly maxDirectives: number;
+    readonly maxTokens: number;
+  };
+  readonly http: { readonly bodyLimitBytes: number; readonly requestTimeoutMs: number };
+  readonly graphql: { readonly batching: boolean; readonly introspection: boolean; readonly landingPage: boolean };
+  /** `port: null` serves /metrics on the main port; `token: null` serves it without a bearer token. */
+  readonly metrics: { readonly port: number | null; readonly token: string | null };
+  /** `null`: no tracing, and no OpenTelemetry code is loaded. */
+  readonly tracing: { readonly otlpEndpoint: string | null };
+  readonly shutdown: {
+    /** Past this, the process gives up on in-flight requests and exits non-zero. */
+    readonly timeoutMs: number;
+    /** How long /readyz reports 503 before the listener closes, so load balancers stop sending first. */
+    readonly delayMs: number;
+  };
 }
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -62,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${variable}: ${issue?.message ?? 'invalid value'}`);
   }
   const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
   return deepFreeze({
     env: e.NODE_ENV,
     host: e.HOST,
@@ -71,12 +216,109 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backend: chooseBackend(e.IVS_ENDPOINT, e.AWS_REGION),
     ivs: {
       attemptTimeoutMs: e.IVS_ATTEMPT_TIMEOUT_MS,
-      maxAttempts: e.IVS_MAX_ATTEMPTS,
       maxSockets: e.IVS_MAX_SOCKETS,
     },
-    lookup: { deadlineMs: e.LOOKUP_DEADLINE_MS, concurrency: e.LOOKUP_CONCURRENCY },
+    lookup: { deadlineMs: e.LOOKUP_DEADLINE_MS },
+    upstream: {
+      quotaTps: e.UPSTREAM_QUOTA_TPS,
+      quotaMarginMs: e.UPSTREAM_QUOTA_MARGIN_MS,
+      queueMax: e.UPSTREAM_QUEUE_MAX,
+      maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
+      retryBaseDelayMs: e.UPSTREAM_RETRY_BASE_MS,
+      retryMaxDelayMs: e.UPSTREAM_RETRY_MAX_MS,
+      breaker: { threshold: e.UPSTREAM_BREAKER_THRESHOLD, coolDownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS },
+      cache: {
+        maxEntries: e.UPSTREAM_CACHE_MAX_ENTRIES,
+        maxBytes: e.UPSTREAM_CACHE_MAX_BYTES,
+        connectedTtlMs: e.UPSTREAM_CACHE_TTL_MS,
+        disconnectedTtlMs: e.UPSTREAM_CACHE_DISCONNECTED_TTL_MS,
+        notFoundTtlMs: e.UPSTREAM_CACHE_NOT_FOUND_TTL_MS,
+        staleMs: e.UPSTREAM_CACHE_STALE_MS,
+      },
+      serveStale: e.UPSTREAM_SERVE_STALE,
+    },
     emulator: { quotaTps: e.EMULATOR_QUOTA_TPS },
+    auth: chooseAuth(e),
+    limits: {
+      maxParticipants: e.MAX_PARTICIPANTS_PER_REQUEST,
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxTokens: e.MAX_TOKENS,
+    },
+    http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
+    graphql: {
+      batching: e.GRAPHQL_BATCHING,
+      introspection: e.GRAPHQL_INTROSPECTION ?? !production,
+      landingPage: e.GRAPHQL_LANDING_PAGE ?? !production,
+    },
+    metrics: { port: chooseMetricsPort(e.METRICS_PORT, e.PORT), token: e.METRICS_TOKEN ?? null },
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null },
+    shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, delayMs: e.SHUTDOWN_DELAY_MS },
   });
+}
+
+type Env = z.infer<typeof envSchema>;
+
+// The gateway's AWS identity can read every participant of the account: serving it without
+// caller authentication in production must be a deliberate, visible choice.
+function chooseAuth(e: Env): AuthConfig {
+  if (e.AUTH_MODE === 'none') {
+    if (e.NODE_ENV === 'production' && !e.AUTH_ALLOW_ANONYMOUS) {
+      throw new ConfigError(
+        'Invalid configuration: AUTH_MODE: none is refused with NODE_ENV=production; set AUTH_MODE=jwt or api-key, or AUTH_ALLOW_ANONYMOUS=true to let anyone who reaches the port read every stage',
+      );
+    }
+    return { mode: 'none' };
+  }
+  if (e.AUTH_MODE === 'api-key') {
+    const keys = exactlyOne('AUTH_API_KEYS_FILE', e.AUTH_API_KEYS_FILE, 'AUTH_API_KEYS', e.AUTH_API_KEYS);
+    return {
+      mode: 'api-key',
+      keys:
+        keys.name === 'AUTH_API_KEYS_FILE' ? { kind: 'file', path: keys.value } : { kind: 'inline', json: keys.value },
+    };
+  }
+  const keys = exactlyOne('AUTH_JWKS_URL', e.AUTH_JWKS_URL, 'AUTH_JWT_PUBLIC_KEY_FILE', e.AUTH_JWT_PUBLIC_KEY_FILE);
+  if (keys.name === 'AUTH_JWKS_URL' && e.NODE_ENV === 'production' && !keys.value.startsWith('https:')) {
+    throw new ConfigError('Invalid configuration: AUTH_JWKS_URL: must be https with NODE_ENV=production');
+  }
+  return {
+    mode: 'jwt',
+    keys:
+      keys.name === 'AUTH_JWKS_URL'
+        ? { kind: 'jwks-url', url: keys.value }
+        : { kind: 'public-key-file', path: keys.value },
+    issuer: required('AUTH_ISSUER', e.AUTH_ISSUER),
+    audience: required('AUTH_AUDIENCE', e.AUTH_AUDIENCE),
+    algorithms: e.AUTH_JWT_ALGORITHMS,
+    stagesClaim: e.AUTH_STAGES_CLAIM,
+    clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+  };
+}
+
+function exactlyOne(nameA: string, a: string | undefined, nameB: string, b: string | undefined) {
+  if (a !== undefined && b !== undefined) {
+    throw new ConfigError(`Invalid configuration: ${nameA}: set either ${nameA} or ${nameB}, not both`);
+  }
+  if (a !== undefined) return { name: nameA, value: a };
+  if (b !== undefined) return { name: nameB, value: b };
+  throw new ConfigError(`Invalid configuration: ${nameA}: required by this AUTH_MODE (or ${nameB})`);
+}
+
+function required(name: string, value: string | undefined): string {
+  if (value === undefined) throw new ConfigError(`Invalid configuration: ${name}: required when AUTH_MODE=jwt`);
+  return value;
+}
+
+function chooseMetricsPort(metricsPort: number | undefined, mainPort: number): number | null {
+  if (metricsPort === undefined) return null;
+  if (metricsPort !== 0 && metricsPort === mainPort) {
+    throw new ConfigError(
+      'Invalid configuration: METRICS_PORT: must differ from PORT (leave it unset to serve /metrics on PORT)',
+    );
+  }
+  return metricsPort;
 }
 
 function chooseBackend(endpoint: string | undefined, region: string | undefined): Backend {

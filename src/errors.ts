@@ -11,6 +11,22 @@ export const ErrorCode = {
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
   UPSTREAM_AUTH_FAILED: 'UPSTREAM_AUTH_FAILED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** No or invalid caller credentials (HTTP 401). */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The caller's credentials could not be checked right now, e.g. the JWKS endpoint is down (HTTP 503). */
+  AUTH_UNAVAILABLE: 'AUTH_UNAVAILABLE',
+  /** The operation exceeds a query limit (depth, aliases, directives, participants); `extensions.limit` names it (HTTP 400). */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** The request body exceeds HTTP_BODY_LIMIT_BYTES (HTTP 413). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The request body is neither JSON nor a type Apollo accepts (HTTP 415). */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  /** No such HTTP route (HTTP 404); GraphQL lives at /graphql. */
+  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  /** Malformed HTTP request or body, e.g. invalid JSON (HTTP 400); the same string as Apollo Server's own. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** The client did not send the whole request within HTTP_REQUEST_TIMEOUT_MS (HTTP 408). */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -34,6 +50,8 @@ export class LookupError extends Error {
     readonly details: {
       ivs?: IvsErrorDetails;
       retryAfterSeconds?: number;
+      /** Sub-kind of the code, e.g. FORBIDDEN because of the caller's stage grants rather than IVS. */
+      reason?: string;
       cause?: unknown;
     } = {},
   ) {
@@ -53,11 +71,12 @@ export class GatewayError extends GraphQLError {
 export function toGraphQLError(error: unknown): GraphQLError {
   if (error instanceof GraphQLError) return error;
   if (error instanceof LookupError) {
-    const { ivs, retryAfterSeconds } = error.details;
+    const { ivs, retryAfterSeconds, reason } = error.details;
     return new GatewayError(
       error.code,
       error.message,
       {
+        ...(reason && { reason }),
         ...(ivs && { ivs }),
         ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
       },
@@ -65,6 +84,11 @@ export function toGraphQLError(error: unknown): GraphQLError {
     );
   }
   return new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', {}, asError(error));
+}
+
+/** A GraphQL-shaped body for replies that never reach Apollo (401, 404, 413, 415, ...). */
+export function errorResponseBody(code: ErrorCode, message: string): { errors: GraphQLFormattedError[] } {
+  return { errors: [new GatewayError(code, message).toJSON()] };
 }
 
 const knownCodes = new Set<string>([...Object.values(ErrorCode), ...Object.values(ApolloServerErrorCode)]);

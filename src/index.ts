@@ -1,28 +1,63 @@
-import { connectBackend, demoQuery } from './backend.js';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.js';
+import { createReadiness } from './http/readiness.js';
+import { installCrashHandlers, installShutdown } from './lifecycle.js';
 import { createLogger } from './logger.js';
-import { createGateway } from './server.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
-  const backend = await connectBackend(config, logger);
-  const app = await createGateway({ config, participantSource: backend.participantSource, logger });
+  installCrashHandlers(logger, (code) => process.exit(code));
+
+  // Tracing patches http before the AWS SDK and Fastify load, hence the dynamic imports below;
+  // without OTEL_EXPORTER_OTLP_ENDPOINT no OpenTelemetry code is loaded at all.
+  const tracing = config.tracing.otlpEndpoint
+    ? await (await import('./observability/tracing.js')).startTracing(config.tracing.otlpEndpoint, logger)
+    : null;
+  const { connectBackend, demoQuery } = await import('./backend.js');
+  const { createGateway } = await import('./server.js');
+  const { createMetrics } = await import('./observability/metrics.js');
+  const { createMetricsApp } = await import('./http/metricsRoute.js');
+
+  const metrics = createMetrics();
+  const readiness = createReadiness();
+  const backend = await connectBackend(config, logger, { observer: metrics.upstreamObserver });
+  const app = await createGateway({
+    config,
+    participants: backend.participants,
+    logger,
+    metrics,
+    readiness,
+    ...(tracing && { plugins: [tracing.apolloPlugin] }),
+  });
+  const metricsApp =
+    config.metrics.port === null ? null : await createMetricsApp({ metrics, token: config.metrics.token, logger });
+  installShutdown({
+    logger,
+    readiness,
+    timeoutMs: config.shutdown.timeoutMs,
+    delayMs: config.shutdown.delayMs,
+    async stop() {
+      await app.close();
+      await metricsApp?.close();
+      await backend.close();
+      await tracing?.shutdown();
+    },
+    exit: (code) => process.exit(code),
+  });
+
   await app.listen({ host: config.host, port: config.port });
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/graphql`;
-  logger.info({ url }, `GraphQL gateway ready at ${url}`);
+  const { port } = app.server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
+  logger.info({ url, port, auth: config.auth.mode }, `GraphQL gateway ready at ${url}`);
+  if (metricsApp && config.metrics.port !== null) {
+    await metricsApp.listen({ host: config.host, port: config.metrics.port });
+    const metricsPort = (metricsApp.server.address() as AddressInfo).port;
+    logger.info({ metricsPort }, `metrics at http://${config.host}:${metricsPort}/metrics`);
+  }
   if (config.backend.kind === 'embedded-emulator') {
     logger.info(`Open ${url} in a browser (Apollo Sandbox) and try:\n${demoQuery}`);
   }
-
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    await app.close();
-    await backend.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', (signal) => void shutdown(signal));
-  process.once('SIGINT', (signal) => void shutdown(signal));
 }
 
 main().catch((error: unknown) => {

@@ -1,40 +1,81 @@
-import { randomUUID } from 'node:crypto';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createAuthenticator } from './auth/fromConfig.js';
+import { createStageAccess } from './auth/principal.js';
 import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
-import type { ParticipantSource } from './ivs/participantSource.js';
+import { createAuthenticationHook } from './http/authentication.js';
+import { clientErrorReply, registerErrorReplies } from './http/errorReplies.js';
+import { registerHealthRoutes } from './http/health.js';
+import { registerMetricsRoute } from './http/metricsRoute.js';
+import type { Readiness } from './http/readiness.js';
+import { requestIdFrom } from './http/requestId.js';
+import { registerRequestLog } from './http/requestLog.js';
+import { registerRequestState } from './http/requestState.js';
+import { createQueryLimitsPlugin } from './limits/queryLimits.js';
 import type { Logger } from './logger.js';
+import type { GatewayMetrics } from './observability/metrics.js';
+import { operationRecordPlugin, type OperationRecord } from './observability/operationRecord.js';
 import { buildSchema } from './schema.js';
+import type { ParticipantLookup } from './upstream/participantLookup.js';
+import { staleResponsePlugin } from './upstream/staleResponsePlugin.js';
 
 export interface GatewayDependencies {
   config: Config;
-  participantSource: ParticipantSource;
+  /** IVS behind the upstream protection layer, built once per process by connectBackend. */
+  participants: ParticipantLookup;
   logger: Logger;
+  /** The same metrics whose `upstreamObserver` was given to connectBackend. */
+  metrics: GatewayMetrics;
+  /** Flipped by the shutdown sequence; /readyz reports it. */
+  readiness: Readiness;
+  /** Extra Apollo plugins, e.g. tracing when it is on. */
+  plugins?: ApolloServerPlugin<BaseServerContext>[];
 }
 
-/**
- * Builds the HTTP app (GraphQL at /graphql, /healthz, /readyz) from injected parts.
- * Never listens by itself: the caller decides where (index.ts in production, free ports in tests).
- */
-export async function createGateway({ config, participantSource, logger }: GatewayDependencies): Promise<FastifyInstance> {
-  const development = config.env !== 'production';
-  const app = Fastify({
-    // pino's Logger is a FastifyBaseLogger; the cast only drops pino's extra generic surface.
-    loggerInstance: logger as FastifyBaseLogger,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-  });
+/** The GraphQL context as Apollo sees it: the resolvers' context plus the request's log record. */
+type ServerContext = GatewayContext & { operation: OperationRecord };
+type BaseServerContext = Pick<ServerContext, 'operation'>;
 
-  const apollo = new ApolloServer<GatewayContext>({
+// Fail closed: a context built without a principal (no code path does) can read no stage.
+const noAccess = { id: 'unauthenticated', stages: createStageAccess([]) };
+
+/**
+ * Builds the HTTP app (GraphQL at /graphql, /healthz, /readyz, /metrics unless it has its own port)
+ * from injected parts. Never listens by itself: the caller decides where (index.ts in production,
+ * free ports in tests).
+ */
+export async function createGateway(deps: GatewayDependencies): Promise<FastifyInstance> {
+  const { config, participants, logger, metrics } = deps;
+  const development = config.env !== 'production';
+  // Typed as Fastify's base logger so the app is a plain FastifyInstance, not one generic over pino's.
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: config.http.bodyLimitBytes,
+    requestTimeout: config.http.requestTimeoutMs,
+    // The request log below writes one line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
+    clientErrorHandler: clientErrorReply,
+  });
+  const authenticator = await createAuthenticator(config.auth);
+
+  const apollo = new ApolloServer<ServerContext>({
     schema: buildSchema(),
     logger,
-    introspection: development,
+    introspection: config.graphql.introspection,
+    allowBatchedHttpRequests: config.graphql.batching,
+    // No "Did you mean ...?" hints: they reveal the schema even with introspection off.
+    hideSchemaDetailsFromClientErrors: !development,
+    // The parser stops here, before a huge document costs memory: GRAPHQL_PARSE_FAILED.
+    parseOptions: { maxTokens: config.limits.maxTokens },
     includeStacktraceInErrorResponses: development,
     formatError: createErrorFormatter({
       includeStackTrace: development,
@@ -42,24 +83,48 @@ export async function createGateway({ config, participantSource, logger }: Gatew
     }),
     plugins: [
       fastifyApolloDrainPlugin(app),
-      development ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+      createQueryLimitsPlugin(config.limits),
+      operationRecordPlugin(metrics),
+      staleResponsePlugin(),
+      ...(deps.plugins ?? []),
+      config.graphql.landingPage
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
 
+  app.addHook('preClose', async () => {
+    logger.info('closing the listener: no new connections; finishing in-flight requests');
+  });
+  registerRequestState(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Once shutdown began, no keep-alive connection outlives its response: close() need not wait for it.
+    if (deps.readiness.shuttingDown) reply.header('connection', 'close');
   });
+  registerRequestLog(app, metrics);
+  registerErrorReplies(app, config.http.bodyLimitBytes);
   await app.register(cors, {
     origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins],
     exposedHeaders: ['x-request-id'],
     maxAge: 600,
   });
-  await app.register(fastifyApollo(apollo), {
-    path: '/graphql',
-    context: createContextFactory({ participantSource, lookup: config.lookup }),
+
+  const createContext = createContextFactory({ participants });
+  app.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: '/graphql',
+    onRequest: createAuthenticationHook(authenticator, metrics),
+    handler: fastifyApolloHandler<ServerContext>(apollo, {
+      context: async (request) => {
+        const context = await createContext({ headers: request.headers, principal: request.principal ?? noAccess });
+        request.operation.lookupStats = context.lookupStats;
+        return { ...context, operation: request.operation };
+      },
+    }),
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async () => ({ status: 'ready' }));
+  registerHealthRoutes(app, { readiness: deps.readiness, metrics });
+  if (config.metrics.port === null) registerMetricsRoute(app, { metrics, token: config.metrics.token });
   return app;
 }

@@ -22,10 +22,10 @@ export function createIvsClient(
     region: config.backend.region,
     ...(endpoint && { endpoint }),
     ...(overrides.credentials && { credentials: overrides.credentials }),
-    maxAttempts: config.ivs.maxAttempts,
-    retryMode: 'standard',
+    // One attempt: retries belong to the upstream layer, where each one waits for quota.
+    maxAttempts: 1,
     requestHandler: {
-      // Both bounds apply per attempt; the lookup deadline bounds the whole call, retries included.
+      // Both bounds apply per attempt; the upstream layer's deadline bounds the whole lookup.
       connectionTimeout: config.ivs.attemptTimeoutMs,
       requestTimeout: config.ivs.attemptTimeoutMs,
       throwOnRequestTimeout: true,

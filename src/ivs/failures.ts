@@ -115,10 +115,11 @@ const codesWithSafeIvsText = new Set<ErrorCode>([
 ]);
 
 function clientMessage(code: ErrorCode, ivsMessage: string | undefined): string {
-  return (codesWithSafeIvsText.has(code) && ivsMessage) || defaultMessages[code];
+  return (codesWithSafeIvsText.has(code) && ivsMessage) || (defaultMessages[code] ?? 'Internal server error');
 }
 
-const defaultMessages: Record<ErrorCode, string> = {
+// Partial: request-level codes (UNAUTHENTICATED, QUERY_TOO_COMPLEX, ...) never come from an IVS failure.
+const defaultMessages: Partial<Record<ErrorCode, string>> = {
   BAD_USER_INPUT: 'IVS rejected the request as invalid',
   NOT_FOUND: 'IVS has no such participant',
   FORBIDDEN: "The gateway's AWS identity is not allowed to read this stage",

@@ -1,34 +1,32 @@
 import DataLoader from 'dataloader';
-import pLimit from 'p-limit';
-import type { ParticipantSource } from '../ivs/participantSource.js';
 import { participantCacheKey, type ParticipantKey, type ParticipantModel } from '../model.js';
+import type { LookupRequest, ParticipantLookup } from '../upstream/participantLookup.js';
 
 export type ParticipantLoader = DataLoader<ParticipantKey, ParticipantModel, string>;
 
 export interface ParticipantLoaderOptions {
-  source: ParticipantSource;
-  /** Upstream calls one request may have in flight at once. */
-  concurrency: number;
-  /** Budget of one lookup, including the wait for a concurrency slot. */
-  deadlineMs: number;
+  /** The process-wide upstream layer: cache, coalescing, quota, retries, breaker. */
+  participants: ParticipantLookup;
+  /** This GraphQL request's stats and cache mode, passed down to every lookup. */
+  request: LookupRequest;
 }
 
 /**
  * One loader per GraphQL request. Every distinct key in the same tick goes into one batch,
- * duplicates (aliases, fragments, repeated entities) collapse onto one call via `cacheKeyFn`,
+ * duplicates (aliases, fragments, repeated entities) collapse onto one lookup via `cacheKeyFn`,
  * and each key resolves or fails on its own: the batch returns a LookupError in that key's slot.
+ * Concurrency and deadlines are the upstream layer's business, shared by all requests.
  */
-export function createParticipantLoader({ source, concurrency, deadlineMs }: ParticipantLoaderOptions): ParticipantLoader {
+export function createParticipantLoader({ participants, request }: ParticipantLoaderOptions): ParticipantLoader {
   return new DataLoader<ParticipantKey, ParticipantModel, string>(
-    (keys) => {
-      const limit = pLimit(concurrency);
-      return Promise.all(
-        keys.map((key) => {
-          const deadline = AbortSignal.timeout(deadlineMs);
-          return limit(() => source.getParticipant(key, deadline)).catch((error: unknown) => error as Error);
-        }),
-      );
-    },
+    (keys) =>
+      Promise.all(
+        keys.map((key) =>
+          participants
+            .lookup(key, request)
+            .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+        ),
+      ),
     { cacheKeyFn: participantCacheKey },
   );
 }

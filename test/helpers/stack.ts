@@ -1,8 +1,11 @@
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startEmulator, type EmulatorOptions, type IvsEmulator } from '../../src/emulator/server.js';
 import { connectBackend } from '../../src/backend.js';
 import type { IvsClientOverrides } from '../../src/ivs/client.js';
 import { createLogger } from '../../src/logger.js';
+import { createReadiness } from '../../src/http/readiness.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { createGateway } from '../../src/server.js';
 
 export const demo = {
@@ -16,6 +19,8 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   body: {
     data?: T | null;
     errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+    /** Response-level, e.g. `stale: true` when a participant was served from an expired cache entry. */
+    extensions?: Record<string, unknown>;
   };
 }
 
@@ -24,7 +29,11 @@ export interface Stack {
   url: string;
   emulator: IvsEmulator;
   /** POSTs one GraphQL operation to /graphql and returns status and parsed body. */
-  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -34,6 +43,8 @@ export interface StackOptions {
   emulator?: EmulatorOptions;
   /** Replaces the credentials the gateway presents to IVS (e.g. a provider that fails). */
   credentials?: IvsClientOverrides['credentials'];
+  /** Receives the gateway's JSON log lines (set LOG_LEVEL in `env` too); default: no logs. */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -42,14 +53,29 @@ export interface StackOptions {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = await startEmulator(options.emulator);
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', IVS_ENDPOINT: emulator.url, PORT: '0', ...options.env });
-  const logger = createLogger({ level: config.logLevel });
-  const backend = await connectBackend(
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    IVS_ENDPOINT: emulator.url,
+    PORT: '0',
+    ...options.env,
+  });
+  const logger = createLogger({
+    level: config.logLevel,
+    ...(options.logDestination && { destination: options.logDestination }),
+  });
+  const metrics = createMetrics();
+  const backend = await connectBackend(config, logger, {
+    credentials: options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
+    observer: metrics.upstreamObserver,
+  });
+  const app = await createGateway({
     config,
+    participants: backend.participants,
     logger,
-    options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
-  );
-  const app = await createGateway({ config, participantSource: backend.participantSource, logger });
+    metrics,
+    readiness: createReadiness(),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('gateway did not bind a TCP port');

@@ -16,6 +16,9 @@ const participantQuery = `query Participant($stageArn: String!, $sessionId: Stri
 
 type ParticipantData = { participant: Record<string, unknown> | null };
 
+// These suites count IVS calls per test, so no answer may carry over from an earlier test.
+const noCache = { UPSTREAM_CACHE_MAX_ENTRIES: '0' };
+
 function seeded(stageArn: string, sessionId: string, participantId: string) {
   const participant = loadDemoSeed()
     .stages.find((s) => s.stageArn === stageArn)
@@ -28,7 +31,7 @@ function seeded(stageArn: string, sessionId: string, participantId: string) {
 describe('participant query', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ env: noCache });
   });
   after(async () => {
     await stack.close();
@@ -175,7 +178,7 @@ describe('IVS failures map to stable codes', () => {
   let stack: Stack;
   before(async () => {
     // One attempt, so each injected fault is the answer the gateway sees.
-    stack = await startStack({ env: { IVS_MAX_ATTEMPTS: '1' } });
+    stack = await startStack({ env: { ...noCache, UPSTREAM_MAX_ATTEMPTS: '1' } });
   });
   after(async () => {
     await stack.close();
@@ -268,7 +271,7 @@ describe('IVS failures map to stable codes', () => {
 
 describe('deadlines and credentials', () => {
   test('an upstream that hangs answers UPSTREAM_TIMEOUT within the deadline, and the next query still works', async () => {
-    const stack = await startStack({ env: { LOOKUP_DEADLINE_MS: '300', IVS_MAX_ATTEMPTS: '1' } });
+    const stack = await startStack({ env: { LOOKUP_DEADLINE_MS: '300', UPSTREAM_MAX_ATTEMPTS: '1' } });
     try {
       stack.emulator.injectFault(faults.hang());
       const { body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice' });

@@ -1,0 +1,131 @@
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { ConfigError, type AuthConfig } from '../config.js';
+import { AuthenticationError, type Authenticator } from './authenticator.js';
+import { createStageAccess } from './principal.js';
+
+type JwtConfig = Extract<AuthConfig, { mode: 'jwt' }>;
+
+// Far above any real access token; refusing longer ones bounds the parsing work per request.
+const maxTokenLength = 8192;
+const bearer = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
+
+/**
+ * Verifies `Authorization: Bearer <JWT>`: signature against the configured keys, issuer,
+ * audience, expiry (required) and the algorithm allow-list. The stage grants come from
+ * `stagesClaim` (an array of patterns, or one space-separated string).
+ */
+export async function createJwtAuthenticator(config: JwtConfig): Promise<Authenticator> {
+  const remote = config.keys.kind === 'jwks-url';
+  const keys =
+    config.keys.kind === 'jwks-url'
+      ? createRemoteJWKSet(new URL(config.keys.url), { timeoutDuration: 5000, cooldownDuration: 30_000 })
+      : await readPublicKeys(config.keys.path);
+  const options = {
+    issuer: config.issuer,
+    audience: config.audience,
+    algorithms: [...config.algorithms],
+    clockTolerance: config.clockToleranceSeconds,
+    requiredClaims: ['exp'],
+  };
+  return {
+    mode: 'jwt',
+    challenge: 'Bearer realm="ivs-realtime-graphql"',
+    async authenticate(headers) {
+      const header = headers.authorization;
+      if (header === undefined || header === '') throw new AuthenticationError('missing', 'no Authorization header');
+      const token = header.length <= maxTokenLength + 16 ? bearer.exec(header)?.[1] : undefined;
+      if (token === undefined) throw new AuthenticationError('invalid', 'Authorization is not a Bearer token');
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, keys, options));
+      } catch (error) {
+        throw classifyVerificationFailure(error, remote);
+      }
+      return {
+        id: `jwt:${payload.sub ?? '(no sub)'}`,
+        stages: createStageAccess(stagePatterns(payload[config.stagesClaim])),
+      };
+    },
+  };
+}
+
+// A failed JWKS fetch says nothing about the caller's token: 503, so clients retry instead of
+// discarding good credentials. Everything else is the token's fault.
+function classifyVerificationFailure(error: unknown, remote: boolean): AuthenticationError {
+  const keySourceFailed =
+    remote &&
+    (!(error instanceof errors.JOSEError) ||
+      error instanceof errors.JWKSTimeout ||
+      error instanceof errors.JWKSInvalid ||
+      error.code === 'ERR_JOSE_GENERIC');
+  if (keySourceFailed) return new AuthenticationError('unavailable', 'JWKS could not be fetched', { cause: error });
+  const code = error instanceof errors.JOSEError ? error.code : 'unknown';
+  return new AuthenticationError('invalid', `token rejected (${code})`, { cause: error });
+}
+
+function stagePatterns(claim: unknown): string[] {
+  if (typeof claim === 'string') return claim.split(/\s+/).filter(Boolean);
+  if (Array.isArray(claim)) return claim.filter((item): item is string => typeof item === 'string');
+  return [];
+}
+
+/**
+ * The verification keys in a file: a JWKS (keys picked by `kid`), or one key, PEM (SPKI or
+ * certificate) or JWK, used for every token whatever its `kid`.
+ */
+async function readPublicKeys(path: string): Promise<JWTVerifyGetKey | KeyObject> {
+  const fail = (problem: string, cause?: unknown) =>
+    new ConfigError(`Invalid configuration: AUTH_JWT_PUBLIC_KEY_FILE: ${problem}`, { cause });
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw fail(`cannot read ${path}`, error);
+  }
+  if (!text.trimStart().startsWith('{')) {
+    try {
+      return checkedPublicKey(createPublicKey(text), fail);
+    } catch (error) {
+      throw error instanceof ConfigError ? error : fail('not a PEM public key, JWK or JWKS', error);
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw fail('not valid JSON', error);
+  }
+  const jwks = isKeySet(json) ? json.keys : [json as JWK];
+  for (const jwk of jwks) {
+    if (typeof jwk !== 'object' || jwk === null || typeof jwk.kty !== 'string') throw fail('a key has no "kty"');
+    if (jwk.kty === 'oct') throw fail('symmetric (oct) keys are not accepted; give a public key');
+    if ('d' in jwk) throw fail('holds a private key; give the public key only');
+  }
+  if (isKeySet(json)) return createLocalJWKSet({ keys: jwks });
+  try {
+    return createPublicKey({ key: json as JsonWebKey, format: 'jwk' });
+  } catch (error) {
+    throw fail('not a usable JWK', error);
+  }
+}
+
+// A private PEM would yield its public half: refuse it, so private keys never sit on the gateway.
+function checkedPublicKey(key: KeyObject, fail: (problem: string) => ConfigError): KeyObject {
+  if (key.type !== 'public') throw fail('holds a private key; give the public key only');
+  return key;
+}
+
+function isKeySet(json: unknown): json is JSONWebKeySet {
+  return typeof json === 'object' && json !== null && Array.isArray((json as { keys?: unknown }).keys);
+}

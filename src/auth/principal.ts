@@ -1,0 +1,52 @@
+import { ErrorCode, LookupError } from '../errors.js';
+import type { ParticipantKey } from '../model.js';
+
+/**
+ * The stages a caller may read, from patterns: `*` (every stage), an exact stage ARN, or an ARN
+ * prefix ending in `*` such as `arn:aws:ivs:us-east-1:123456789012:stage/*`.
+ */
+export interface StageAccess {
+  allows(stageArn: string): boolean;
+}
+
+/** Who is asking, as established by src/auth; never carries the credential itself. */
+export interface Principal {
+  /** For logs: `anonymous`, `jwt:<sub>` or `api-key:<name>`. */
+  readonly id: string;
+  readonly stages: StageAccess;
+}
+
+/** Why a stage-access FORBIDDEN differs from IVS's own AccessDenied (which has no reason). */
+export const stageNotAllowed = 'STAGE_NOT_ALLOWED';
+
+/** True for `*`, for a pattern with one trailing `*`, and for a pattern without `*`. */
+export function isStagePattern(pattern: string): boolean {
+  const star = pattern.indexOf('*');
+  return pattern.length > 0 && (star === -1 || star === pattern.length - 1);
+}
+
+/** Access from patterns; patterns that fail `isStagePattern` grant nothing. */
+export function createStageAccess(patterns: readonly string[]): StageAccess {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const pattern of patterns.filter(isStagePattern)) {
+    if (pattern.endsWith('*')) prefixes.push(pattern.slice(0, -1));
+    else exact.add(pattern);
+  }
+  return {
+    allows: (stageArn) => exact.has(stageArn) || prefixes.some((prefix) => stageArn.startsWith(prefix)),
+  };
+}
+
+export const anonymousPrincipal: Principal = { id: 'anonymous', stages: createStageAccess(['*']) };
+
+/**
+ * The one stage check both `Query.participant` and `_entities` go through, after validation and
+ * before the loader: a stage outside the caller's grants fails FORBIDDEN without an IVS call.
+ */
+export function authorizeParticipantKey(principal: Principal, key: ParticipantKey): ParticipantKey {
+  if (principal.stages.allows(key.stageArn)) return key;
+  throw new LookupError(ErrorCode.FORBIDDEN, 'Your credentials do not grant access to this stage', {
+    reason: stageNotAllowed,
+  });
+}

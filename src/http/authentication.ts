@@ -1,0 +1,37 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthenticationError, type Authenticator } from '../auth/authenticator.js';
+import { ErrorCode, errorResponseBody } from '../errors.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+
+/**
+ * `onRequest` hook for /graphql: runs before the body is read, so unauthenticated callers cost
+ * no parsing. Sets `request.principal`, or answers 401 UNAUTHENTICATED (503 AUTH_UNAVAILABLE when
+ * the keys could not be fetched) with a fixed message: why a credential failed goes to the log only.
+ * CORS preflights carry no credentials and pass; they never reach GraphQL.
+ */
+export function createAuthenticationHook(authenticator: Authenticator, metrics: GatewayMetrics) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (request.method === 'OPTIONS') return;
+    try {
+      request.principal = await authenticator.authenticate(request.headers);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      metrics.authRejected(error.failure);
+      const unavailable = error.failure === 'unavailable';
+      const code = unavailable ? ErrorCode.AUTH_UNAVAILABLE : ErrorCode.UNAUTHENTICATED;
+      request.operation.errorCodes.push(code);
+      request.operation.authFailure = error.message;
+      if (unavailable) reply.header('retry-after', '5');
+      else if (authenticator.challenge) reply.header('www-authenticate', authenticator.challenge);
+      await reply
+        .code(unavailable ? 503 : 401)
+        .type('application/json; charset=utf-8')
+        .send(
+          errorResponseBody(
+            code,
+            unavailable ? 'Credentials cannot be checked right now; retry later' : 'Unauthenticated',
+          ),
+        );
+    }
+  };
+}

@@ -1,0 +1,77 @@
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ErrorCode, errorResponseBody } from '../errors.js';
+
+interface ErrorReply {
+  status: number;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Fastify's own failures (body parsing, limits, unknown routes) in client terms: fixed words, stable codes. */
+export function classifyHttpError(
+  error: Pick<FastifyError, 'code' | 'statusCode'>,
+  bodyLimitBytes: number,
+): ErrorReply {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        status: 413,
+        code: ErrorCode.PAYLOAD_TOO_LARGE,
+        message: `Request body is larger than ${bodyLimitBytes} bytes`,
+      };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        status: 415,
+        code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        message: 'Send GraphQL requests as application/json',
+      };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, code: ErrorCode.BAD_REQUEST, message: 'Request body is not valid JSON' };
+  }
+  // JSON.parse's SyntaxError arrives with statusCode 400 and no Fastify code.
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return { status, code: ErrorCode.BAD_REQUEST, message: 'Bad request' };
+  return { status: 500, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+}
+
+/**
+ * GraphQL-shaped bodies (`{ errors: [{ message, extensions: { code } }] }`) for everything that
+ * fails outside Apollo, instead of Fastify's default text; 5xx causes go to the log only.
+ */
+export function registerErrorReplies(app: FastifyInstance, bodyLimitBytes: number): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, code, message } = classifyHttpError(error, bodyLimitBytes);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    request.operation.errorCodes.push(code);
+    return reply.code(status).type('application/json; charset=utf-8').send(errorResponseBody(code, message));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    request.operation.errorCodes.push(ErrorCode.ROUTE_NOT_FOUND);
+    return reply
+      .code(404)
+      .send(errorResponseBody(ErrorCode.ROUTE_NOT_FOUND, 'Not found: GraphQL is served at /graphql'));
+  });
+}
+
+/**
+ * Fastify's `clientErrorHandler`: malformed HTTP and request timeouts, answered on the raw socket
+ * (no request object exists yet) with the same body shape.
+ */
+export function clientErrorReply(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) return void socket.destroy();
+  const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const status = timeout ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify(
+    errorResponseBody(
+      timeout ? ErrorCode.REQUEST_TIMEOUT : ErrorCode.BAD_REQUEST,
+      timeout ? 'Request not received in time' : 'Malformed HTTP request',
+    ),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

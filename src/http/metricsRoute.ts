@@ -1,0 +1,48 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ErrorCode, errorResponseBody } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+
+/**
+ * GET /metrics in Prometheus text format. Needs no GraphQL credentials; with METRICS_TOKEN it needs
+ * `Authorization: Bearer <token>` (compared in constant time).
+ */
+export function registerMetricsRoute(
+  app: FastifyInstance,
+  deps: { metrics: GatewayMetrics; token: string | null },
+): void {
+  const expected = deps.token === null ? null : digest(deps.token);
+  app.get('/metrics', async (request, reply) => {
+    if (expected !== null) {
+      const presented = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="metrics"')
+          .send(errorResponseBody(ErrorCode.UNAUTHENTICATED, 'Unauthenticated'));
+      }
+    }
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+}
+
+/** A separate app serving only /metrics, for METRICS_PORT: keeps scrapes off the public port. */
+export async function createMetricsApp(deps: {
+  metrics: GatewayMetrics;
+  token: string | null;
+  logger: Logger;
+}): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const app = Fastify({
+    loggerInstance,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  registerMetricsRoute(app, deps);
+  return app;
+}
+
+// Hashing first gives both sides the same length, which timingSafeEqual requires.
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { GatewayMetrics } from '../observability/metrics.js';
+
+// Probes and scrapes arrive every few seconds; logging their successes would drown everything else.
+const quietRoutes = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * One log line per request (Fastify's own per-request lines are off), and the HTTP histogram.
+ * For /graphql: operation, caller, duration, upstream cost and error codes; never arguments,
+ * variables, participant data or credentials.
+ */
+export function registerRequestLog(app: FastifyInstance, metrics: GatewayMetrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    metrics.httpRequest({ method: request.method, route, status }, reply.elapsedTime / 1000);
+    if (quietRoutes.has(route) && status < 400) return;
+    const { operation } = request;
+    const stats = operation.lookupStats;
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        status,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        principal: request.principal?.id,
+        ...(route === '/graphql' && {
+          operationName: operation.name,
+          operationType: operation.type,
+          ...(stats && {
+            upstream: {
+              lookups: stats.lookups,
+              calls: stats.upstreamCalls,
+              cacheHits: stats.cacheHits,
+              staleHits: stats.staleHits,
+              coalesced: stats.coalesced,
+              throttled: stats.throttled,
+            },
+          }),
+        }),
+        ...(operation.errorCodes.length > 0 && { errorCodes: [...new Set(operation.errorCodes)] }),
+        ...(operation.authFailure && { authFailure: operation.authFailure }),
+      },
+      route === '/graphql' ? 'graphql request' : 'http request',
+    );
+  });
+}

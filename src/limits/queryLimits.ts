@@ -1,0 +1,71 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, Kind, validate, type FragmentDefinitionNode, type ValidationContext } from 'graphql';
+import type { Config } from '../config.js';
+import { ErrorCode, GatewayError } from '../errors.js';
+import { countParticipants } from './participantBudget.js';
+
+/** The values of `extensions.limit` on a QUERY_TOO_COMPLEX error. */
+export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'participants';
+
+/**
+ * Refuses an operation over any limit before execution (so before any IVS call) with
+ * QUERY_TOO_COMPLEX, HTTP 400 and `extensions.limit`. Depth, aliases and directives use
+ * graphql-armor's rules; the participant budget counts distinct lookups including `_entities`
+ * representations, which arrive in variables and so cannot be a validation rule.
+ * The token limit sits in the parser (Apollo `parseOptions.maxTokens`) and fails earlier.
+ */
+export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerPlugin<BaseContext> {
+  const report =
+    (limit: QueryLimit) =>
+    (context: ValidationContext | null, error: GraphQLError): void =>
+      context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { limit } }));
+  const { validationRules } = new ApolloArmor({
+    maxDepth: {
+      n: limits.maxDepth,
+      ignoreIntrospection: true,
+      flattenFragments: true,
+      onReject: [report('depth')],
+      propagateOnRejection: false,
+    },
+    // Every alias counts, `__typename` ones included (armor exempts those by default).
+    maxAliases: { n: limits.maxAliases, allowList: [], onReject: [report('aliases')], propagateOnRejection: false },
+    maxDirectives: { n: limits.maxDirectives, onReject: [report('directives')], propagateOnRejection: false },
+    // Tokens: the parser's own limit. Cost: the participant budget below is the cost that matters here.
+    maxTokens: { enabled: false },
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
+
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          const [violation] = validate(schema, document, validationRules);
+          if (violation) {
+            const limit = violation.extensions['limit'] as QueryLimit;
+            throw tooComplex(violation.message, limit);
+          }
+          const fragments = new Map(
+            document.definitions
+              .filter(
+                (definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION,
+              )
+              .map((fragment) => [fragment.name.value, fragment]),
+          );
+          const participants = operation ? countParticipants(operation, fragments, request.variables) : 0;
+          if (participants > limits.maxParticipants) {
+            throw tooComplex(
+              `This operation asks for ${participants} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
+              'participants',
+            );
+          }
+        },
+      };
+    },
+  };
+}
+
+function tooComplex(message: string, limit: QueryLimit): GatewayError {
+  return new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, message, { limit, http: { status: 400 } });
+}

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { hashApiKey } from '../../src/auth/apiKeys.js';
+import { createMetricsApp } from '../../src/http/metricsRoute.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { demo, startStack, type Stack } from '../helpers/stack.js';
+
+const apiKey = 'metrics-test-key-0123456789';
+const headers = { 'x-api-key': apiKey };
+const query = (participantId: string) =>
+  `query Lookup { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "${participantId}") { userId attributes { key value } } }`;
+
+/** The value of one sample line, e.g. `name{a="b"} 3`; 0 when absent. */
+function sample(metrics: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  const line = metrics
+    .split('\n')
+    .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `) ? wanted.every((w) => l.includes(w)) : false));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+describe('observability: /metrics and the per-request log line', () => {
+  let stack: Stack;
+  const lines: Record<string, unknown>[] = [];
+  const logs = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+
+  before(async () => {
+    stack = await startStack({
+      env: {
+        LOG_LEVEL: 'info',
+        AUTH_MODE: 'api-key',
+        AUTH_API_KEYS: JSON.stringify([{ name: 'dashboard', sha256: hashApiKey(apiKey), stages: ['*'] }]),
+        UPSTREAM_CACHE_TTL_MS: '60000',
+      },
+      logDestination: logs,
+    });
+    stack.emulator.reset();
+    lines.length = 0;
+    await stack.graphql(query('alice'), undefined, { ...headers, 'x-request-id': 'req-alice-1' });
+    await stack.graphql(query('alice'), undefined, headers);
+    await stack.graphql(query('ghost'), undefined, headers);
+    await stack.graphql(query('bad id'), undefined, headers);
+    await stack.graphql(query('alice'));
+  });
+  after(async () => stack.close());
+
+  test('/metrics is Prometheus text, readable without GraphQL credentials', async () => {
+    const response = await fetch(`${stack.url}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    assert.match(await response.text(), /# TYPE gateway_http_request_duration_seconds histogram/);
+  });
+
+  test('HTTP and GraphQL durations are counted by route, status and outcome', async () => {
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    const http = 'gateway_http_request_duration_seconds_count';
+    assert.equal(sample(metrics, http, { method: 'POST', route: '/graphql', status_code: '200' }), 4);
+    assert.equal(sample(metrics, http, { method: 'POST', route: '/graphql', status_code: '401' }), 1);
+    const operations = 'gateway_graphql_operation_duration_seconds_count';
+    assert.equal(sample(metrics, operations, { operation_type: 'query', outcome: 'ok' }), 2);
+    assert.equal(sample(metrics, operations, { operation_type: 'query', outcome: 'NOT_FOUND' }), 1);
+    assert.equal(sample(metrics, operations, { operation_type: 'query', outcome: 'BAD_USER_INPUT' }), 1);
+    assert.equal(sample(metrics, 'gateway_auth_rejections_total', { reason: 'missing' }), 1);
+  });
+
+  test('upstream metrics come from the upstream layer: calls by outcome, cache results, breaker state', async () => {
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    assert.equal(sample(metrics, 'ivs_upstream_call_duration_seconds_count', { outcome: 'OK' }), 1);
+    assert.equal(sample(metrics, 'ivs_upstream_call_duration_seconds_count', { outcome: 'NOT_FOUND' }), 1);
+    assert.equal(sample(metrics, 'ivs_cache_lookups_total', { result: 'hit' }), 1);
+    assert.ok(sample(metrics, 'ivs_cache_lookups_total', { result: 'miss' }) >= 2);
+    assert.equal(sample(metrics, 'ivs_breaker_state', { state: 'closed' }), 1);
+    assert.equal(sample(metrics, 'ivs_breaker_state', { state: 'open' }), 0);
+    assert.match(metrics, /^ivs_limiter_queue_length \d+$/m);
+    assert.match(metrics, /^process_cpu_user_seconds_total /m);
+  });
+
+  test('one log line per GraphQL request: operation, caller, status, duration, upstream cost, error codes', () => {
+    const requests = lines.filter((line) => line['msg'] === 'graphql request');
+    assert.equal(requests.length, 5);
+    const [first, cached, missing, invalid, anonymous] = requests;
+    assert.equal(first?.['reqId'], 'req-alice-1');
+    assert.equal(first?.['operationName'], 'Lookup');
+    assert.equal(first?.['operationType'], 'query');
+    assert.equal(first?.['principal'], 'api-key:dashboard');
+    assert.equal(first?.['status'], 200);
+    assert.equal(typeof first?.['durationMs'], 'number');
+    assert.deepEqual(first?.['upstream'], {
+      lookups: 1,
+      calls: 1,
+      cacheHits: 0,
+      staleHits: 0,
+      coalesced: 0,
+      throttled: 0,
+    });
+    assert.equal(first?.['errorCodes'], undefined);
+    assert.deepEqual(cached?.['upstream'], {
+      lookups: 1,
+      calls: 0,
+      cacheHits: 1,
+      staleHits: 0,
+      coalesced: 0,
+      throttled: 0,
+    });
+    assert.deepEqual(missing?.['errorCodes'], ['NOT_FOUND']);
+    assert.deepEqual(invalid?.['errorCodes'], ['BAD_USER_INPUT']);
+    assert.equal(anonymous?.['status'], 401);
+    assert.deepEqual(anonymous?.['errorCodes'], ['UNAUTHENTICATED']);
+    assert.equal(anonymous?.['authFailure'], 'missing: no x-api-key header');
+    assert.equal(
+      lines.filter((line) => line['reqId'] === anonymous?.['reqId']).length,
+      1,
+      'one line for a refusal too',
+    );
+    assert.equal(lines.filter((line) => line['msg'] === 'incoming request').length, 0, 'Fastify’s own lines are off');
+  });
+
+  test('logs never carry participant data, credentials or raw queries', () => {
+    const text = JSON.stringify(lines);
+    for (const secret of ['user-alice', '"host"', apiKey, 'participant(stageArn']) {
+      assert.ok(!text.includes(secret), `logs contain ${secret}`);
+    }
+  });
+
+  test('/readyz reports the breaker state and stays ready while it is closed', async () => {
+    const response = await fetch(`${stack.url}/readyz`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { status: 'ready', upstream: { breaker: 'closed' } });
+  });
+});
+
+describe('protecting /metrics', () => {
+  test('with METRICS_TOKEN, /metrics needs that bearer token', async () => {
+    const token = 'scrape-token-0123456789';
+    const stack = await startStack({ env: { METRICS_TOKEN: token } });
+    try {
+      const refused = await fetch(`${stack.url}/metrics`);
+      assert.equal(refused.status, 401);
+      assert.equal(
+        ((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code,
+        'UNAUTHENTICATED',
+      );
+      assert.equal((await fetch(`${stack.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+      assert.equal(
+        (await fetch(`${stack.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status,
+        200,
+      );
+    } finally {
+      await stack.close();
+    }
+  });
+
+  test('with METRICS_PORT, the main port has no /metrics and a separate app serves it', async () => {
+    const stack = await startStack({ env: { METRICS_PORT: '0' } });
+    const metricsApp = await createMetricsApp({
+      metrics: createMetrics(),
+      token: null,
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      assert.equal((await fetch(`${stack.url}/metrics`)).status, 404);
+      await metricsApp.listen({ host: '127.0.0.1', port: 0 });
+      const address = metricsApp.server.address();
+      assert.ok(address !== null && typeof address === 'object');
+      const response = await fetch(`http://127.0.0.1:${address.port}/metrics`);
+      assert.equal(response.status, 200);
+      assert.match(await response.text(), /ivs_breaker_state/);
+    } finally {
+      await metricsApp.close();
+      await stack.close();
+    }
+  });
+
+  test('two gateways in one process keep separate registries', async () => {
+    const [a, b] = await Promise.all([startStack(), startStack()]);
+    try {
+      await a.graphql('{ __typename }');
+      const metricsA = await (await fetch(`${a.url}/metrics`)).text();
+      const metricsB = await (await fetch(`${b.url}/metrics`)).text();
+      const ops = 'gateway_graphql_operation_duration_seconds_count';
+      assert.equal(sample(metricsA, ops, { outcome: 'ok' }), 1);
+      assert.equal(sample(metricsB, ops, { outcome: 'ok' }), 0);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

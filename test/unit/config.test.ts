@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const jwt = { AUTH_MODE: 'jwt', AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' };
+
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.doesNotMatch(error.message, /\n/, 'one line');
+    return error.message;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('configuration: authentication', () => {
+  test('production refuses AUTH_MODE=none, in one line that names the way out', () => {
+    const message = refusal({ NODE_ENV: 'production' });
+    assert.match(message, /AUTH_MODE/);
+    assert.match(message, /AUTH_ALLOW_ANONYMOUS=true/);
+  });
+
+  test('production with AUTH_MODE=none starts when AUTH_ALLOW_ANONYMOUS=true says so explicitly', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production', AUTH_ALLOW_ANONYMOUS: 'true' }).auth.mode, 'none');
+  });
+
+  test('development defaults to AUTH_MODE=none', () => {
+    assert.deepEqual(loadConfig({}).auth, { mode: 'none' });
+  });
+
+  test('jwt needs an issuer, an audience, and exactly one key source', () => {
+    assert.match(refusal({ ...jwt, AUTH_ISSUER: '' }), /AUTH_ISSUER/);
+    assert.match(refusal({ ...jwt, AUTH_AUDIENCE: '' }), /AUTH_AUDIENCE/);
+    assert.match(refusal({ ...jwt, AUTH_JWKS_URL: '' }), /AUTH_JWKS_URL/);
+    assert.match(refusal({ ...jwt, AUTH_JWT_PUBLIC_KEY_FILE: '/k.pem' }), /not both/);
+  });
+
+  test('jwt defaults: RS256 and ES256, the ivs_stages claim', () => {
+    const { auth } = loadConfig(jwt);
+    assert.equal(auth.mode, 'jwt');
+    assert.deepEqual(auth.mode === 'jwt' && auth.algorithms, ['RS256', 'ES256']);
+    assert.equal(auth.mode === 'jwt' && auth.stagesClaim, 'ivs_stages');
+  });
+
+  test('the algorithm list refuses none and shared-secret algorithms', () => {
+    for (const algorithms of ['none', 'HS256', 'RS256,HS512']) {
+      assert.match(refusal({ ...jwt, AUTH_JWT_ALGORITHMS: algorithms }), /AUTH_JWT_ALGORITHMS/);
+    }
+  });
+
+  test('production refuses a JWKS over plain http', () => {
+    assert.match(refusal({ ...jwt, NODE_ENV: 'production', AUTH_JWKS_URL: 'http://idp/jwks' }), /https/);
+  });
+
+  test('api-key needs AUTH_API_KEYS_FILE or AUTH_API_KEYS', () => {
+    assert.match(refusal({ AUTH_MODE: 'api-key' }), /AUTH_API_KEYS/);
+  });
+});
+
+describe('configuration: request limits and GraphQL surface', () => {
+  test('defaults: 50 participants per request, 100 KiB bodies, batching off', () => {
+    const config = loadConfig({});
+    assert.equal(config.limits.maxParticipants, 50);
+    assert.equal(config.http.bodyLimitBytes, 102_400);
+    assert.equal(config.graphql.batching, false);
+  });
+
+  test('introspection and the landing page are on in development and off in production unless enabled', () => {
+    assert.deepEqual(loadConfig({}).graphql, { batching: false, introspection: true, landingPage: true });
+    const production = { NODE_ENV: 'production', AUTH_ALLOW_ANONYMOUS: 'true' };
+    assert.deepEqual(loadConfig(production).graphql, { batching: false, introspection: false, landingPage: false });
+    const enabled = loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_LANDING_PAGE: '1' });
+    assert.equal(enabled.graphql.introspection, true);
+    assert.equal(enabled.graphql.landingPage, true);
+  });
+
+  test('a limit must be a positive integer', () => {
+    assert.match(refusal({ MAX_PARTICIPANTS_PER_REQUEST: '0' }), /MAX_PARTICIPANTS_PER_REQUEST/);
+    assert.match(refusal({ MAX_QUERY_DEPTH: 'deep' }), /MAX_QUERY_DEPTH/);
+  });
+});
+
+describe('configuration: operations', () => {
+  test('metrics are served on the main port without a token by default', () => {
+    assert.deepEqual(loadConfig({}).metrics, { port: null, token: null });
+  });
+
+  test('METRICS_PORT must differ from PORT, and METRICS_TOKEN must not be trivially short', () => {
+    assert.match(refusal({ PORT: '4000', METRICS_PORT: '4000' }), /METRICS_PORT/);
+    assert.match(refusal({ METRICS_TOKEN: 'short' }), /METRICS_TOKEN/);
+  });
+
+  test('tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
+    assert.equal(loadConfig({}).tracing.otlpEndpoint, null);
+    assert.equal(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).tracing.otlpEndpoint,
+      'http://127.0.0.1:4318',
+    );
+  });
+
+  test('shutdown: 15 s budget, no delay by default', () => {
+    assert.deepEqual(loadConfig({}).shutdown, { timeoutMs: 15_000, delayMs: 0 });
+  });
+});

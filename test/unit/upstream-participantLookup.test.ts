@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ErrorCode, LookupError } from '../../src/errors.js';
+import type { ParticipantSource } from '../../src/ivs/participantSource.js';
+import type { ParticipantKey } from '../../src/model.js';
+import { createUpstreamBreaker } from '../../src/upstream/circuitBreaker.js';
+import { systemClock } from '../../src/upstream/clock.js';
+import { createLookupStats } from '../../src/upstream/lookupStats.js';
+import { createMemoryStore } from '../../src/upstream/memoryStore.js';
+import type { CacheResult, UpstreamObserver } from '../../src/upstream/observer.js';
+import { createParticipantCache, type CacheTtls } from '../../src/upstream/participantCache.js';
+import { createParticipantLookup } from '../../src/upstream/participantLookup.js';
+import { createQuotaLimiter } from '../../src/upstream/quotaLimiter.js';
+import { createRetrier } from '../../src/upstream/retry.js';
+
+const key = (participantId: string): ParticipantKey => ({
+  stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01',
+  sessionId: 'st-DemoSession01',
+  participantId,
+});
+
+/** An in-memory IVS: answers from `participants`, or fails with `failure` while it is set; counts calls. */
+function fakeSource() {
+  const state = { calls: 0, failure: undefined as LookupError | undefined };
+  const source: ParticipantSource = {
+    async getParticipant(k) {
+      state.calls += 1;
+      await Promise.resolve();
+      if (state.failure) throw state.failure;
+      return { ...k, userId: `user-${k.participantId}`, state: 'CONNECTED' };
+    },
+  };
+  return { source, state };
+}
+
+function setup(ttls: Partial<CacheTtls> = {}) {
+  const { source, state } = fakeSource();
+  const cacheResults: CacheResult[] = [];
+  const observer: UpstreamObserver = {
+    upstreamCall() {},
+    cacheLookup: (result) => void cacheResults.push(result),
+    coalesced() {},
+    limiterQueueLength() {},
+    limiterWait() {},
+    breakerState() {},
+  };
+  const participants = createParticipantLookup({
+    source,
+    cache: createParticipantCache({
+      store: createMemoryStore({ maxEntries: 100, maxBytes: 1_000_000 }),
+      ttls: { connectedMs: 60_000, disconnectedMs: 60_000, notFoundMs: 60_000, staleMs: 60_000, ...ttls },
+      onStoreError: (error) => assert.fail(String(error)),
+    }),
+    limiter: createQuotaLimiter({ callsPerWindow: 5, windowMs: 1000, queueMax: 10, clock: systemClock, observer }),
+    breaker: createUpstreamBreaker({ threshold: 1, coolDownMs: 60_000, observer }),
+    retry: createRetrier({ maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }),
+    deadlineMs: 5000,
+    serveStale: true,
+    observer,
+  });
+  return { participants, state, cacheResults };
+}
+
+const unavailable = new LookupError(ErrorCode.UPSTREAM_UNAVAILABLE, 'IVS failed', {
+  ivs: { httpStatus: 500, retryable: true },
+});
+
+describe('participant lookup: per-request attribution', () => {
+  test('concurrent lookups of one key from two requests share one call, billed to the request that started it', async () => {
+    const { participants, state, cacheResults } = setup();
+    const first = createLookupStats();
+    const second = createLookupStats();
+    const [a, b] = await Promise.all([
+      participants.lookup(key('alice'), { stats: first, cacheMode: 'use' }),
+      participants.lookup(key('alice'), { stats: second, cacheMode: 'use' }),
+    ]);
+    assert.deepEqual(a, b);
+    assert.equal(state.calls, 1);
+    assert.deepEqual(first, { ...createLookupStats(), lookups: 1, upstreamCalls: 1 });
+    assert.deepEqual(second, { ...createLookupStats(), lookups: 1, coalesced: 1 });
+
+    const third = createLookupStats();
+    await participants.lookup(key('alice'), { stats: third, cacheMode: 'use' });
+    assert.deepEqual(third, { ...createLookupStats(), lookups: 1, cacheHits: 1 });
+    assert.equal(state.calls, 1);
+    assert.deepEqual(cacheResults, ['miss', 'miss', 'hit']);
+  });
+
+  test('a revalidating lookup skips the cache read but refreshes the entry', async () => {
+    const { participants, state } = setup();
+    const stats = createLookupStats();
+    await participants.lookup(key('alice'), { stats, cacheMode: 'use' });
+    await participants.lookup(key('alice'), { stats, cacheMode: 'revalidate' });
+    await participants.lookup(key('alice'), { stats, cacheMode: 'use' });
+    assert.equal(state.calls, 2);
+    assert.deepEqual(stats, { ...createLookupStats(), lookups: 3, upstreamCalls: 2, cacheHits: 1 });
+  });
+});
+
+describe('participant lookup: when IVS fails', () => {
+  test('an expired participant is served stale and counted; a revalidating request gets the failure', async () => {
+    const { participants, state, cacheResults } = setup({ connectedMs: 0 });
+    await participants.lookup(key('alice'), { stats: createLookupStats(), cacheMode: 'use' });
+    state.failure = unavailable;
+
+    const stats = createLookupStats();
+    const stale = await participants.lookup(key('alice'), { stats, cacheMode: 'use' });
+    assert.equal(stale.participantId, 'alice');
+    assert.deepEqual(stats, { ...createLookupStats(), lookups: 1, upstreamCalls: 1, staleHits: 1 });
+    assert.equal(cacheResults.at(-1), 'stale');
+
+    await assert.rejects(participants.lookup(key('alice'), { stats: createLookupStats(), cacheMode: 'revalidate' }), {
+      code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    });
+  });
+
+  test('once the breaker is open, lookups fail fast without calling IVS', async () => {
+    const { participants, state } = setup();
+    state.failure = unavailable;
+    await assert.rejects(participants.lookup(key('bob'), { stats: createLookupStats(), cacheMode: 'use' }), {
+      code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    });
+    const stats = createLookupStats();
+    await assert.rejects(participants.lookup(key('carol'), { stats, cacheMode: 'use' }), (error: unknown) => {
+      assert.ok(error instanceof LookupError);
+      assert.equal(error.details.reason, 'CIRCUIT_OPEN');
+      return true;
+    });
+    assert.equal(state.calls, 1);
+    assert.equal(stats.upstreamCalls, 0);
+  });
+
+  test('NOT_FOUND is cached and answered again without a call', async () => {
+    const { participants, state, cacheResults } = setup();
+    state.failure = new LookupError(ErrorCode.NOT_FOUND, 'no such participant', {
+      ivs: { httpStatus: 404, retryable: false },
+    });
+    for (let i = 0; i < 2; i += 1) {
+      await assert.rejects(participants.lookup(key('ghost'), { stats: createLookupStats(), cacheMode: 'use' }), {
+        code: ErrorCode.NOT_FOUND,
+        message: 'no such participant',
+      });
+    }
+    assert.equal(state.calls, 1);
+    assert.deepEqual(cacheResults, ['miss', 'negative_hit']);
+  });
+});

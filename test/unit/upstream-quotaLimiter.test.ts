@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { setImmediate as settle } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import { ErrorCode, LookupError } from '../../src/errors.js';
+import type { Clock } from '../../src/upstream/clock.js';
+import { noopUpstreamObserver } from '../../src/upstream/observer.js';
+import { createQuotaLimiter, type QuotaLimiterOptions } from '../../src/upstream/quotaLimiter.js';
+
+/** A clock that only moves when told to, firing due callbacks in time order. */
+function manualClock() {
+  let now = 0;
+  let timers: { at: number; callback: () => void }[] = [];
+  const clock: Clock = {
+    now: () => now,
+    schedule(callback, delayMs) {
+      const timer = { at: now + delayMs, callback };
+      timers.push(timer);
+      return () => {
+        timers = timers.filter((t) => t !== timer);
+      };
+    },
+  };
+  return {
+    clock,
+    async advance(ms: number) {
+      const target = now + ms;
+      for (;;) {
+        const due = timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at)[0];
+        if (due === undefined) break;
+        timers = timers.filter((t) => t !== due);
+        now = due.at;
+        due.callback();
+        // Lets granted callers record the time they started at.
+        await settle();
+      }
+      now = target;
+      await settle();
+    },
+  };
+}
+
+function setup(options: Partial<QuotaLimiterOptions> = {}) {
+  const time = manualClock();
+  const limiter = createQuotaLimiter({
+    callsPerWindow: 5,
+    windowMs: 1000,
+    queueMax: 100,
+    clock: time.clock,
+    observer: noopUpstreamObserver,
+    ...options,
+  });
+  const starts: number[] = [];
+  const failures: unknown[] = [];
+  const request = (signal = new AbortController().signal) =>
+    limiter.acquire(signal).then(
+      () => starts.push(time.clock.now()),
+      (error: unknown) => failures.push(error),
+    );
+  return { time, limiter, starts, failures, request };
+}
+
+function mostInAnyWindow(times: number[], windowMs: number): number {
+  return Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + windowMs).length));
+}
+
+function assertThrottled(error: unknown) {
+  assert.ok(error instanceof LookupError);
+  assert.equal(error.code, ErrorCode.THROTTLED);
+  assert.equal(error.details.reason, 'GATEWAY_QUOTA');
+  assert.equal(error.details.ivs, undefined);
+  assert.ok((error.details.retryAfterSeconds ?? 0) >= 1);
+}
+
+describe('quota limiter', () => {
+  test('a burst of 23 starts five at a time, never more than five in any 1-second window', async () => {
+    const { time, starts, request } = setup();
+    for (let i = 0; i < 23; i += 1) void request();
+    await settle();
+    assert.equal(starts.length, 5);
+    await time.advance(999);
+    assert.equal(starts.length, 5);
+    await time.advance(1);
+    assert.equal(starts.length, 10);
+    await time.advance(3000);
+    assert.equal(starts.length, 23);
+    assert.equal(mostInAnyWindow(starts, 1000), 5);
+  });
+
+  test('spaced-out callers are held to the sliding window, not to whole seconds', async () => {
+    const { time, starts, request } = setup();
+    void request();
+    await settle();
+    await time.advance(900);
+    for (let i = 0; i < 5; i += 1) void request();
+    await settle();
+    assert.deepEqual(starts, [0, 900, 900, 900, 900]);
+    // A fixed 1-second window would admit the fifth at 1000; the sliding window waits for the call at 0 to leave.
+    await time.advance(100);
+    assert.deepEqual(starts, [0, 900, 900, 900, 900, 1000]);
+    assert.equal(mostInAnyWindow(starts, 1000), 5);
+  });
+
+  test('waiters start in arrival order', async () => {
+    const { time, limiter } = setup({ callsPerWindow: 1 });
+    const order: number[] = [];
+    const never = new AbortController().signal;
+    for (let i = 0; i < 4; i += 1) void limiter.acquire(never).then(() => order.push(i));
+    await time.advance(5000);
+    assert.deepEqual(order, [0, 1, 2, 3]);
+  });
+
+  test('a waiter whose deadline passes first fails THROTTLED with retryAfterSeconds and never starts', async () => {
+    const { time, starts, failures, request } = setup({ callsPerWindow: 1 });
+    void request();
+    const deadline = new AbortController();
+    void request(deadline.signal);
+    await time.advance(500);
+    deadline.abort();
+    await settle();
+    assert.equal(failures.length, 1);
+    assertThrottled(failures[0]);
+    await time.advance(5000);
+    assert.equal(starts.length, 1);
+  });
+
+  test('when the queue is full the next caller fails at once, and the queued ones still start', async () => {
+    const { time, starts, failures, request } = setup({ callsPerWindow: 2, queueMax: 3 });
+    for (let i = 0; i < 6; i += 1) void request();
+    await settle();
+    assert.equal(starts.length, 2);
+    assert.equal(failures.length, 1);
+    assertThrottled(failures[0]);
+    await time.advance(2000);
+    assert.equal(starts.length, 5);
+  });
+
+  test('a caller with an already spent deadline fails without using quota', async () => {
+    const { starts, failures, request } = setup();
+    await request(AbortSignal.abort());
+    assert.equal(starts.length, 0);
+    assertThrottled(failures[0]);
+  });
+
+  test('after IVS throttles, the limit halves (once per window), then climbs back one call per recovery step', async () => {
+    const { time, limiter, starts, request } = setup({ recoveryStepMs: 2000 });
+    limiter.reportThrottled();
+    assert.equal(limiter.currentLimit(), 2);
+    for (let i = 0; i < 5; i += 1) void request();
+    await settle();
+    assert.equal(starts.length, 2);
+    await time.advance(2000);
+    assert.equal(limiter.currentLimit(), 3);
+    await time.advance(2000);
+    assert.equal(limiter.currentLimit(), 4);
+    assert.equal(starts.length, 5);
+    await time.advance(2000);
+    assert.equal(limiter.currentLimit(), 5);
+    limiter.reportThrottled();
+    limiter.reportThrottled();
+    assert.equal(limiter.currentLimit(), 2, 'throttles within one window count once');
+    await time.advance(1000);
+    limiter.reportThrottled();
+    assert.equal(limiter.currentLimit(), 1);
+  });
+
+  test('close refuses whoever still waits', async () => {
+    const { limiter, failures, request } = setup({ callsPerWindow: 1 });
+    void request();
+    void request();
+    await settle();
+    limiter.close();
+    await settle();
+    assert.equal(failures.length, 1);
+  });
+});
