@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
-import { startEmulator } from './emulator/server.js';
+import type { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
+import { startEmulator, type IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
 import { createIvsParticipantSource } from './ivs/participantSource.js';
 import type { Logger } from './logger.js';
@@ -35,39 +36,41 @@ export const demoQuery = `{
  * and wraps it in the upstream layer, once per process.
  */
 export async function connectBackend(config: Config, logger: Logger, options: BackendOptions = {}): Promise<Backend> {
-  const observer = options.observer ?? noopUpstreamObserver;
-  if (config.backend.kind !== 'embedded-emulator') {
-    const client = createIvsClient(config, options.credentials && { credentials: options.credentials });
-    const endpoint = config.backend.kind === 'endpoint' ? config.backend.endpoint : 'AWS';
-    logger.info({ region: config.backend.region, endpoint }, 'IVS backend configured');
-    const upstream = createUpstream(config, createIvsParticipantSource(client), { logger, observer });
-    return {
-      participants: upstream.participants,
-      close: async () => {
-        upstream.close();
-        client.destroy();
-      },
-    };
-  }
-
-  const quota = config.emulator.quotaTps > 0 ? { callsPerSecond: config.emulator.quotaTps } : null;
-  const emulator = await startEmulator({ quota });
-  // The emulator does not check signatures; fixed credentials keep the SDK from searching for real ones.
-  const client = createIvsClient(config, {
-    endpoint: emulator.url,
-    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
+  const { client, emulator } = await connectIvs(config, logger, options.credentials);
+  const upstream = createUpstream(config, createIvsParticipantSource(client), {
+    logger,
+    observer: options.observer ?? noopUpstreamObserver,
   });
-  logger.warn(
-    { emulator: emulator.url, quotaTps: config.emulator.quotaTps },
-    'NO AWS BACKEND CONFIGURED: serving DEMO DATA from the built-in IVS emulator. Set AWS_REGION (real AWS) or IVS_ENDPOINT to change this.',
-  );
-  const upstream = createUpstream(config, createIvsParticipantSource(client), { logger, observer });
   return {
     participants: upstream.participants,
     close: async () => {
       upstream.close();
       client.destroy();
-      await emulator.close();
+      await emulator?.close();
     },
   };
+}
+
+async function connectIvs(
+  config: Config,
+  logger: Logger,
+  credentials: IvsClientOverrides['credentials'],
+): Promise<{ client: IVSRealTimeClient; emulator?: IvsEmulator }> {
+  if (config.backend.kind !== 'embedded-emulator') {
+    const endpoint = config.backend.kind === 'endpoint' ? config.backend.endpoint : 'AWS';
+    logger.info({ region: config.backend.region, endpoint }, 'IVS backend configured');
+    return { client: createIvsClient(config, credentials && { credentials }) };
+  }
+  const quota = config.emulator.quotaTps > 0 ? { callsPerSecond: config.emulator.quotaTps } : null;
+  const emulator = await startEmulator({ quota });
+  logger.warn(
+    { emulator: emulator.url, quotaTps: config.emulator.quotaTps },
+    'NO AWS BACKEND CONFIGURED: serving DEMO DATA from the built-in IVS emulator. Set AWS_REGION (real AWS) or IVS_ENDPOINT to change this.',
+  );
+  // The emulator does not check signatures; fixed credentials keep the SDK from searching for real ones.
+  const client = createIvsClient(config, {
+    endpoint: emulator.url,
+    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
+  });
+  return { client, emulator };
 }

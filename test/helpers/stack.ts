@@ -103,3 +103,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
 }
+
+/** What a browser on another origin sends before POSTing JSON with credentials. */
+export function corsPreflight(gatewayUrl: string, origin = 'https://app.example.com'): Promise<Response> {
+  return fetch(`${gatewayUrl}/graphql`, {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type,authorization',
+    },
+  });
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { corsPreflight, startStack, type Stack } from '../helpers/stack.js';
 
 describe('HTTP surface in development', () => {
   let stack: Stack;
@@ -24,14 +24,7 @@ describe('HTTP surface in development', () => {
   });
 
   test('a cross-origin browser app passes the CORS preflight', async () => {
-    const response = await fetch(`${stack.url}/graphql`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://app.example.com',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type,authorization',
-      },
-    });
+    const response = await corsPreflight(stack.url);
     assert.equal(response.status, 204);
     assert.equal(response.headers.get('access-control-allow-origin'), '*');
     assert.match(response.headers.get('access-control-allow-headers') ?? '', /content-type/i);
