@@ -95,6 +95,9 @@ const envSchema = z.object({
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
 });
 
+/** Every environment variable the gateway reads; the README's configuration table lists each one. */
+export const configVariableNames: readonly string[] = Object.keys(envSchema.shape);
+
 /** How callers prove who they are (see src/auth). */
 export type AuthConfig =
   | { readonly mode: 'none' }
