@@ -216,7 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
-    backend: chooseBackend(e.IVS_ENDPOINT, e.AWS_REGION),
+    backend: chooseBackend(e.IVS_ENDPOINT, e.AWS_REGION, production),
     ivs: {
       attemptTimeoutMs: e.IVS_ATTEMPT_TIMEOUT_MS,
       maxSockets: e.IVS_MAX_SOCKETS,
@@ -324,9 +324,14 @@ function chooseMetricsPort(metricsPort: number | undefined, mainPort: number): n
   return metricsPort;
 }
 
-function chooseBackend(endpoint: string | undefined, region: string | undefined): Backend {
+function chooseBackend(endpoint: string | undefined, region: string | undefined, production: boolean): Backend {
   if (endpoint) return { kind: 'endpoint', endpoint, region: region ?? 'us-east-1' };
   if (region) return { kind: 'aws', region };
+  if (production) {
+    throw new ConfigError(
+      'Invalid configuration: AWS_REGION: required with NODE_ENV=production (or IVS_ENDPOINT); the built-in emulator only serves demo data',
+    );
+  }
   return { kind: 'embedded-emulator', region: 'us-east-1' };
 }
 

@@ -17,13 +17,16 @@ function refusal(env: Record<string, string>): string {
 
 describe('configuration: authentication', () => {
   test('production refuses AUTH_MODE=none, in one line that names the way out', () => {
-    const message = refusal({ NODE_ENV: 'production' });
+    const message = refusal({ NODE_ENV: 'production', AWS_REGION: 'us-east-1' });
     assert.match(message, /AUTH_MODE/);
     assert.match(message, /AUTH_ALLOW_ANONYMOUS=true/);
   });
 
   test('production with AUTH_MODE=none starts when AUTH_ALLOW_ANONYMOUS=true says so explicitly', () => {
-    assert.equal(loadConfig({ NODE_ENV: 'production', AUTH_ALLOW_ANONYMOUS: 'true' }).auth.mode, 'none');
+    assert.equal(
+      loadConfig({ NODE_ENV: 'production', AWS_REGION: 'us-east-1', AUTH_ALLOW_ANONYMOUS: 'true' }).auth.mode,
+      'none',
+    );
   });
 
   test('development defaults to AUTH_MODE=none', () => {
@@ -51,7 +54,10 @@ describe('configuration: authentication', () => {
   });
 
   test('production refuses a JWKS over plain http', () => {
-    assert.match(refusal({ ...jwt, NODE_ENV: 'production', AUTH_JWKS_URL: 'http://idp/jwks' }), /https/);
+    assert.match(
+      refusal({ ...jwt, NODE_ENV: 'production', AWS_REGION: 'us-east-1', AUTH_JWKS_URL: 'http://idp/jwks' }),
+      /https/,
+    );
   });
 
   test('api-key needs AUTH_API_KEYS_FILE or AUTH_API_KEYS', () => {
@@ -69,7 +75,7 @@ describe('configuration: request limits and GraphQL surface', () => {
 
   test('introspection and the landing page are on in development and off in production unless enabled', () => {
     assert.deepEqual(loadConfig({}).graphql, { batching: false, introspection: true, landingPage: true });
-    const production = { NODE_ENV: 'production', AUTH_ALLOW_ANONYMOUS: 'true' };
+    const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', AUTH_ALLOW_ANONYMOUS: 'true' };
     assert.deepEqual(loadConfig(production).graphql, { batching: false, introspection: false, landingPage: false });
     const enabled = loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_LANDING_PAGE: '1' });
     assert.equal(enabled.graphql.introspection, true);
@@ -102,5 +108,24 @@ describe('configuration: operations', () => {
 
   test('shutdown: 15 s budget, no delay by default', () => {
     assert.deepEqual(loadConfig({}).shutdown, { timeoutMs: 15_000, delayMs: 0 });
+  });
+});
+
+describe('configuration: backend', () => {
+  test('IVS_ENDPOINT wins over AWS_REGION; AWS_REGION alone means real AWS; neither means the embedded emulator', () => {
+    assert.deepEqual(loadConfig({ IVS_ENDPOINT: 'http://127.0.0.1:4010', AWS_REGION: 'eu-west-1' }).backend, {
+      kind: 'endpoint',
+      endpoint: 'http://127.0.0.1:4010',
+      region: 'eu-west-1',
+    });
+    assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1' }).backend, { kind: 'aws', region: 'eu-west-1' });
+    assert.equal(loadConfig({}).backend.kind, 'embedded-emulator');
+  });
+
+  test('production without AWS_REGION or IVS_ENDPOINT is refused instead of serving demo data', () => {
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production', AUTH_ALLOW_ANONYMOUS: 'true' }),
+      (error: Error) => error instanceof ConfigError && /AWS_REGION/.test(error.message),
+    );
   });
 });
