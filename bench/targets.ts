@@ -1,0 +1,68 @@
+import type { TargetId } from './scenarios.js';
+
+export interface TargetDefinition {
+  id: TargetId;
+  /** Entry file, relative to the repository root. */
+  entry: string;
+  /** One line for the report. */
+  description: string;
+  /** Whether it calls the emulator (and so needs its URL and AWS credentials). */
+  callsUpstream: boolean;
+}
+
+export const targetDefinitions: Record<TargetId, TargetDefinition> = {
+  gateway: {
+    id: 'gateway',
+    entry: 'src/index.ts',
+    description: 'this project, started as in production (src/index.ts, NODE_ENV=production, IVS_ENDPOINT=emulator)',
+    callsUpstream: true,
+  },
+  'bare-apollo': {
+    id: 'bare-apollo',
+    entry: 'bench/baselines/bareApollo.ts',
+    description: 'Apollo Server 5 on Fastify 5 + @as-integrations/fastify (our HTTP stack), constant participant',
+    callsUpstream: false,
+  },
+  'bare-apollo-standalone': {
+    id: 'bare-apollo-standalone',
+    entry: 'bench/baselines/bareApolloStandalone.ts',
+    description: "Apollo Server 5's startStandaloneServer (node:http + express), constant participant",
+    callsUpstream: false,
+  },
+  naive: {
+    id: 'naive',
+    entry: 'bench/baselines/naive.ts',
+    description: 'same schema and HTTP stack, GetParticipant per field/representation via the SDK, no DataLoader/cache',
+    callsUpstream: true,
+  },
+  'raw-http': {
+    id: 'raw-http',
+    entry: 'bench/baselines/rawHttp.ts',
+    description: 'node:http handler returning the hot-key JSON without GraphQL (hot key only)',
+    callsUpstream: false,
+  },
+};
+
+/**
+ * Environment of one target: production mode, 127.0.0.1, for upstream callers the emulator plus dummy AWS
+ * credentials, and for the gateway `gatewayEnv` (auth, scenario settings, --gateway-env) on top.
+ */
+export function targetEnv(
+  target: TargetDefinition,
+  port: number,
+  emulatorUrl: string,
+  gatewayEnv: Record<string, string>,
+): Record<string, string> {
+  const base = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port) };
+  const upstream: Record<string, string> = target.callsUpstream
+    ? {
+        IVS_ENDPOINT: emulatorUrl,
+        AWS_REGION: 'us-east-1',
+        // The default credential chain finds these first and never reaches IMDS or the network.
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      }
+    : {};
+  return { ...base, ...upstream, ...(target.id === 'gateway' ? gatewayEnv : {}) };
+}
