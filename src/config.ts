@@ -66,6 +66,8 @@ const envSchema = z.object({
   UPSTREAM_CACHE_NOT_FOUND_TTL_MS: nonNegativeInt.default(2000),
   UPSTREAM_CACHE_STALE_MS: nonNegativeInt.default(300_000),
   UPSTREAM_SERVE_STALE: flag.default(true),
+  RESPONSE_CACHE_TTL_SECONDS: nonNegativeInt.max(60).default(1),
+  RESPONSE_CACHE_MAX_BYTES: positiveInt.default(16 * 1024 * 1024),
   EMULATOR_QUOTA_TPS: z.coerce.number().int().min(0).default(5),
   AUTH_MODE: z.enum(['none', 'jwt', 'api-key']).default('none'),
   AUTH_ALLOW_ANONYMOUS: flag.default(false),
@@ -170,6 +172,11 @@ export interface Config {
     };
     readonly serveStale: boolean;
   };
+  /**
+   * Whole responses of identical queries by callers with the same grants. `ttlSeconds` is 0 (off) when the
+   * participant cache is off, and never exceeds a CONNECTED participant's freshness.
+   */
+  readonly responseCache: { readonly ttlSeconds: number; readonly maxBytes: number };
   readonly emulator: { readonly quotaTps: number };
   readonly auth: AuthConfig;
   /** Checked before execution; a request over any of them costs no IVS call. */
@@ -239,6 +246,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         staleMs: e.UPSTREAM_CACHE_STALE_MS,
       },
       serveStale: e.UPSTREAM_SERVE_STALE,
+    },
+    responseCache: {
+      ttlSeconds:
+        e.UPSTREAM_CACHE_MAX_ENTRIES === 0
+          ? 0
+          : Math.min(e.RESPONSE_CACHE_TTL_SECONDS, Math.floor(e.UPSTREAM_CACHE_TTL_MS / 1000)),
+      maxBytes: e.RESPONSE_CACHE_MAX_BYTES,
     },
     emulator: { quotaTps: e.EMULATOR_QUOTA_TPS },
     auth: chooseAuth(e),

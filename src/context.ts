@@ -11,6 +11,8 @@ export interface GatewayContext {
   lookupStats: LookupStats;
   /** Who is asking (src/auth); resolvers check its stage grants before any lookup. */
   principal: Principal;
+  /** `revalidate` when the caller sent `Cache-Control: no-cache`: no cached participant or response. */
+  cacheMode: CacheMode;
 }
 
 export interface ContextDependencies {
@@ -29,6 +31,7 @@ export function createContextFactory(
       loaders: { participant: createParticipantLoader({ participants: deps.participants, request: lookupRequest }) },
       lookupStats,
       principal: request.principal,
+      cacheMode: lookupRequest.cacheMode,
     };
   };
 }

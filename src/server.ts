@@ -23,6 +23,7 @@ import type { GatewayMetrics } from './observability/metrics.js';
 import { operationRecordPlugin, type OperationRecord } from './observability/operationRecord.js';
 import { buildSchema } from './schema.js';
 import type { ParticipantLookup } from './upstream/participantLookup.js';
+import { responseCachePlugins } from './upstream/responseCache.js';
 import { staleResponsePlugin } from './upstream/staleResponsePlugin.js';
 
 export interface GatewayDependencies {
@@ -86,6 +87,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
       createQueryLimitsPlugin(config.limits),
       operationRecordPlugin(metrics),
       staleResponsePlugin(),
+      ...responseCachePlugins(config.responseCache),
       ...(deps.plugins ?? []),
       config.graphql.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })

@@ -7,6 +7,8 @@ import type { ParticipantKey } from '../model.js';
  */
 export interface StageAccess {
   allows(stageArn: string): boolean;
+  /** The granted patterns, sorted and joined: equal for callers who may read exactly the same stages. */
+  readonly fingerprint: string;
 }
 
 /** Who is asking, as established by src/auth; never carries the credential itself. */
@@ -35,6 +37,7 @@ export function createStageAccess(patterns: readonly string[]): StageAccess {
   }
   return {
     allows: (stageArn) => exact.has(stageArn) || prefixes.some((prefix) => stageArn.startsWith(prefix)),
+    fingerprint: [...exact, ...prefixes.map((prefix) => `${prefix}*`)].sort().join(' '),
   };
 }
 

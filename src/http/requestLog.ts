@@ -27,6 +27,7 @@ export function registerRequestLog(app: FastifyInstance, metrics: GatewayMetrics
         ...(route === '/graphql' && {
           operationName: operation.name,
           operationType: operation.type,
+          ...(operation.responseCacheHit && { responseCache: 'hit' }),
           ...(stats && {
             upstream: {
               lookups: stats.lookups,

@@ -1,6 +1,14 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, Kind, validate, type FragmentDefinitionNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  validate,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type ValidationContext,
+} from 'graphql';
 import type { Config } from '../config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import { countParticipants } from './participantBudget.js';
@@ -37,11 +45,23 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
     blockFieldSuggestion: { enabled: false },
   }).protect();
 
+  // Apollo hands out the same DocumentNode for the same query text (its document cache), and the rules
+  // depend on the document alone: validate each document once, not on every request.
+  const verdicts = new WeakMap<DocumentNode, GraphQLError | null>();
+  const firstViolation = (schema: GraphQLSchema, document: DocumentNode): GraphQLError | null => {
+    let verdict = verdicts.get(document);
+    if (verdict === undefined) {
+      verdict = validate(schema, document, validationRules)[0] ?? null;
+      verdicts.set(document, verdict);
+    }
+    return verdict;
+  };
+
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
-          const [violation] = validate(schema, document, validationRules);
+          const violation = firstViolation(schema, document);
           if (violation) {
             const limit = violation.extensions['limit'] as QueryLimit;
             throw tooComplex(violation.message, limit);

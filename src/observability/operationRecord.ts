@@ -11,12 +11,14 @@ export interface OperationRecord {
   errorCodes: string[];
   /** The request's upstream cost, once its GraphQL context exists. */
   lookupStats: LookupStats | null;
+  /** Answered from the full-response cache, without executing (src/upstream/responseCache.ts). */
+  responseCacheHit: boolean;
   /** Why authentication failed, for operators (e.g. `invalid: token rejected (ERR_JWT_EXPIRED)`); never sent to the client. */
   authFailure: string | null;
 }
 
 export function createOperationRecord(): OperationRecord {
-  return { name: null, type: null, errorCodes: [], lookupStats: null, authFailure: null };
+  return { name: null, type: null, errorCodes: [], lookupStats: null, responseCacheHit: false, authFailure: null };
 }
 
 /**
@@ -34,7 +36,8 @@ export function operationRecordPlugin(metrics: GatewayMetrics): ApolloServerPlug
           record.name = operationName;
           record.type = operation?.operation ?? null;
         },
-        async willSendResponse({ response }) {
+        async willSendResponse({ response, metrics: requestMetrics }) {
+          record.responseCacheHit = requestMetrics.responseCacheHit === true;
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           const codes = (errors ?? []).map((error) => {
             const code = error.extensions?.['code'];

@@ -9,8 +9,8 @@ import { demo, startStack, type Stack } from '../helpers/stack.js';
 
 const apiKey = 'metrics-test-key-0123456789';
 const headers = { 'x-api-key': apiKey };
-const query = (participantId: string) =>
-  `query Lookup { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "${participantId}") { userId attributes { key value } } }`;
+const query = (participantId: string, selection = 'userId attributes { key value }') =>
+  `query Lookup { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "${participantId}") { ${selection} } }`;
 
 /** The value of one sample line, e.g. `name{a="b"} 3`; 0 when absent. */
 function sample(metrics: string, name: string, labels: Record<string, string> = {}): number {
@@ -45,6 +45,9 @@ describe('observability: /metrics and the per-request log line', () => {
     stack.emulator.reset();
     lines.length = 0;
     await stack.graphql(query('alice'), undefined, { ...headers, 'x-request-id': 'req-alice-1' });
+    // Another selection of the same participant: the participant cache answers.
+    await stack.graphql(query('alice', 'state'), undefined, headers);
+    // The very same query again: the full-response cache answers, nothing executes.
     await stack.graphql(query('alice'), undefined, headers);
     await stack.graphql(query('ghost'), undefined, headers);
     await stack.graphql(query('bad id'), undefined, headers);
@@ -62,10 +65,10 @@ describe('observability: /metrics and the per-request log line', () => {
   test('HTTP and GraphQL durations are counted by route, status and outcome', async () => {
     const metrics = await (await fetch(`${stack.url}/metrics`)).text();
     const http = 'gateway_http_request_duration_seconds_count';
-    assert.equal(sample(metrics, http, { method: 'POST', route: '/graphql', status_code: '200' }), 4);
+    assert.equal(sample(metrics, http, { method: 'POST', route: '/graphql', status_code: '200' }), 5);
     assert.equal(sample(metrics, http, { method: 'POST', route: '/graphql', status_code: '401' }), 1);
     const operations = 'gateway_graphql_operation_duration_seconds_count';
-    assert.equal(sample(metrics, operations, { operation_type: 'query', outcome: 'ok' }), 2);
+    assert.equal(sample(metrics, operations, { operation_type: 'query', outcome: 'ok' }), 3);
     assert.equal(sample(metrics, operations, { operation_type: 'query', outcome: 'NOT_FOUND' }), 1);
     assert.equal(sample(metrics, operations, { operation_type: 'query', outcome: 'BAD_USER_INPUT' }), 1);
     assert.equal(sample(metrics, 'gateway_auth_rejections_total', { reason: 'missing' }), 1);
@@ -85,8 +88,8 @@ describe('observability: /metrics and the per-request log line', () => {
 
   test('one log line per GraphQL request: operation, caller, status, duration, upstream cost, error codes', () => {
     const requests = lines.filter((line) => line['msg'] === 'graphql request');
-    assert.equal(requests.length, 5);
-    const [first, cached, missing, invalid, anonymous] = requests;
+    assert.equal(requests.length, 6);
+    const [first, cached, replayed, missing, invalid, anonymous] = requests;
     assert.equal(first?.['reqId'], 'req-alice-1');
     assert.equal(first?.['operationName'], 'Lookup');
     assert.equal(first?.['operationType'], 'query');
@@ -110,6 +113,9 @@ describe('observability: /metrics and the per-request log line', () => {
       coalesced: 0,
       throttled: 0,
     });
+    assert.equal(first?.['responseCache'], undefined);
+    assert.equal(replayed?.['responseCache'], 'hit');
+    assert.equal((replayed?.['upstream'] as { lookups: number }).lookups, 0);
     assert.deepEqual(missing?.['errorCodes'], ['NOT_FOUND']);
     assert.deepEqual(invalid?.['errorCodes'], ['BAD_USER_INPUT']);
     assert.equal(anonymous?.['status'], 401);

@@ -33,6 +33,14 @@ describe('stage patterns', () => {
     }
   });
 
+  test('the fingerprint is equal exactly when the grants are (it keys the response cache)', () => {
+    const fingerprint = (patterns: string[]) => createStageAccess(patterns).fingerprint;
+    assert.equal(fingerprint(['arn:b', 'arn:a*']), fingerprint(['arn:a*', 'arn:b']));
+    assert.notEqual(fingerprint(['arn:a*']), fingerprint(['arn:a*', 'arn:b']));
+    assert.notEqual(fingerprint(['arn:a']), fingerprint(['arn:a*']));
+    assert.equal(fingerprint(['*', 'bad*pattern']), fingerprint(['*']));
+  });
+
   test('no patterns grant nothing', () => {
     assert.ok(!createStageAccess([]).allows(stage('123456789012', 'abc')));
   });

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { hashApiKey } from '../../src/auth/apiKeys.js';
+import { demo, startStack, type Stack } from '../helpers/stack.js';
+
+const everyStage = { 'x-api-key': 'key-for-every-stage-0123' };
+const stageTwoOnly = { 'x-api-key': 'key-for-stage-two-only-01' };
+const query = `query Alice { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "alice") { userId state } }`;
+
+describe('full-response cache', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      env: {
+        AUTH_MODE: 'api-key',
+        AUTH_API_KEYS: JSON.stringify([
+          { name: 'all', sha256: hashApiKey(everyStage['x-api-key']), stages: ['*'] },
+          {
+            name: 'two',
+            sha256: hashApiKey(stageTwoOnly['x-api-key']),
+            stages: ['arn:aws:ivs:us-east-1:123456789012:stage/DemoStage02'],
+          },
+        ]),
+        // Participants stay fresh long enough that only the response cache decides what is asked.
+        UPSTREAM_CACHE_TTL_MS: '30000',
+        RESPONSE_CACHE_TTL_SECONDS: '30',
+      },
+    });
+  });
+  after(async () => stack.close());
+  beforeEach(() => stack.emulator.reset());
+
+  test('the same query from the same caller is answered from the cache, marked by an Age header', async () => {
+    const first = await stack.graphql(`${query} # 1`, undefined, everyStage);
+    const again = await stack.graphql(`${query} # 1`, undefined, everyStage);
+    assert.equal(first.headers.get('age'), null);
+    assert.match(again.headers.get('age') ?? '', /^\d+$/);
+    assert.deepEqual(again.body, first.body);
+    assert.equal(stack.emulator.stats().calls, 1);
+  });
+
+  test('a caller with other stage grants never gets an answer cached for someone else', async () => {
+    const allowed = await stack.graphql(`${query} # 2`, undefined, everyStage);
+    assert.equal((allowed.body.data?.participant as { userId: string }).userId, 'user-alice');
+    const refused = await stack.graphql(`${query} # 2`, undefined, stageTwoOnly);
+    assert.equal(refused.body.data?.participant, null);
+    assert.equal(refused.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    assert.equal(refused.headers.get('age'), null);
+  });
+
+  test('Cache-Control: no-cache goes past both caches to IVS', async () => {
+    await stack.graphql(`${query} # 3`, undefined, everyStage);
+    await stack.graphql(`${query} # 3`, undefined, everyStage);
+    const callsBefore = stack.emulator.stats().calls;
+    const fresh = await stack.graphql(`${query} # 3`, undefined, { ...everyStage, 'cache-control': 'no-cache' });
+    assert.equal(fresh.headers.get('age'), null);
+    assert.equal(stack.emulator.stats().calls, callsBefore + 1);
+  });
+
+  test('responses with errors are not kept', async () => {
+    const ghost = query.replace('"alice"', '"ghost"');
+    await stack.graphql(ghost, undefined, everyStage);
+    const again = await stack.graphql(ghost, undefined, everyStage);
+    assert.equal(again.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+    assert.equal(again.headers.get('age'), null);
+  });
+});
