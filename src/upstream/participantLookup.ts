@@ -51,9 +51,13 @@ export function createParticipantLookup(deps: ParticipantLookupDeps): Participan
   const { source, cache, limiter, breaker, retry, deadlineMs, serveStale, observer } = deps;
   const inFlight = createCoalescer<ParticipantModel>();
 
+  // A call granted quota with almost no time left would time out after spending that quota: a waiter
+  // gives up its place (THROTTLED) while this much of its budget remains. A free slot is still taken.
+  const callReserveMs = Math.min(250, deadlineMs / 10);
+
   const call = async (key: ParticipantKey, deadline: Deadline, stats: LookupStats): Promise<ParticipantModel> => {
     breaker.admit();
-    await limiter.acquire(deadline.signal);
+    await limiter.acquire(AbortSignal.timeout(Math.max(0, Math.floor(deadline.remainingMs() - callReserveMs))));
     return breaker.run(async () => {
       stats.upstreamCalls += 1;
       const started = performance.now();
