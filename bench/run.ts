@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -442,7 +442,7 @@ async function main(): Promise<number> {
   if (options.baseline) {
     const baselinePath = join(repoRoot, 'bench/BASELINE.md');
     // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
-    const markdown = await prettier.format(renderMarkdown(report, { baseline: true }), {
+    const markdown = await prettier.format(renderMarkdown(report, { baseline: true }) + keptHistory(baselinePath), {
       ...(await prettier.resolveConfig(baselinePath)),
       filepath: baselinePath,
     });
@@ -450,6 +450,15 @@ async function main(): Promise<number> {
     log('bench: wrote bench/BASELINE.md');
   }
   return failures.length > 0 || problems.length > 0 ? 1 : 0;
+}
+
+/** The hand-written section of BASELINE.md (what was changed, with before/after figures): kept across refreshes. */
+const historyHeading = '## Changes measured';
+
+function keptHistory(baselinePath: string): string {
+  const previous = existsSync(baselinePath) ? readFileSync(baselinePath, 'utf8') : '';
+  const start = previous.indexOf(historyHeading);
+  return start < 0 ? '' : `\n${previous.slice(start)}`;
 }
 
 main().then(
