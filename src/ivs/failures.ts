@@ -25,7 +25,6 @@ const networkErrorCodes = new Set([
   'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
-  'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ECONNABORTED',
@@ -64,7 +63,8 @@ export function classifyIvsFailure(error: unknown): LookupError {
   if (sdk.code !== undefined && networkErrorCodes.has(sdk.code)) {
     return failure(ErrorCode.UPSTREAM_UNAVAILABLE, error, { errorType: sdk.code });
   }
-  if (name === 'TimeoutError' || name === 'AbortError') {
+  // ETIMEDOUT: the SDK's own attempt timeout (IVS_ATTEMPT_TIMEOUT_MS) or the OS giving up on a connect.
+  if (name === 'TimeoutError' || name === 'AbortError' || sdk.code === 'ETIMEDOUT') {
     return failure(ErrorCode.UPSTREAM_TIMEOUT, error, { errorType: name });
   }
   if (httpStatus === undefined) {

@@ -13,15 +13,14 @@ export interface UpstreamBreakerOptions {
 /** Stops calling IVS while it is unwell, so lookups fail fast (or are served stale) instead of piling up. */
 export interface UpstreamBreaker {
   /**
-   * Throws UPSTREAM_UNAVAILABLE at once while the circuit is open or its probe is running.
-   * Called before the quota limiter, so a refused lookup never waits for nor spends quota.
+   * Runs one IVS call if the circuit lets it through: while closed, or as the single probe once the
+   * cool-down is over; otherwise throws UPSTREAM_UNAVAILABLE (CIRCUIT_OPEN) at once. `beforeCall` (the
+   * quota wait) runs after that decision, so a refused lookup never waits for nor spends quota and a
+   * recovering circuit cannot release a burst of calls that queued behind its probe; its failure does
+   * not count against the circuit. Only failures that say IVS is unwell (5xx, network, timeout) count;
+   * any answer, NOT_FOUND or FORBIDDEN included, counts as health.
    */
-  admit(): void;
-  /**
-   * Runs one IVS call. Only failures that say IVS is unwell (5xx, network, timeout) count
-   * against the circuit; any answer, NOT_FOUND or FORBIDDEN included, counts as health.
-   */
-  run<T>(call: () => Promise<T>): Promise<T>;
+  run<T>(call: () => Promise<T>, beforeCall?: () => Promise<void>): Promise<T>;
 }
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
@@ -56,40 +55,54 @@ export function createUpstreamBreaker({ threshold, coolDownMs, observer }: Upstr
       },
     );
 
-  return {
-    admit() {
-      if (state === 'half_open') throw refusal(0);
-      if (state === 'open') {
-        const left = openedAt + coolDownMs - Date.now();
-        if (left > 0) throw refusal(left);
-      }
-    },
+  // At most one probe at a time once the cool-down is over; everyone else is refused until it decides.
+  let probing = false;
+  /** Throws the refusal, or says whether this call is the probe. */
+  const gate = (): boolean => {
+    if (state === 'closed') return false;
+    if (state === 'open') {
+      const left = openedAt + coolDownMs - Date.now();
+      if (left > 0) throw refusal(left);
+    }
+    if (probing) throw refusal(0);
+    probing = true;
+    return true;
+  };
 
-    async run<T>(call: () => Promise<T>): Promise<T> {
-      let outcome: Outcome<T>;
+  return {
+    async run<T>(call: () => Promise<T>, beforeCall?: () => Promise<void>): Promise<T> {
+      const probe = gate();
       try {
-        outcome = await policy.execute(async (): Promise<Outcome<T>> => {
-          try {
-            return { ok: true, value: await call() };
-          } catch (error) {
-            if (isUpstreamFailure(error)) throw error;
-            return { ok: false, error };
-          }
-        });
-      } catch (error) {
-        // The circuit opened while this call waited for quota.
-        if (error instanceof BrokenCircuitError) throw refusal(coolDownMs);
-        throw error;
+        await beforeCall?.();
+        let outcome: Outcome<T>;
+        try {
+          outcome = await policy.execute(async (): Promise<Outcome<T>> => {
+            try {
+              return { ok: true, value: await call() };
+            } catch (error) {
+              if (isUpstreamFailure(error)) throw error;
+              return { ok: false, error };
+            }
+          });
+        } catch (error) {
+          // The circuit opened while this call waited for quota.
+          if (error instanceof BrokenCircuitError) throw refusal(coolDownMs);
+          throw error;
+        }
+        if (!outcome.ok) throw outcome.error;
+        return outcome.value;
+      } finally {
+        if (probe) probing = false;
       }
-      if (!outcome.ok) throw outcome.error;
-      return outcome.value;
     },
   };
 }
 
+// An abort by the lookup's own deadline says the budget ran out, not that IVS is unwell.
 function isUpstreamFailure(error: unknown): boolean {
   return (
     error instanceof LookupError &&
-    (error.code === ErrorCode.UPSTREAM_UNAVAILABLE || error.code === ErrorCode.UPSTREAM_TIMEOUT)
+    (error.code === ErrorCode.UPSTREAM_UNAVAILABLE || error.code === ErrorCode.UPSTREAM_TIMEOUT) &&
+    error.details.ivs?.errorType !== 'AbortError'
   );
 }

@@ -56,8 +56,8 @@ export function createParticipantLookup(deps: ParticipantLookupDeps): Participan
   const callReserveMs = Math.min(250, deadlineMs / 10);
 
   const call = async (key: ParticipantKey, deadline: Deadline, stats: LookupStats): Promise<ParticipantModel> => {
-    breaker.admit();
-    await limiter.acquire(AbortSignal.timeout(Math.max(0, Math.floor(deadline.remainingMs() - callReserveMs))));
+    const waitForQuota = () =>
+      limiter.acquire(AbortSignal.timeout(Math.max(0, Math.floor(deadline.remainingMs() - callReserveMs))));
     return breaker.run(async () => {
       stats.upstreamCalls += 1;
       const started = performance.now();
@@ -72,7 +72,7 @@ export function createParticipantLookup(deps: ParticipantLookupDeps): Participan
         if (failure.code === ErrorCode.THROTTLED && failure.details.ivs?.httpStatus === 429) limiter.reportThrottled();
         throw failure;
       }
-    });
+    }, waitForQuota);
   };
 
   // Runs once per key however many lookups wait for it; the calls are billed to the lookup that started it.

@@ -241,6 +241,46 @@ describe('upstream protection: retries, deadlines, breaker', () => {
   });
 });
 
+describe('upstream protection: breaker recovery', () => {
+  test('once the cool-down is over, one probe goes to IVS while concurrent lookups are refused; no burst follows', async () => {
+    await withStack(
+      {
+        emulator: { generatedParticipants: { ...demo, count: 40 } },
+        env: { UPSTREAM_MAX_ATTEMPTS: '1', UPSTREAM_BREAKER_THRESHOLD: '1', UPSTREAM_BREAKER_COOLDOWN_MS: '500' },
+      },
+      async (stack) => {
+        stack.emulator.injectFault(faults.internal('down'));
+        assert.equal(firstError(await ask(stack, generatedId(0))).code, 'UPSTREAM_UNAVAILABLE');
+        const callsWhenOpened = stack.emulator.stats().calls;
+
+        // Keep the probe in flight: ask until a lookup is not refused, i.e. it reached IVS as the probe.
+        stack.emulator.configure({ latencyMs: 1500 });
+        const probeArrived = stack.emulator.waitForCalls(callsWhenOpened + 1).then(() => 'probe' as const);
+        let probe: ReturnType<typeof ask> | undefined;
+        for (let index = 1; probe === undefined; index += 1) {
+          const attempt = ask(stack, generatedId(1 + (index % 19)));
+          const first = await Promise.race([attempt.then(() => 'answered' as const), probeArrived]);
+          if (first === 'probe') probe = attempt;
+          else assert.equal(firstError(await attempt).reason, 'CIRCUIT_OPEN');
+        }
+
+        const whileProbing = await Promise.all(Array.from({ length: 12 }, (_, i) => ask(stack, generatedId(20 + i))));
+        assert.ok(whileProbing.every((response) => firstError(response).reason === 'CIRCUIT_OPEN'));
+        assert.equal(stack.emulator.stats().calls, callsWhenOpened + 1, 'only the probe reached IVS');
+
+        const probed = await probe;
+        assert.ok(probed.body.data?.participant, JSON.stringify(probed.body));
+        stack.emulator.configure({ latencyMs: 0 });
+        const after = await Promise.all(Array.from({ length: 12 }, (_, i) => ask(stack, generatedId(20 + i))));
+        assert.ok(after.every((response) => response.body.data?.participant));
+        const stats = stack.emulator.stats();
+        assert.equal(stats.throttled, 0, 'the calls after recovery kept to the quota');
+        assert.ok(stats.maxCallsInAnyWindow(1000) <= 6, `saw ${stats.maxCallsInAnyWindow(1000)} calls in one second`);
+      },
+    );
+  });
+});
+
 describe('upstream protection: cache', () => {
   test('a second query within the TTL makes no IVS call, one after the TTL does; no-cache forces a call', async () => {
     const ttlMs = 1000;

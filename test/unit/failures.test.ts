@@ -72,6 +72,14 @@ describe('classifyIvsFailure', () => {
     assert.equal(classifyIvsFailure(error).code, 'UPSTREAM_UNAVAILABLE');
   });
 
+  test('the SDK attempt timeout (TimeoutError with code ETIMEDOUT, as smithy throws it) is UPSTREAM_TIMEOUT', () => {
+    const error = Object.assign(new Error('Connection timed out after 200 ms'), {
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+    });
+    assert.equal(classifyIvsFailure(error).code, 'UPSTREAM_TIMEOUT');
+  });
+
   test('an attempt timeout or an aborted call is UPSTREAM_TIMEOUT', () => {
     assert.equal(
       classifyIvsFailure(Object.assign(new Error('timed out'), { name: 'TimeoutError' })).code,
