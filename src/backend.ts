@@ -37,7 +37,7 @@ export const demoQuery = `{
  */
 export async function connectBackend(config: Config, logger: Logger, options: BackendOptions = {}): Promise<Backend> {
   const { client, emulator } = await connectIvs(config, logger, options.credentials);
-  const upstream = createUpstream(config, createIvsParticipantSource(client), {
+  const upstream = createUpstream(config, createIvsParticipantSource(client, logger), {
     logger,
     observer: options.observer ?? noopUpstreamObserver,
   });

@@ -38,7 +38,7 @@ const retryableCodes = new Set<ErrorCode>([
 ]);
 
 /** The SDK's error surface that we read; see @smithy/smithy-client ServiceException. */
-interface SdkErrorShape {
+export interface SdkErrorShape {
   name?: string;
   message?: string;
   code?: string;
@@ -85,8 +85,8 @@ function codeForStatus(status: number): ErrorCode {
   return ErrorCode.INTERNAL_SERVER_ERROR;
 }
 
-// restJson1 errors carry their text in `exceptionMessage`; `message` is then "UnknownError".
-function readIvsMessage(sdk: SdkErrorShape): string | undefined {
+/** IVS's own text of an SDK error: restJson1 puts it in `exceptionMessage`; `message` is then "UnknownError". */
+export function readIvsMessage(sdk: SdkErrorShape): string | undefined {
   const text = sdk.exceptionMessage ?? sdk.message;
   return text && text !== 'UnknownError' ? text : undefined;
 }
@@ -106,7 +106,7 @@ function failure(
 
 // IVS's own words where they describe the caller's request; fixed words elsewhere, because
 // IVS's text for AccessDenied and credential failures names the gateway's IAM role or account
-// (operators still see it: the SDK error stays attached as `cause` and is logged).
+// (operators still see it: src/ivs/participantSource.ts logs it with the request id).
 const codesWithSafeIvsText = new Set<ErrorCode>([
   ErrorCode.BAD_USER_INPUT,
   ErrorCode.NOT_FOUND,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { faults, loadDemoSeed } from '../../src/emulator/server.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
@@ -295,6 +296,36 @@ describe('deadlines and credentials', () => {
       const { body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice' });
       assert.equal(body.errors?.[0]?.extensions?.code, 'UPSTREAM_AUTH_FAILED');
       assert.equal(stack.emulator.stats().calls, 0);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('operator logs', () => {
+  test('an IVS AccessDenied is logged with IVS’s own text and request id, which the client never sees', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logDestination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean))
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const stack = await startStack({ env: { LOG_LEVEL: 'info', UPSTREAM_MAX_ATTEMPTS: '1' }, logDestination });
+    try {
+      const ivsText =
+        'User: arn:aws:sts::123456789012:assumed-role/gateway is not authorized to perform ivs:GetParticipant';
+      stack.emulator.injectFault(faults.accessDenied(ivsText));
+      const { body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice' });
+      assert.equal(body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      assert.doesNotMatch(JSON.stringify(body), /assumed-role/);
+      const hint = lines.find((line) => line['errorType'] === 'AccessDeniedException');
+      assert.ok(hint, 'an operator log line names the IVS error');
+      assert.equal(hint['level'], 50);
+      assert.equal(hint['ivsMessage'], ivsText);
+      assert.equal(hint['stageArn'], demo.stageArn);
+      assert.match(String(hint['requestId']), /\S+/);
     } finally {
       await stack.close();
     }
