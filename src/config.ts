@@ -217,6 +217,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
+  if (e.UPSTREAM_RETRY_BASE_MS > e.UPSTREAM_RETRY_MAX_MS) {
+    throw new ConfigError(
+      `Invalid configuration: UPSTREAM_RETRY_BASE_MS: must be at most UPSTREAM_RETRY_MAX_MS (${e.UPSTREAM_RETRY_MAX_MS})`,
+    );
+  }
+  // A delay as long as the whole budget would force every shutdown to exit 1 before the listener closed.
+  if (e.SHUTDOWN_DELAY_MS >= e.SHUTDOWN_TIMEOUT_MS) {
+    throw new ConfigError(
+      `Invalid configuration: SHUTDOWN_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS (${e.SHUTDOWN_TIMEOUT_MS})`,
+    );
+  }
   return deepFreeze({
     env: e.NODE_ENV,
     host: e.HOST,

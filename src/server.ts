@@ -53,7 +53,7 @@ const noAccess = { id: 'unauthenticated', stages: createStageAccess([]) };
  */
 export async function createGateway(deps: GatewayDependencies): Promise<FastifyInstance> {
   const { config, participants, logger, metrics } = deps;
-  const development = config.env !== 'production';
+  const development = config.env === 'development';
   // Typed as Fastify's base logger so the app is a plain FastifyInstance, not one generic over pino's.
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
@@ -71,6 +71,9 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
   const apollo = new ApolloServer<ServerContext>({
     schema: buildSchema(),
     logger,
+    // src/lifecycle.ts owns SIGTERM/SIGINT (Apollo's own handler would re-raise the signal mid-shutdown);
+    // app.close() drains HTTP, and no plugin here holds anything that needs apollo.stop().
+    stopOnTerminationSignals: false,
     introspection: config.graphql.introspection,
     allowBatchedHttpRequests: config.graphql.batching,
     // No "Did you mean ...?" hints: they reveal the schema even with introspection off.

@@ -7,7 +7,7 @@ import type { ParticipantKey } from '../model.js';
  */
 export interface StageAccess {
   allows(stageArn: string): boolean;
-  /** The granted patterns, sorted and joined: equal for callers who may read exactly the same stages. */
+  /** The granted patterns, sorted, as JSON: equal exactly for callers with the same grants. */
   readonly fingerprint: string;
 }
 
@@ -37,7 +37,8 @@ export function createStageAccess(patterns: readonly string[]): StageAccess {
   }
   return {
     allows: (stageArn) => exact.has(stageArn) || prefixes.some((prefix) => stageArn.startsWith(prefix)),
-    fingerprint: [...exact, ...prefixes.map((prefix) => `${prefix}*`)].sort().join(' '),
+    // JSON, not a join: no pattern can make two different grant sets print the same.
+    fingerprint: JSON.stringify([...exact, ...prefixes.map((prefix) => `${prefix}*`)].sort()),
   };
 }
 

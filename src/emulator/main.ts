@@ -16,7 +16,8 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): EmulatorOptions {
   return {
     host: env['EMULATOR_HOST'] || '127.0.0.1',
     port: integer('EMULATOR_PORT', 4010),
-    quota: quotaTps === undefined ? null : { callsPerSecond: quotaTps },
+    // 0 means no quota, as for the gateway's embedded emulator.
+    quota: quotaTps === undefined || quotaTps === 0 ? null : { callsPerSecond: quotaTps },
     latencyMs: integer('EMULATOR_LATENCY_MS', 0),
     // Generated participants join the first demo session, so benchmarks need no extra setup.
     ...(generated > 0 && demo !== undefined && demoSession !== undefined

@@ -34,8 +34,8 @@ export function responseCachePlugins({
     },
     responseCachePlugin<ResponseCacheContext>({
       cache: new InMemoryLRUCache({ maxSize: maxBytes }),
-      sessionId: async ({ contextValue }) =>
-        `${contextValue.principal.id}\n${contextValue.principal.stages.fingerprint}`,
+      sessionId: async ({ contextValue: { principal } }) =>
+        JSON.stringify([principal.id, principal.stages.fingerprint]),
       shouldReadFromCache: async ({ contextValue }) => contextValue.cacheMode === 'use',
       shouldWriteToCache: async ({ contextValue }) => contextValue.lookupStats.staleHits === 0,
     }),

@@ -22,7 +22,7 @@ describe('starting the gateway process on a fresh machine', () => {
       assert.equal(body.data?.participant?.userId, 'user-alice');
     } finally {
       gateway.child.kill('SIGTERM');
-      assert.equal(await gateway.exited, 0);
+      assert.equal(await gateway.exited, 0, JSON.stringify(gateway.lines.slice(-4)) + gateway.stderr());
     }
   });
 

@@ -129,3 +129,19 @@ describe('configuration: backend', () => {
     );
   });
 });
+
+describe('configuration: settings that contradict each other', () => {
+  test('a retry backoff that starts above its cap is refused', () => {
+    assert.throws(
+      () => loadConfig({ UPSTREAM_RETRY_BASE_MS: '2000', UPSTREAM_RETRY_MAX_MS: '1000' }),
+      /UPSTREAM_RETRY_BASE_MS: must be at most UPSTREAM_RETRY_MAX_MS/,
+    );
+  });
+
+  test('a shutdown delay as long as the shutdown timeout is refused', () => {
+    assert.throws(
+      () => loadConfig({ SHUTDOWN_DELAY_MS: '15000', SHUTDOWN_TIMEOUT_MS: '15000' }),
+      /SHUTDOWN_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS/,
+    );
+  });
+});
