@@ -50,5 +50,10 @@ export function constantParticipant(): ParticipantModel {
     ?.participants.find((participant) => participant.participantId === hotKey.participantId);
   if (wire === undefined) throw new Error(`The demo seed has no participant ${hotKey.participantId}`);
   const { firstJoinTime, ...rest } = wire;
-  return { ...rest, ...hotKey, ...(firstJoinTime !== undefined && { firstJoinTime: new Date(firstJoinTime) }) };
+  // The SDK types enum fields as its known values; the wire (and the seed) carries plain strings.
+  return {
+    ...rest,
+    ...hotKey,
+    ...(firstJoinTime !== undefined && { firstJoinTime: new Date(firstJoinTime) }),
+  } as ParticipantModel;
 }

@@ -1,3 +1,4 @@
+import { getNamedType, isEnumType, type GraphQLResolveInfo } from 'graphql';
 import type { ParticipantResolvers } from '../__generated__/resolvers-types.js';
 import { authorizeParticipantKey } from '../auth/principal.js';
 import { validateParticipantKey } from '../validation.js';
@@ -20,4 +21,17 @@ export const Participant: ParticipantResolvers = {
     const attributes = participant.attributes ?? {};
     return Object.hasOwn(attributes, key) ? (attributes[key] ?? null) : null;
   },
+
+  // A value IVS added after this schema was written reads as null instead of failing the whole field.
+  state: (participant, _args, _context, info) => knownEnumValue(participant.state, info),
+  recordingState: (participant, _args, _context, info) => knownEnumValue(participant.recordingState, info),
+  protocol: (participant, _args, _context, info) => knownEnumValue(participant.protocol, info),
+  replicationType: (participant, _args, _context, info) => knownEnumValue(participant.replicationType, info),
+  replicationState: (participant, _args, _context, info) => knownEnumValue(participant.replicationState, info),
 };
+
+/** `value` if the field's GraphQL enum has it, else null. */
+function knownEnumValue<T extends string>(value: T | undefined, info: GraphQLResolveInfo): T | null {
+  const type = getNamedType(info.returnType);
+  return value !== undefined && isEnumType(type) && type.getValue(value) !== undefined ? value : null;
+}

@@ -331,3 +331,24 @@ describe('operator logs', () => {
     }
   });
 });
+
+describe('values IVS adds later', () => {
+  test('an enum value the schema does not know yet reads as null; the rest of the participant resolves', async () => {
+    const stack = await startStack();
+    try {
+      stack.emulator.addParticipant(demo.stageArn, demo.sessionId, {
+        participantId: 'future',
+        state: 'CONNECTED',
+        protocol: 'SRT',
+        recordingState: 'ARCHIVED',
+      });
+      const { body } = await stack.graphql<ParticipantData>(participantQuery, { ...demo, participantId: 'future' });
+      assert.equal(body.errors, undefined);
+      assert.equal(body.data?.participant?.state, 'CONNECTED');
+      assert.equal(body.data?.participant?.protocol, null);
+      assert.equal(body.data?.participant?.recordingState, null);
+    } finally {
+      await stack.close();
+    }
+  });
+});
