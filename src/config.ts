@@ -12,7 +12,7 @@ const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 
 const port = z.coerce.number().int().min(0).max(65535);
 
 /** Asymmetric JWS algorithms only: `none` and HS* (shared secrets) are never accepted. */
-export const jwtAlgorithms = [
+const jwtAlgorithms = [
   'RS256',
   'RS384',
   'RS512',

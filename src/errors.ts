@@ -68,7 +68,7 @@ export class GatewayError extends GraphQLError {
 }
 
 /** The one place where domain failures become GraphQL errors. */
-export function toGraphQLError(error: unknown): GraphQLError {
+function toGraphQLError(error: unknown): GraphQLError {
   if (error instanceof GraphQLError) return error;
   if (error instanceof LookupError) {
     const { ivs, retryAfterSeconds, reason } = error.details;

@@ -19,7 +19,7 @@ export interface Principal {
 }
 
 /** Why a stage-access FORBIDDEN differs from IVS's own AccessDenied (which has no reason). */
-export const stageNotAllowed = 'STAGE_NOT_ALLOWED';
+const stageNotAllowed = 'STAGE_NOT_ALLOWED';
 
 /** True for `*`, for a pattern with one trailing `*`, and for a pattern without `*`. */
 export function isStagePattern(pattern: string): boolean {

@@ -20,7 +20,7 @@ const attributesSchema = z
 const ivsEnum = z.string().regex(/^[A-Z_]+$/);
 
 /** A participant exactly as GetParticipant puts it on the wire (firstJoinTime as ISO-8601). */
-export const wireParticipantSchema = z.strictObject({
+const wireParticipantSchema = z.strictObject({
   participantId: z.string().regex(inputPatterns.participantId).max(inputConstraints.participantId.max),
   userId: z.string().optional(),
   state: ivsEnum.optional(),

@@ -6,7 +6,7 @@ import type { WireParticipant } from './seed.js';
  * Errors the emulator knows by name. Errors modelled by IVS carry `exceptionMessage`; errors raised by
  * the AWS front door (throttling, credentials, routing) carry `message`, as the real service does.
  */
-export const knownErrors = {
+const knownErrors = {
   ValidationException: { status: 400, body: 'exceptionMessage', message: 'Invalid request' },
   AccessDeniedException: {
     status: 403,

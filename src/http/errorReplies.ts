@@ -10,7 +10,7 @@ interface ErrorReply {
 }
 
 /** Fastify's own failures (body parsing, limits, unknown routes) in client terms: fixed words, stable codes. */
-export function classifyHttpError(
+function classifyHttpError(
   error: Pick<FastifyError, 'code' | 'statusCode'>,
   bodyLimitBytes: number,
 ): ErrorReply {

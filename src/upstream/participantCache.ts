@@ -41,7 +41,7 @@ export function freshnessMs(answer: CachedAnswer, ttls: CacheTtls): number {
 }
 
 /** How long an answer is kept in the store: its freshness plus, for participants, the stale window. */
-export function retentionMs(answer: CachedAnswer, ttls: CacheTtls): number {
+function retentionMs(answer: CachedAnswer, ttls: CacheTtls): number {
   return freshnessMs(answer, ttls) + (answer.kind === 'participant' ? ttls.staleMs : 0);
 }
 
