@@ -10,10 +10,7 @@ interface ErrorReply {
 }
 
 /** Fastify's own failures (body parsing, limits, unknown routes) in client terms: fixed words, stable codes. */
-function classifyHttpError(
-  error: Pick<FastifyError, 'code' | 'statusCode'>,
-  bodyLimitBytes: number,
-): ErrorReply {
+function classifyHttpError(error: Pick<FastifyError, 'code' | 'statusCode'>, bodyLimitBytes: number): ErrorReply {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return {
