@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { createAuthenticationHook } from './http/authentication.js';
-import { clientErrorReply, registerErrorReplies } from './http/errorReplies.js';
+import { clientErrorReply, frameworkErrorReply, registerErrorReplies } from './http/errorReplies.js';
 import { registerHealthRoutes } from './http/health.js';
 import { registerMetricsRoute } from './http/metricsRoute.js';
 import type { Readiness } from './http/readiness.js';
@@ -65,6 +65,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
     clientErrorHandler: clientErrorReply,
+    frameworkErrors: frameworkErrorReply,
   });
   const authenticator = await createAuthenticator(config.auth);
 
@@ -113,6 +114,8 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
   await app.register(cors, {
     origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins],
     exposedHeaders: ['x-request-id'],
+    // An OPTIONS without preflight headers gets an empty 204 instead of the plugin's text/plain 400.
+    strictPreflight: false,
     maxAge: 600,
   });
 

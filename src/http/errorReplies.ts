@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ErrorCode, errorResponseBody } from '../errors.js';
 
 interface ErrorReply {
@@ -71,4 +71,13 @@ export function clientErrorReply(error: Error & { code?: string }, socket: Socke
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: failures before routing (a malformed URL such as `/%zz`), with the
+ * same body shape. Runs before any hook, so it records nothing on the request.
+ */
+export function frameworkErrorReply(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  const { status, code, message } = classifyHttpError(error, 0);
+  void reply.code(status).type('application/json; charset=utf-8').send(errorResponseBody(code, message));
 }

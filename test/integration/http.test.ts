@@ -53,4 +53,14 @@ describe('HTTP surface in development', () => {
       assert.equal(typeof ((await response.json()) as { status: unknown }).status, 'string');
     }
   });
+
+  test('a malformed URL or a bare OPTIONS never gets a framework text body', async () => {
+    const badUrl = await fetch(`${stack.url}/%zz`);
+    assert.equal(badUrl.status, 400);
+    assert.deepEqual(await badUrl.json(), {
+      errors: [{ message: 'Bad request', extensions: { code: 'BAD_REQUEST' } }],
+    });
+    const bareOptions = await fetch(`${stack.url}/graphql`, { method: 'OPTIONS' });
+    assert.equal(bareOptions.status, 204);
+  });
 });
