@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startEmulator, type EmulatorOptions, type IvsEmulator } from '../../src/emulator/server.js';
@@ -114,4 +115,18 @@ export function corsPreflight(gatewayUrl: string, origin = 'https://app.example.
       'access-control-request-headers': 'content-type,authorization',
     },
   });
+}
+
+/** A log destination for `startStack({ logDestination })` that keeps every JSON line, parsed. */
+export function createLogSink(): { lines: Record<string, unknown>[]; destination: Writable } {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { lines, destination };
 }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
 import { createMetricsApp } from '../../src/http/metricsRoute.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { demo, startStack, type Stack } from '../helpers/stack.js';
+import { createLogSink, demo, startStack, type Stack } from '../helpers/stack.js';
 
 const apiKey = 'metrics-test-key-0123456789';
 const headers = { 'x-api-key': apiKey };
@@ -23,14 +22,7 @@ function sample(metrics: string, name: string, labels: Record<string, string> = 
 
 describe('observability: /metrics and the per-request log line', () => {
   let stack: Stack;
-  const lines: Record<string, unknown>[] = [];
-  const logs = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { lines, destination: logs } = createLogSink();
 
   before(async () => {
     stack = await startStack({

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { faults, loadDemoSeed } from '../../src/emulator/server.js';
-import { demo, startStack, type Stack } from '../helpers/stack.js';
+import { createLogSink, demo, startStack, type Stack } from '../helpers/stack.js';
 
 const allFields = `
   stageArn sessionId participantId userId state firstJoinTime
@@ -304,15 +303,11 @@ describe('deadlines and credentials', () => {
 
 describe('operator logs', () => {
   test('an IVS AccessDenied is logged with IVS’s own text and request id, which the client never sees', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const logDestination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean))
-          lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
+    const { lines, destination } = createLogSink();
+    const stack = await startStack({
+      env: { LOG_LEVEL: 'info', UPSTREAM_MAX_ATTEMPTS: '1' },
+      logDestination: destination,
     });
-    const stack = await startStack({ env: { LOG_LEVEL: 'info', UPSTREAM_MAX_ATTEMPTS: '1' }, logDestination });
     try {
       const ivsText =
         'User: arn:aws:sts::123456789012:assumed-role/gateway is not authorized to perform ivs:GetParticipant';
