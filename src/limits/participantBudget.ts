@@ -7,6 +7,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { participantCacheKey } from '../model.js';
 
 /**
  * Distinct participants an operation asks for: every root `participant` field and every `_entities`
@@ -59,6 +60,9 @@ function participantKey(value: unknown): string {
     unknown
   >;
   const text = (field: unknown) => (typeof field === 'string' ? field : '');
-  // Space cannot occur in a valid field (see participantCacheKey), so the join is unambiguous.
-  return `${text(stageArn)} ${text(sessionId)} ${text(participantId)}`;
+  return participantCacheKey({
+    stageArn: text(stageArn),
+    sessionId: text(sessionId),
+    participantId: text(participantId),
+  });
 }
