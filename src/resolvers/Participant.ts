@@ -1,15 +1,11 @@
 import { getNamedType, isEnumType, type GraphQLResolveInfo } from 'graphql';
 import type { ParticipantResolvers } from '../__generated__/resolvers-types.js';
-import { authorizeParticipantKey } from '../auth/principal.js';
-import { validateParticipantKey } from '../validation.js';
+import { loadParticipant } from './loadParticipant.js';
 
 export const Participant: ParticipantResolvers = {
   // Federation entry point: the same per-request loader as Query.participant, so N representations
-  // from a router cost one IVS call per distinct key. Async so that a bad representation rejects
-  // alone instead of throwing through the whole `_entities` list. The stage check is the same as
-  // Query.participant's: a forbidden representation fails alone, without an IVS call.
-  __resolveReference: async (reference, context) =>
-    context.loaders.participant.load(authorizeParticipantKey(context.principal, validateParticipantKey(reference))),
+  // from a router cost one IVS call per distinct key, and each one fails alone.
+  __resolveReference: (reference, context) => loadParticipant(context, reference),
 
   attributes: (participant) =>
     Object.entries(participant.attributes ?? {})
