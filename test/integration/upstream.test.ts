@@ -149,25 +149,26 @@ describe('upstream protection: coalescing and quota', () => {
 });
 
 describe('upstream protection: retries, deadlines, breaker', () => {
-  test('a flaky upstream (500, then success) is retried: the query succeeds after exactly two calls', async () => {
-    await withStack({}, async (stack) => {
-      stack.emulator.injectFault(faults.internal('transient'), { times: 1 });
-      const { body } = await ask(stack, 'alice');
-      assert.equal(body.errors, undefined);
-      assert.equal(body.data?.participant?.participantId, 'alice');
-      assert.equal(stack.emulator.stats().calls, 2);
+  for (const [title, fault] of [
+    [
+      'a flaky upstream (500, then success) is retried: the query succeeds after exactly two calls',
+      faults.internal('transient'),
+    ],
+    [
+      'when IVS throttles anyway (another client shares the account), the lookup is retried and succeeds',
+      faults.throttling('Rate exceeded'),
+    ],
+  ] as const) {
+    test(title, async () => {
+      await withStack({}, async (stack) => {
+        stack.emulator.injectFault(fault, { times: 1 });
+        const { body } = await ask(stack, 'alice');
+        assert.equal(body.errors, undefined);
+        assert.equal(body.data?.participant?.participantId, 'alice');
+        assert.equal(stack.emulator.stats().calls, 2);
+      });
     });
-  });
-
-  test('when IVS throttles anyway (another client shares the account), the lookup is retried and succeeds', async () => {
-    await withStack({}, async (stack) => {
-      stack.emulator.injectFault(faults.throttling('Rate exceeded'), { times: 1 });
-      const { body } = await ask(stack, 'alice');
-      assert.equal(body.errors, undefined);
-      assert.equal(body.data?.participant?.participantId, 'alice');
-      assert.equal(stack.emulator.stats().calls, 2);
-    });
-  });
+  }
 
   test('an upstream that hangs answers UPSTREAM_TIMEOUT within the deadline, and the next query works', async () => {
     const deadlineMs = 500;
