@@ -14,7 +14,7 @@ export interface ParticipantKey {
 export type ParticipantModel = Participant & ParticipantKey;
 
 /** One string per distinct participant; used by DataLoader, the cache and the coalescer. */
-export function participantCacheKey(key: ParticipantKey): string {
+export function participantKeyText(key: ParticipantKey): string {
   // Space cannot occur in any of the three validated fields, so the join is unambiguous.
   return `${key.stageArn} ${key.sessionId} ${key.participantId}`;
 }

@@ -7,7 +7,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { participantCacheKey } from '../model.js';
+import { participantKeyText } from '../model.js';
 
 /**
  * Distinct participants an operation asks for: every root `participant` field and every `_entities`
@@ -60,7 +60,7 @@ function participantKey(value: unknown): string {
     unknown
   >;
   const text = (field: unknown) => (typeof field === 'string' ? field : '');
-  return participantCacheKey({
+  return participantKeyText({
     stageArn: text(stageArn),
     sessionId: text(sessionId),
     participantId: text(participantId),

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { participantCacheKey, type ParticipantKey, type ParticipantModel } from '../model.js';
+import { participantKeyText, type ParticipantKey, type ParticipantModel } from '../model.js';
 import type { LookupRequest, ParticipantLookup } from '../upstream/participantLookup.js';
 
 export type ParticipantLoader = DataLoader<ParticipantKey, ParticipantModel, string>;
@@ -27,6 +27,6 @@ export function createParticipantLoader({ participants, request }: ParticipantLo
             .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
         ),
       ),
-    { cacheKeyFn: participantCacheKey },
+    { cacheKeyFn: participantKeyText },
   );
 }

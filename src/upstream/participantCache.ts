@@ -1,5 +1,5 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import { participantCacheKey, type ParticipantKey } from '../model.js';
+import { participantKeyText, type ParticipantKey } from '../model.js';
 import { decodeCacheEntry, encodeCacheEntry, type CachedAnswer } from './cacheEntry.js';
 
 export interface CacheTtls {
@@ -51,7 +51,7 @@ export function createParticipantCache({
   onStoreError,
   now = Date.now,
 }: ParticipantCacheOptions): ParticipantCache {
-  const storeKey = (key: ParticipantKey): string => `ivs-participant:${participantCacheKey(key)}`;
+  const storeKey = (key: ParticipantKey): string => `ivs-participant:${participantKeyText(key)}`;
   return {
     async read(key) {
       let text: string | undefined;

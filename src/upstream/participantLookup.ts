@@ -1,6 +1,6 @@
 import { ErrorCode, LookupError } from '../errors.js';
 import type { ParticipantSource } from '../ivs/participantSource.js';
-import { participantCacheKey, type ParticipantKey, type ParticipantModel } from '../model.js';
+import { participantKeyText, type ParticipantKey, type ParticipantModel } from '../model.js';
 import type { CachedAnswer } from './cacheEntry.js';
 import type { UpstreamBreaker } from './circuitBreaker.js';
 import { createCoalescer } from './coalescer.js';
@@ -99,7 +99,7 @@ export function createParticipantLookup(deps: ParticipantLookupDeps): Participan
         observer.cacheLookup(cached.answer.kind === 'participant' ? 'hit' : 'negative_hit');
         return answerFrom(cached.answer);
       }
-      const { result, joined } = inFlight.run(participantCacheKey(key), () => fetch(key, stats));
+      const { result, joined } = inFlight.run(participantKeyText(key), () => fetch(key, stats));
       if (joined) {
         stats.coalesced += 1;
         observer.coalesced();
