@@ -17,6 +17,18 @@ export default tseslint.config(
     },
   },
   {
+    // Domain layers throw domain errors; only src/graphql/ and the HTTP layer speak GraphQL.
+    files: ['src/errors.ts', 'src/ivs/**/*.ts', 'src/upstream/**/*.ts'],
+    // responseCache.ts is an Apollo plugin on its way to src/graphql/.
+    ignores: ['src/upstream/responseCache.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(graphql|@apollo/server)(/|$)', message: 'GraphQL belongs in src/graphql/' }] },
+      ],
+    },
+  },
+  {
     // node:test's describe/test return promises the runner awaits itself.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },

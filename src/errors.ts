@@ -1,5 +1,5 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
+// Domain errors only: no GraphQL here, so src/ivs/ and src/upstream/ can throw them. What a client
+// reads is decided in src/graphql/errors.ts.
 
 /** Every `extensions.code` this gateway produces itself. The README's error table lists them. */
 export const ErrorCode = {
@@ -39,8 +39,9 @@ export interface IvsErrorDetails {
 }
 
 /**
- * A failure of one participant lookup, in domain terms: thrown by the IVS layer and the
- * upstream protection layer, turned into a client-visible error only by `toGraphQLError`.
+ * A failure of one participant lookup, in domain terms: thrown by validation, authorization, the IVS
+ * layer and the upstream protection layer. `message` is for operators; src/graphql/errors.ts shows it
+ * to clients only for codes whose text describes the caller's request (never the gateway's identity).
  */
 export class LookupError extends Error {
   override name = 'LookupError';
@@ -57,76 +58,4 @@ export class LookupError extends Error {
   ) {
     super(message, { cause: details.cause });
   }
-}
-
-/** A client-visible error with a stable `extensions.code`; keeps the domain error as `originalError`. */
-export class GatewayError extends GraphQLError {
-  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, originalError?: Error) {
-    super(message, { extensions: { ...extensions, code }, originalError });
-    this.name = 'GatewayError';
-  }
-}
-
-/** The one place where domain failures become GraphQL errors. */
-function toGraphQLError(error: unknown): GraphQLError {
-  if (error instanceof GraphQLError) return error;
-  if (error instanceof LookupError) {
-    const { ivs, retryAfterSeconds, reason } = error.details;
-    return new GatewayError(
-      error.code,
-      error.message,
-      {
-        ...(reason && { reason }),
-        ...(ivs && { ivs }),
-        ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
-      },
-      error,
-    );
-  }
-  return new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', {}, asError(error));
-}
-
-/** A GraphQL-shaped body for replies that never reach Apollo (401, 404, 413, 415, ...). */
-export function errorResponseBody(code: ErrorCode, message: string): { errors: GraphQLFormattedError[] } {
-  return { errors: [new GatewayError(code, message).toJSON()] };
-}
-
-const knownCodes = new Set<string>([...Object.values(ErrorCode), ...Object.values(ApolloServerErrorCode)]);
-
-/**
- * Apollo `formatError`: errors with a known code pass through (without stack traces outside
- * development); anything else is masked so internals never reach a client. Never throws.
- */
-export function createErrorFormatter(options: { includeStackTrace: boolean; onMasked: (error: unknown) => void }) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    const candidate =
-      original instanceof LookupError
-        ? { ...formatted, ...toGraphQLError(original).toJSON(), path: formatted.path, locations: formatted.locations }
-        : formatted;
-    const code = candidate.extensions?.code;
-    if (typeof code === 'string' && knownCodes.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-      return options.includeStackTrace ? candidate : withoutStackTrace(candidate);
-    }
-    options.onMasked(original);
-    return {
-      message: 'Internal server error',
-      ...(formatted.locations && { locations: formatted.locations }),
-      ...(formatted.path && { path: formatted.path }),
-      extensions: {
-        code: ErrorCode.INTERNAL_SERVER_ERROR,
-        ...(options.includeStackTrace && { stacktrace: formatted.extensions?.stacktrace }),
-      },
-    };
-  };
-}
-
-function withoutStackTrace(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  if (!formatted.extensions || !('stacktrace' in formatted.extensions)) return formatted;
-  const { stacktrace: _dropped, ...extensions } = formatted.extensions;
-  return { ...formatted, extensions };
-}
-
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
 }

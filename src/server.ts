@@ -1,14 +1,14 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthenticator } from './auth/fromConfig.js';
 import { createStageAccess } from './auth/principal.js';
 import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
-import { createErrorFormatter } from './errors.js';
+import { createErrorFormatter } from './graphql/errors.js';
 import { createAuthenticationHook } from './http/authentication.js';
 import { clientErrorReply, frameworkErrorReply, registerErrorReplies } from './http/errorReplies.js';
 import { registerHealthRoutes } from './http/health.js';
@@ -24,7 +24,7 @@ import { operationRecordPlugin, type OperationRecord } from './observability/ope
 import { buildSchema } from './schema.js';
 import type { ParticipantLookup } from './upstream/participantLookup.js';
 import { responseCachePlugins } from './upstream/responseCache.js';
-import { staleResponsePlugin } from './upstream/staleResponsePlugin.js';
+import { staleResponsePlugin } from './graphql/staleResponsePlugin.js';
 
 export interface GatewayDependencies {
   config: Config;
@@ -87,7 +87,6 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
       onMasked: (error) => logger.error({ err: error }, 'unexpected error masked as INTERNAL_SERVER_ERROR'),
     }),
     plugins: [
-      fastifyApolloDrainPlugin(app),
       createQueryLimitsPlugin(config.limits),
       operationRecordPlugin(metrics),
       staleResponsePlugin(),

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticationError, type Authenticator } from '../auth/authenticator.js';
-import { ErrorCode, errorResponseBody } from '../errors.js';
+import { ErrorCode } from '../errors.js';
+import { errorResponseBody } from '../graphql/errors.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 
 /**

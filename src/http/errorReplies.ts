@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ErrorCode, errorResponseBody } from '../errors.js';
+import { ErrorCode } from '../errors.js';
+import { errorResponseBody } from '../graphql/errors.js';
 
 interface ErrorReply {
   status: number;

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { ErrorCode, errorResponseBody } from '../errors.js';
+import { ErrorCode } from '../errors.js';
+import { errorResponseBody } from '../graphql/errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 

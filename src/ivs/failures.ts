@@ -97,35 +97,11 @@ function failure(
   known: Omit<IvsErrorDetails, 'retryable'> & { ivsMessage?: string | undefined },
 ): LookupError {
   const { ivsMessage, ...ivs } = known;
-  return new LookupError(code, clientMessage(code, ivsMessage), {
+  // IVS's own text when it sent one; which codes a client may read it for is src/graphql/errors.ts's call.
+  const message = ivsMessage ?? `IVS call failed: ${ivs.errorType}${ivs.httpStatus ? ` (HTTP ${ivs.httpStatus})` : ''}`;
+  return new LookupError(code, message, {
     ivs: { ...ivs, retryable: retryableCodes.has(code) },
     ...(code === ErrorCode.THROTTLED && { retryAfterSeconds: 1 }),
     cause,
   });
 }
-
-// IVS's own words where they describe the caller's request; fixed words elsewhere, because
-// IVS's text for AccessDenied and credential failures names the gateway's IAM role or account
-// (operators still see it: src/ivs/participantSource.ts logs it with the request id).
-const codesWithSafeIvsText = new Set<ErrorCode>([
-  ErrorCode.BAD_USER_INPUT,
-  ErrorCode.NOT_FOUND,
-  ErrorCode.THROTTLED,
-  ErrorCode.UPSTREAM_UNAVAILABLE,
-]);
-
-function clientMessage(code: ErrorCode, ivsMessage: string | undefined): string {
-  return (codesWithSafeIvsText.has(code) && ivsMessage) || (defaultMessages[code] ?? 'Internal server error');
-}
-
-// Partial: request-level codes (UNAUTHENTICATED, QUERY_TOO_COMPLEX, ...) never come from an IVS failure.
-const defaultMessages: Partial<Record<ErrorCode, string>> = {
-  BAD_USER_INPUT: 'IVS rejected the request as invalid',
-  NOT_FOUND: 'IVS has no such participant',
-  FORBIDDEN: "The gateway's AWS identity is not allowed to read this stage",
-  THROTTLED: 'IVS is throttling GetParticipant calls; retry later',
-  UPSTREAM_UNAVAILABLE: 'IVS could not be reached or failed to answer',
-  UPSTREAM_TIMEOUT: 'IVS did not answer in time',
-  UPSTREAM_AUTH_FAILED: "IVS rejected the gateway's AWS credentials",
-  INTERNAL_SERVER_ERROR: 'Internal server error',
-};

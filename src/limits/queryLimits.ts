@@ -10,7 +10,8 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { Config } from '../config.js';
-import { ErrorCode, GatewayError } from '../errors.js';
+import { ErrorCode } from '../errors.js';
+import { GatewayError } from '../graphql/errors.js';
 import { countParticipants } from './participantBudget.js';
 
 /** The values of `extensions.limit` on a QUERY_TOO_COMPLEX error. */

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GraphQLError } from 'graphql';
-import { createErrorFormatter, ErrorCode, LookupError } from '../../src/errors.js';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ErrorCode, LookupError } from '../../src/errors.js';
+import { createErrorFormatter } from '../../src/graphql/errors.js';
 
+// What Apollo hands the formatter for an error thrown by a resolver: its own formatting (code
+// INTERNAL_SERVER_ERROR unless the error says otherwise, a stack trace) and the wrapped original.
 function format(error: unknown, includeStackTrace = false) {
   const masked: unknown[] = [];
   const formatter = createErrorFormatter({ includeStackTrace, onMasked: (e) => masked.push(e) });
@@ -10,11 +13,11 @@ function format(error: unknown, includeStackTrace = false) {
     error instanceof GraphQLError
       ? error
       : new GraphQLError('wrapped', { path: ['participant'], originalError: error as Error });
-  const formatted = formatter(
-    { ...wrapped.toJSON(), extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } },
-    wrapped,
-  );
-  return { formatted, masked };
+  const apolloFormatted: GraphQLFormattedError = {
+    ...wrapped.toJSON(),
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...wrapped.extensions, stacktrace: ['at x'] },
+  };
+  return { formatted: formatter(apolloFormatted, wrapped), masked };
 }
 
 describe('error formatter', () => {
@@ -34,6 +37,36 @@ describe('error formatter', () => {
     assert.deepEqual(masked, []);
   });
 
+  test("a credential failure shows the code and IVS's request id, never the error type or IVS's text", () => {
+    const error = new LookupError(
+      ErrorCode.UPSTREAM_AUTH_FAILED,
+      'The security token included in the request is expired',
+      {
+        ivs: { errorType: 'ExpiredTokenException', httpStatus: 403, requestId: 'r2', retryable: false },
+      },
+    );
+    const { formatted } = format(error);
+    assert.equal(formatted.message, "IVS rejected the gateway's AWS credentials");
+    assert.deepEqual(formatted.extensions, {
+      code: 'UPSTREAM_AUTH_FAILED',
+      ivs: { requestId: 'r2', retryable: false },
+    });
+  });
+
+  test('a reason chooses the words, whatever message the raising layer wrote', () => {
+    const error = new LookupError(ErrorCode.UPSTREAM_UNAVAILABLE, 'breaker open since 12:00:03', {
+      reason: 'CIRCUIT_OPEN',
+      retryAfterSeconds: 5,
+    });
+    const { formatted } = format(error);
+    assert.match(formatted.message, /paused calls/);
+    assert.deepEqual(formatted.extensions, {
+      code: 'UPSTREAM_UNAVAILABLE',
+      reason: 'CIRCUIT_OPEN',
+      retryAfterSeconds: 5,
+    });
+  });
+
   test('an unexpected error is masked as INTERNAL_SERVER_ERROR and reported to the operator', () => {
     const boom = new TypeError('Cannot read properties of undefined (reading "secret")');
     const { formatted, masked } = format(boom);
@@ -43,8 +76,14 @@ describe('error formatter', () => {
   });
 
   test('stack traces appear only when asked for (development)', () => {
-    const error = new LookupError(ErrorCode.NOT_FOUND, 'gone');
-    assert.equal(format(error, false).formatted.extensions?.stacktrace, undefined);
+    for (const error of [
+      new LookupError(ErrorCode.NOT_FOUND, 'gone'),
+      new GraphQLError('Cannot query field "x"', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+    ]) {
+      assert.equal(format(error, false).formatted.extensions?.stacktrace, undefined, error.message);
+      assert.deepEqual(format(error, true).formatted.extensions?.stacktrace, ['at x'], error.message);
+    }
+    assert.equal(format(new TypeError('x'), false).formatted.extensions?.stacktrace, undefined);
     assert.deepEqual(format(new TypeError('x'), true).formatted.extensions?.stacktrace, ['at x']);
   });
 });

@@ -31,18 +31,18 @@ describe('classifyIvsFailure', () => {
     assert.equal(failure.cause, error);
   });
 
-  test('falls back to a fixed message when IVS sent no text', () => {
+  test('without IVS text, the message names the error class and status', () => {
     const failure = classifyIvsFailure(new ValidationException({ $metadata: metadata(400), message: 'UnknownError' }));
     assert.equal(failure.code, 'BAD_USER_INPUT');
-    assert.equal(failure.message, 'IVS rejected the request as invalid');
+    assert.equal(failure.message, 'IVS call failed: ValidationException (HTTP 400)');
   });
 
-  test('AccessDenied is FORBIDDEN without IVS text, which names the gateway role', () => {
+  test('AccessDenied is FORBIDDEN and keeps IVS text for the operator log', () => {
     const error = new AccessDeniedException({ $metadata: metadata(403), message: 'UnknownError' });
     Object.assign(error, { exceptionMessage: 'User: arn:aws:sts::123456789012:assumed-role/gw is not authorized' });
     const failure = classifyIvsFailure(error);
     assert.equal(failure.code, 'FORBIDDEN');
-    assert.doesNotMatch(failure.message, /arn:/);
+    assert.match(failure.message, /assumed-role/);
   });
 
   for (const [name, status, code, retryable] of [

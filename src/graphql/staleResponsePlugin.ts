@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { LookupStats } from './lookupStats.js';
+import type { LookupStats } from '../upstream/lookupStats.js';
 
 /**
  * Adds `extensions.stale: true` to a response when any participant in it was served from an
