@@ -56,9 +56,9 @@ async function connectIvs(
   logger: Logger,
   credentials: IvsClientOverrides['credentials'],
 ): Promise<{ client: IVSRealTimeClient; emulator?: IvsEmulator }> {
-  if (config.backend.kind !== 'embedded-emulator') {
-    const endpoint = config.backend.kind === 'endpoint' ? config.backend.endpoint : 'AWS';
-    logger.info({ region: config.backend.region, endpoint }, 'IVS backend configured');
+  if (config.ivsTarget.kind !== 'embedded-emulator') {
+    const endpoint = config.ivsTarget.kind === 'endpoint' ? config.ivsTarget.endpoint : 'AWS';
+    logger.info({ region: config.ivsTarget.region, endpoint }, 'IVS backend configured');
     return { client: createIvsClient(config, credentials && { credentials }) };
   }
   const quota = config.emulator.quotaTps > 0 ? { callsPerSecond: config.emulator.quotaTps } : null;

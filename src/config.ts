@@ -1,10 +1,13 @@
 import { z } from 'zod';
 
-/** Where GetParticipant calls go: real AWS, an explicit endpoint, or the emulator started in-process. */
-export type Backend =
-  | { kind: 'aws'; region: string }
-  | { kind: 'endpoint'; region: string; endpoint: string }
-  | { kind: 'embedded-emulator'; region: string };
+/**
+ * Where GetParticipant calls go: real AWS, an explicit endpoint, or the emulator started in-process.
+ * `accountId` is the AWS account whose stages the gateway serves, `null` when it is not known.
+ */
+export type IvsTarget =
+  | { kind: 'aws'; region: string; accountId: string | null }
+  | { kind: 'endpoint'; region: string; accountId: string | null; endpoint: string }
+  | { kind: 'embedded-emulator'; region: string; accountId: string };
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
@@ -48,6 +51,10 @@ const envSchema = z.object({
     .regex(/^[a-z0-9-]+$/, 'must look like us-east-1')
     .optional(),
   IVS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  IVS_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
   IVS_ATTEMPT_TIMEOUT_MS: positiveInt.default(3000),
   IVS_MAX_SOCKETS: positiveInt.default(50),
   LOOKUP_DEADLINE_MS: positiveInt.max(60_000).default(10_000),
@@ -123,84 +130,13 @@ export type AuthConfig =
     };
 
 /** Validated, immutable settings of one gateway process. */
-export interface Config {
-  readonly env: 'development' | 'production' | 'test';
-  readonly host: string;
-  readonly port: number;
-  readonly logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  /** `'*'` or an explicit list of allowed browser origins. */
-  readonly corsOrigins: '*' | readonly string[];
-  readonly backend: Backend;
-  readonly ivs: {
-    /** Socket-level timeout of one HTTP attempt. */
-    readonly attemptTimeoutMs: number;
-    readonly maxSockets: number;
-  };
-  readonly lookup: {
-    /** Overall budget of one participant lookup: quota queueing, retries and calls. */
-    readonly deadlineMs: number;
-  };
-  /** The protection layer between the per-request loaders and IVS; see src/upstream/. */
-  readonly upstream: {
-    /** GetParticipant calls allowed to start in any sliding window of one second plus `quotaMarginMs`. */
-    readonly quotaTps: number;
-    /** Lengthens the window so network jitter cannot squeeze quotaTps + 1 arrivals into one IVS second. */
-    readonly quotaMarginMs: number;
-    /** Lookups that may wait for quota; one more fails THROTTLED at once. */
-    readonly queueMax: number;
-    /** GetParticipant calls per lookup, the first included; the SDK itself never retries. */
-    readonly maxAttempts: number;
-    readonly retryBaseDelayMs: number;
-    readonly retryMaxDelayMs: number;
-    readonly breaker: {
-      /** Consecutive failed calls (5xx, network, timeout) that open the circuit. */
-      readonly threshold: number;
-      /** How long an open circuit refuses calls before one probe may go through. */
-      readonly coolDownMs: number;
-    };
-    readonly cache: {
-      /** 0 turns the cache off. */
-      readonly maxEntries: number;
-      readonly maxBytes: number;
-      /** Freshness of a CONNECTED participant (or one without a state). */
-      readonly connectedTtlMs: number;
-      /** Freshness of a DISCONNECTED participant: IVS never reconnects a participant ID. */
-      readonly disconnectedTtlMs: number;
-      readonly notFoundTtlMs: number;
-      /** How long a participant is kept past its freshness, to be served stale when IVS cannot answer. */
-      readonly staleMs: number;
-    };
-    readonly serveStale: boolean;
-  };
-  /**
-   * Whole responses of identical queries by callers with the same grants. `ttlSeconds` is 0 (off) when the
-   * participant cache is off, and never exceeds a CONNECTED participant's freshness.
-   */
-  readonly responseCache: { readonly ttlSeconds: number; readonly maxBytes: number };
-  readonly emulator: { readonly quotaTps: number };
-  readonly auth: AuthConfig;
-  /** Checked before execution; a request over any of them costs no IVS call. */
-  readonly limits: {
-    /** Distinct participants one operation may read (`participant` fields plus `_entities` representations). */
-    readonly maxParticipants: number;
-    readonly maxDepth: number;
-    readonly maxAliases: number;
-    readonly maxDirectives: number;
-    readonly maxTokens: number;
-  };
-  readonly http: { readonly bodyLimitBytes: number; readonly requestTimeoutMs: number };
-  readonly graphql: { readonly batching: boolean; readonly introspection: boolean; readonly landingPage: boolean };
-  /** `port: null` serves /metrics on the main port; `token: null` serves it without a bearer token. */
-  readonly metrics: { readonly port: number | null; readonly token: string | null };
-  /** `null`: no tracing, and no OpenTelemetry code is loaded. */
-  readonly tracing: { readonly otlpEndpoint: string | null };
-  readonly shutdown: {
-    /** Past this, the process gives up on in-flight requests and exits non-zero. */
-    readonly timeoutMs: number;
-    /** How long /readyz reports 503 before the listener closes, so load balancers stop sending first. */
-    readonly delayMs: number;
-  };
-}
+export type Config = DeepReadonly<ReturnType<typeof buildConfig>>;
+
+type DeepReadonly<T> = T extends readonly (infer Item)[]
+  ? readonly DeepReadonly<Item>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 /** A configuration problem, reported as one line naming the variable. */
 export class ConfigError extends Error {
@@ -216,7 +152,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${variable}: ${issue?.message ?? 'invalid value'}`);
   }
   const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
   if (e.UPSTREAM_RETRY_BASE_MS > e.UPSTREAM_RETRY_MAX_MS) {
     throw new ConfigError(
       `Invalid configuration: UPSTREAM_RETRY_BASE_MS: must be at most UPSTREAM_RETRY_MAX_MS (${e.UPSTREAM_RETRY_MAX_MS})`,
@@ -228,36 +163,67 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `Invalid configuration: SHUTDOWN_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS (${e.SHUTDOWN_TIMEOUT_MS})`,
     );
   }
-  return deepFreeze({
+  return deepFreeze(buildConfig(e));
+}
+
+type Env = z.infer<typeof envSchema>;
+
+// The one mapping from variables to settings; its doc comments are what `Config` shows in an editor.
+function buildConfig(e: Env) {
+  const production = e.NODE_ENV === 'production';
+  return {
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    /** `'*'` or an explicit list of allowed browser origins. */
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
-    backend: chooseBackend(e.IVS_ENDPOINT, e.AWS_REGION, production),
+    ivsTarget: chooseIvsTarget(e, production),
     ivs: {
+      /** Socket-level timeout of one HTTP attempt. */
       attemptTimeoutMs: e.IVS_ATTEMPT_TIMEOUT_MS,
       maxSockets: e.IVS_MAX_SOCKETS,
     },
-    lookup: { deadlineMs: e.LOOKUP_DEADLINE_MS },
+    lookup: {
+      /** Overall budget of one participant lookup: quota queueing, retries and calls. */
+      deadlineMs: e.LOOKUP_DEADLINE_MS,
+    },
+    /** The protection layer between the per-request loaders and IVS; see src/upstream/. */
     upstream: {
+      /** GetParticipant calls allowed to start in any sliding window of one second plus `quotaMarginMs`. */
       quotaTps: e.UPSTREAM_QUOTA_TPS,
+      /** Lengthens the window so network jitter cannot squeeze quotaTps + 1 arrivals into one IVS second. */
       quotaMarginMs: e.UPSTREAM_QUOTA_MARGIN_MS,
+      /** Lookups that may wait for quota; one more fails THROTTLED at once. */
       queueMax: e.UPSTREAM_QUEUE_MAX,
+      /** GetParticipant calls per lookup, the first included; the SDK itself never retries. */
       maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
       retryBaseDelayMs: e.UPSTREAM_RETRY_BASE_MS,
       retryMaxDelayMs: e.UPSTREAM_RETRY_MAX_MS,
-      breaker: { threshold: e.UPSTREAM_BREAKER_THRESHOLD, coolDownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS },
+      breaker: {
+        /** Consecutive failed calls (5xx, network, timeout) that open the circuit. */
+        threshold: e.UPSTREAM_BREAKER_THRESHOLD,
+        /** How long an open circuit refuses calls before one probe may go through. */
+        coolDownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS,
+      },
       cache: {
+        /** 0 turns the cache off. */
         maxEntries: e.UPSTREAM_CACHE_MAX_ENTRIES,
         maxBytes: e.UPSTREAM_CACHE_MAX_BYTES,
+        /** Freshness of a CONNECTED participant (or one without a state). */
         connectedTtlMs: e.UPSTREAM_CACHE_TTL_MS,
+        /** Freshness of a DISCONNECTED participant: IVS never reconnects a participant ID. */
         disconnectedTtlMs: e.UPSTREAM_CACHE_DISCONNECTED_TTL_MS,
         notFoundTtlMs: e.UPSTREAM_CACHE_NOT_FOUND_TTL_MS,
+        /** How long a participant is kept past its freshness, to be served stale when IVS cannot answer. */
         staleMs: e.UPSTREAM_CACHE_STALE_MS,
       },
       serveStale: e.UPSTREAM_SERVE_STALE,
     },
+    /**
+     * Whole responses of identical queries by callers with the same grants. `ttlSeconds` is 0 (off) when the
+     * participant cache is off, and never exceeds a CONNECTED participant's freshness.
+     */
     responseCache: {
       ttlSeconds:
         e.UPSTREAM_CACHE_MAX_ENTRIES === 0
@@ -267,7 +233,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     emulator: { quotaTps: e.EMULATOR_QUOTA_TPS },
     auth: chooseAuth(e),
+    /** Checked before execution; a request over any of them costs no IVS call. */
     limits: {
+      /** Distinct participants one operation may read (`participant` fields plus `_entities` representations). */
       maxParticipants: e.MAX_PARTICIPANTS_PER_REQUEST,
       maxDepth: e.MAX_QUERY_DEPTH,
       maxAliases: e.MAX_ALIASES,
@@ -280,13 +248,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       introspection: e.GRAPHQL_INTROSPECTION ?? !production,
       landingPage: e.GRAPHQL_LANDING_PAGE ?? !production,
     },
+    /** `port: null` serves /metrics on the main port; `token: null` serves it without a bearer token. */
     metrics: { port: chooseMetricsPort(e.METRICS_PORT, e.PORT), token: e.METRICS_TOKEN ?? null },
+    /** `null`: no tracing, and no OpenTelemetry code is loaded. */
     tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null },
-    shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, delayMs: e.SHUTDOWN_DELAY_MS },
-  });
+    shutdown: {
+      /** Past this, the process gives up on in-flight requests and exits non-zero. */
+      timeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      /** How long /readyz reports 503 before the listener closes, so load balancers stop sending first. */
+      delayMs: e.SHUTDOWN_DELAY_MS,
+    },
+  };
 }
-
-type Env = z.infer<typeof envSchema>;
 
 // The gateway's AWS identity can read every participant of the account: serving it without
 // caller authentication in production must be a deliberate, visible choice.
@@ -349,15 +322,20 @@ function chooseMetricsPort(metricsPort: number | undefined, mainPort: number): n
   return metricsPort;
 }
 
-function chooseBackend(endpoint: string | undefined, region: string | undefined, production: boolean): Backend {
-  if (endpoint) return { kind: 'endpoint', endpoint, region: region ?? 'us-east-1' };
-  if (region) return { kind: 'aws', region };
+/** The account and region of the emulator's demo data (src/emulator/seed.json). */
+export const emulatorAccount = { region: 'us-east-1', accountId: '123456789012' } as const;
+
+function chooseIvsTarget(e: Env, production: boolean): IvsTarget {
+  const accountId = e.IVS_ACCOUNT_ID ?? null;
+  if (e.IVS_ENDPOINT)
+    return { kind: 'endpoint', endpoint: e.IVS_ENDPOINT, region: e.AWS_REGION ?? 'us-east-1', accountId };
+  if (e.AWS_REGION) return { kind: 'aws', region: e.AWS_REGION, accountId };
   if (production) {
     throw new ConfigError(
       'Invalid configuration: AWS_REGION: required with NODE_ENV=production (or IVS_ENDPOINT); the built-in emulator only serves demo data',
     );
   }
-  return { kind: 'embedded-emulator', region: 'us-east-1' };
+  return { kind: 'embedded-emulator', ...emulatorAccount };
 }
 
 function parseOrigins(value: string): '*' | string[] {

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     const metricsPort = (metricsApp.server.address() as AddressInfo).port;
     logger.info({ metricsPort }, `metrics at http://${config.host}:${metricsPort}/metrics`);
   }
-  if (config.backend.kind === 'embedded-emulator') {
+  if (config.ivsTarget.kind === 'embedded-emulator') {
     logger.info(`Open ${url} in a browser (Apollo Sandbox) and try:\n${demoQuery}`);
   }
 }

@@ -13,13 +13,13 @@ export interface IvsClientOverrides {
  * credentials and keeps sockets alive per client.
  */
 export function createIvsClient(
-  config: Pick<Config, 'backend' | 'ivs'>,
+  config: Pick<Config, 'ivsTarget' | 'ivs'>,
   overrides: IvsClientOverrides = {},
 ): IVSRealTimeClient {
-  const endpoint = overrides.endpoint ?? (config.backend.kind === 'endpoint' ? config.backend.endpoint : undefined);
+  const endpoint = overrides.endpoint ?? (config.ivsTarget.kind === 'endpoint' ? config.ivsTarget.endpoint : undefined);
   const agent = { keepAlive: true, maxSockets: config.ivs.maxSockets };
   return new IVSRealTimeClient({
-    region: config.backend.region,
+    region: config.ivsTarget.region,
     ...(endpoint && { endpoint }),
     ...(overrides.credentials && { credentials: overrides.credentials }),
     // One attempt: retries belong to the upstream layer, where each one waits for quota.

@@ -113,13 +113,34 @@ describe('configuration: operations', () => {
 
 describe('configuration: backend', () => {
   test('IVS_ENDPOINT wins over AWS_REGION; AWS_REGION alone means real AWS; neither means the embedded emulator', () => {
-    assert.deepEqual(loadConfig({ IVS_ENDPOINT: 'http://127.0.0.1:4010', AWS_REGION: 'eu-west-1' }).backend, {
+    assert.deepEqual(loadConfig({ IVS_ENDPOINT: 'http://127.0.0.1:4010', AWS_REGION: 'eu-west-1' }).ivsTarget, {
       kind: 'endpoint',
       endpoint: 'http://127.0.0.1:4010',
       region: 'eu-west-1',
+      accountId: null,
     });
-    assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1' }).backend, { kind: 'aws', region: 'eu-west-1' });
-    assert.equal(loadConfig({}).backend.kind, 'embedded-emulator');
+    assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1' }).ivsTarget, {
+      kind: 'aws',
+      region: 'eu-west-1',
+      accountId: null,
+    });
+    assert.deepEqual(loadConfig({}).ivsTarget, {
+      kind: 'embedded-emulator',
+      region: 'us-east-1',
+      accountId: '123456789012',
+    });
+  });
+
+  test('IVS_ACCOUNT_ID names the account whose stages are served; it must be 12 digits', () => {
+    assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1', IVS_ACCOUNT_ID: '210987654321' }).ivsTarget, {
+      kind: 'aws',
+      region: 'eu-west-1',
+      accountId: '210987654321',
+    });
+    assert.throws(
+      () => loadConfig({ AWS_REGION: 'eu-west-1', IVS_ACCOUNT_ID: '1234' }),
+      /IVS_ACCOUNT_ID: must be a 12-digit/,
+    );
   });
 
   test('production without AWS_REGION or IVS_ENDPOINT is refused instead of serving demo data', () => {
