@@ -3,6 +3,7 @@ import type { Principal } from './auth/principal.js';
 import { createParticipantLoader, type ParticipantLoader } from './loaders/participantLoader.js';
 import { createLookupStats, type LookupStats } from './upstream/lookupStats.js';
 import type { CacheMode, ParticipantLookup } from './upstream/participantLookup.js';
+import type { ServedStages } from './validation.js';
 
 /** What every resolver receives. Built fresh for each GraphQL request. */
 export interface GatewayContext {
@@ -13,11 +14,14 @@ export interface GatewayContext {
   principal: Principal;
   /** `revalidate` when the caller sent `Cache-Control: no-cache`: no cached participant or response. */
   cacheMode: CacheMode;
+  /** The region (and account) of the gateway's IVS client: a key for another stage is refused unasked. */
+  servedStages: ServedStages;
 }
 
 export interface ContextDependencies {
   /** The process-wide upstream layer (see src/upstream/participantLookup.ts). */
   participants: ParticipantLookup;
+  servedStages: ServedStages;
 }
 
 /** Returns the per-request context factory; fresh loaders mean no data leaks between requests. */
@@ -32,6 +36,7 @@ export function createContextFactory(
       lookupStats,
       principal: request.principal,
       cacheMode: lookupRequest.cacheMode,
+      servedStages: deps.servedStages,
     };
   };
 }

@@ -118,7 +118,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     maxAge: 600,
   });
 
-  const createContext = createContextFactory({ participants });
+  const createContext = createContextFactory({ participants, servedStages: config.ivsTarget });
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',

@@ -30,10 +30,26 @@ function checkKeyField(field: keyof ParticipantKey, value: unknown): string | un
 }
 
 /**
- * Returns the key when every field meets IVS's constraints; otherwise throws BAD_USER_INPUT
- * naming each bad field, so invalid input never costs an upstream call.
+ * The stages one gateway can look up: one IVS client serves one region, and one account when the
+ * gateway knows it (IVS_ACCOUNT_ID; the embedded emulator's demo account).
  */
-export function validateParticipantKey(input: Record<keyof ParticipantKey, unknown>): ParticipantKey {
+export interface ServedStages {
+  readonly region: string;
+  readonly accountId: string | null;
+}
+
+/** `extensions.reason` of a well-formed stage ARN that this gateway cannot serve. */
+const stageNotServed = 'STAGE_NOT_SERVED';
+
+/**
+ * Returns the key when every field meets IVS's constraints and the stage is one this gateway serves;
+ * otherwise throws BAD_USER_INPUT naming each bad field, so invalid input never costs an upstream call
+ * (a stage in another region or account would spend quota only to be answered NOT_FOUND).
+ */
+export function validateParticipantKey(
+  input: Record<keyof ParticipantKey, unknown>,
+  served: ServedStages,
+): ParticipantKey {
   const problems = (Object.keys(rules) as (keyof ParticipantKey)[])
     .map((field) => checkKeyField(field, input[field]))
     .filter((problem) => problem !== undefined);
@@ -42,5 +58,17 @@ export function validateParticipantKey(input: Record<keyof ParticipantKey, unkno
   }
   // Copy only the key fields: federation representations carry __typename and may carry more.
   const { stageArn, sessionId, participantId } = input as ParticipantKey;
+  const foreign = foreignStageProblem(stageArn, served);
+  if (foreign) throw new LookupError(ErrorCode.BAD_USER_INPUT, foreign, { reason: stageNotServed });
   return { stageArn, sessionId, participantId };
+}
+
+// arn:aws:ivs:<region>:<account>:stage/<id>, already checked against the pattern above.
+function foreignStageProblem(stageArn: string, served: ServedStages): string | undefined {
+  const [, , , region, accountId] = stageArn.split(':');
+  const account = served.accountId === null ? '' : ` of account ${served.accountId}`;
+  if (region !== served.region || (served.accountId !== null && accountId !== served.accountId)) {
+    return `stageArn names a stage in ${region} account ${accountId}; this gateway serves stages in ${served.region}${account} only`;
+  }
+  return undefined;
 }

@@ -4,7 +4,8 @@ import type { ParticipantKey, ParticipantModel } from '../model.js';
 import { validateParticipantKey } from '../validation.js';
 
 /**
- * The one way a resolver reaches a participant: validate the key, check the caller's stage grants,
+ * The one way a resolver reaches a participant: validate the key (and that this gateway serves its
+ * stage), check the caller's stage grants,
  * then load it through the request's DataLoader. Nothing invalid or forbidden costs an IVS call.
  * Async, so a bad key rejects for its own field or entity instead of throwing through a whole list.
  */
@@ -12,5 +13,7 @@ export async function loadParticipant(
   context: GatewayContext,
   input: Record<keyof ParticipantKey, unknown>,
 ): Promise<ParticipantModel> {
-  return context.loaders.participant.load(authorizeParticipantKey(context.principal, validateParticipantKey(input)));
+  return context.loaders.participant.load(
+    authorizeParticipantKey(context.principal, validateParticipantKey(input, context.servedStages)),
+  );
 }

@@ -174,6 +174,39 @@ describe('participant query', () => {
   }
 });
 
+describe('stages this gateway does not serve', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ env: { ...noCache, AWS_REGION: 'us-east-1', IVS_ACCOUNT_ID: '123456789012' } });
+  });
+  after(async () => {
+    await stack.close();
+  });
+  beforeEach(() => {
+    stack.emulator.reset();
+  });
+
+  for (const [what, stageArn, named] of [
+    ['another region', 'arn:aws:ivs:eu-west-1:123456789012:stage/DemoStage01', /serves stages in us-east-1/],
+    ['another account', 'arn:aws:ivs:us-east-1:999999999999:stage/DemoStage01', /account 123456789012 only/],
+  ] as const) {
+    test(`a stage in ${what} is BAD_USER_INPUT naming what is served, and costs no upstream call`, async () => {
+      const { body } = await stack.graphql(participantQuery, { ...demo, stageArn, participantId: 'alice' });
+      assert.equal(body.data?.participant, null);
+      assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+      assert.equal(body.errors?.[0]?.extensions?.reason, 'STAGE_NOT_SERVED');
+      assert.match(body.errors?.[0]?.message ?? '', named);
+      assert.equal(stack.emulator.stats().calls, 0);
+    });
+  }
+
+  test('a stage of the served region and account is looked up', async () => {
+    const { body } = await stack.graphql<ParticipantData>(participantQuery, { ...demo, participantId: 'alice' });
+    assert.equal(body.data?.participant?.participantId, 'alice');
+    assert.equal(stack.emulator.stats().calls, 1);
+  });
+});
+
 describe('IVS failures map to stable codes', () => {
   let stack: Stack;
   before(async () => {

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LookupError } from '../../src/errors.js';
-import { validateParticipantKey } from '../../src/validation.js';
+import { validateParticipantKey, type ServedStages } from '../../src/validation.js';
 
 const valid = {
   stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/abcdABCDefgh',
   sessionId: 'st-a1b2c3d4e5f6g',
   participantId: 'p-1',
 };
+const served = { region: 'us-east-1', accountId: '123456789012' };
 
-function problemOf(input: Record<string, unknown>): string {
+function problemOf(input: Record<string, unknown>, servedStages: ServedStages = served): string {
   try {
-    validateParticipantKey({ ...valid, ...input });
+    validateParticipantKey({ ...valid, ...input }, servedStages);
   } catch (error) {
     assert.ok(error instanceof LookupError);
     assert.equal(error.code, 'BAD_USER_INPUT');
@@ -22,9 +23,9 @@ function problemOf(input: Record<string, unknown>): string {
 
 describe('validateParticipantKey', () => {
   test('accepts a key within IVS limits and returns only the key fields', () => {
-    assert.deepEqual(validateParticipantKey({ ...valid, __typename: 'Participant' } as typeof valid), valid);
+    assert.deepEqual(validateParticipantKey({ ...valid, __typename: 'Participant' } as typeof valid, served), valid);
     const longest = { ...valid, participantId: 'a'.repeat(64) };
-    assert.deepEqual(validateParticipantKey(longest), longest);
+    assert.deepEqual(validateParticipantKey(longest, served), longest);
   });
 
   test('names each bad field', () => {
@@ -51,4 +52,24 @@ describe('validateParticipantKey', () => {
       assert.match(problemOf({ [field]: value }), new RegExp(field));
     });
   }
+
+  test('refuses a stage in another region, naming the region served', () => {
+    const message = problemOf({ stageArn: 'arn:aws:ivs:eu-west-1:123456789012:stage/abcdABCDefgh' });
+    assert.match(message, /eu-west-1/);
+    assert.match(message, /serves stages in us-east-1/);
+  });
+
+  test('refuses a stage of another account when the account is known, and accepts any account when not', () => {
+    const otherAccount = { stageArn: 'arn:aws:ivs:us-east-1:999999999999:stage/abcdABCDefgh' };
+    assert.match(problemOf(otherAccount), /account 123456789012 only/);
+    const unknownAccount = { region: 'us-east-1', accountId: null };
+    assert.deepEqual(validateParticipantKey({ ...valid, ...otherAccount }, unknownAccount), {
+      ...valid,
+      ...otherAccount,
+    });
+    assert.match(
+      problemOf({ stageArn: 'arn:aws:ivs:eu-west-1:1:stage/x' }, unknownAccount),
+      /serves stages in us-east-1 only/,
+    );
+  });
 });
