@@ -10,12 +10,12 @@ import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
 import { createErrorFormatter } from './graphql/errors.js';
 import { createAuthenticationHook } from './http/authentication.js';
-import { clientErrorReply, frameworkErrorReply, registerErrorReplies } from './http/errorReplies.js';
+import { createClientErrorReply, createFrameworkErrorReply, registerErrorReplies } from './http/errorReplies.js';
 import { registerHealthRoutes } from './http/health.js';
 import { registerMetricsRoute } from './http/metricsRoute.js';
 import type { Readiness } from './http/readiness.js';
 import { requestIdFrom } from './http/requestId.js';
-import { registerRequestLog } from './http/requestLog.js';
+import { createRejectionLog, registerRequestLog } from './http/requestLog.js';
 import { registerRequestState } from './http/requestState.js';
 import { createQueryLimitsPlugin } from './limits/queryLimits.js';
 import type { Logger } from './logger.js';
@@ -56,6 +56,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
   const development = config.env === 'development';
   // Typed as Fastify's base logger so the app is a plain FastifyInstance, not one generic over pino's.
   const loggerInstance: FastifyBaseLogger = logger;
+  const logRejection = createRejectionLog(logger, metrics);
   const app = Fastify({
     loggerInstance,
     bodyLimit: config.http.bodyLimitBytes,
@@ -64,8 +65,8 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
-    clientErrorHandler: clientErrorReply,
-    frameworkErrors: frameworkErrorReply,
+    clientErrorHandler: createClientErrorReply(logRejection),
+    frameworkErrors: createFrameworkErrorReply(logRejection),
   });
   const authenticator = await createAuthenticator(config.auth);
 

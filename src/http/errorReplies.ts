@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '../errors.js';
 import { errorResponseBody } from '../graphql/errors.js';
+import type { Rejection } from './requestLog.js';
 
 interface ErrorReply {
   status: number;
@@ -56,29 +58,43 @@ export function registerErrorReplies(app: FastifyInstance, bodyLimitBytes: numbe
 
 /**
  * Fastify's `clientErrorHandler`: malformed HTTP and request timeouts, answered on the raw socket
- * (no request object exists yet) with the same body shape.
+ * (no request object exists yet) with the same body shape, a fresh request id and a log line.
  */
-export function clientErrorReply(error: Error & { code?: string }, socket: Socket): void {
-  if (!socket.writable) return void socket.destroy();
-  const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  const status = timeout ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const body = JSON.stringify(
-    errorResponseBody(
-      timeout ? ErrorCode.REQUEST_TIMEOUT : ErrorCode.BAD_REQUEST,
-      timeout ? 'Request not received in time' : 'Malformed HTTP request',
-    ),
-  );
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+export function createClientErrorReply(
+  logRejection: (rejection: Rejection) => void,
+): (error: Error & { code?: string }, socket: Socket) => void {
+  return (error, socket) => {
+    // The peer is gone: there is no one to answer, and nothing was answered.
+    if (!socket.writable) return void socket.destroy();
+    const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const status = timeout ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const code = timeout ? ErrorCode.REQUEST_TIMEOUT : ErrorCode.BAD_REQUEST;
+    const body = JSON.stringify(
+      errorResponseBody(code, timeout ? 'Request not received in time' : 'Malformed HTTP request'),
+    );
+    const requestId = randomUUID();
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `x-request-id: ${requestId}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    logRejection({ requestId, method: 'unknown', status, code, rejectedBy: error.code });
+  };
 }
 
 /**
  * Fastify's `frameworkErrors`: failures before routing (a malformed URL such as `/%zz`), with the
- * same body shape. Runs before any hook, so it records nothing on the request.
+ * same body shape. Runs before any hook, so it sets the request id header and logs by itself.
  */
-export function frameworkErrorReply(error: FastifyError, _request: unknown, reply: FastifyReply): void {
-  const { status, code, message } = classifyHttpError(error, 0);
-  void reply.code(status).type('application/json; charset=utf-8').send(errorResponseBody(code, message));
+export function createFrameworkErrorReply(
+  logRejection: (rejection: Rejection) => void,
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, request, reply) => {
+    const { status, code, message } = classifyHttpError(error, 0);
+    void reply
+      .code(status)
+      .header('x-request-id', request.id)
+      .type('application/json; charset=utf-8')
+      .send(errorResponseBody(code, message));
+    logRejection({ requestId: request.id, method: request.method, status, code, rejectedBy: error.code });
+  };
 }

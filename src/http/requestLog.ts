@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import type { ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 
 // Probes and scrapes arrive every few seconds; logging their successes would drown everything else.
@@ -45,4 +47,27 @@ export function registerRequestLog(app: FastifyInstance, metrics: GatewayMetrics
       route === '/graphql' ? 'graphql request' : 'http request',
     );
   });
+}
+
+/** A request refused before Fastify routed it, so the hooks above never saw it. */
+export interface Rejection {
+  requestId: string;
+  /** `unknown` when the HTTP parser gave up before the method. */
+  method: string;
+  status: number;
+  code: ErrorCode;
+  /** What refused it: the parser's or Fastify's error code, e.g. HPE_INVALID_METHOD, FST_ERR_BAD_URL. */
+  rejectedBy: string | undefined;
+}
+
+/** The same log line and histogram entry as every routed request, for requests that never reached a route. */
+export function createRejectionLog(logger: Logger, metrics: GatewayMetrics): (rejection: Rejection) => void {
+  return ({ requestId, method, status, code, rejectedBy }) => {
+    // Refused before any handler ran, and the parser keeps no start time: counted as instant.
+    metrics.httpRequest({ method, route: 'unmatched', status }, 0);
+    logger.info(
+      { reqId: requestId, method, route: 'unmatched', status, errorCodes: [code], rejectedBy },
+      'http request',
+    );
+  };
 }
