@@ -9,8 +9,14 @@ export interface GatewayProcess {
   /** JSON log lines from stdout so far. */
   lines: Record<string, unknown>[];
   stderr(): string;
-  /** Resolves with the first log line (past or future) that matches; rejects if the process ends first. */
-  waitForLine(matches: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /**
+   * Resolves with the first log line (past or future) that matches; rejects if the process ends first
+   * or no such line arrives within `timeoutMs`, so a regression fails instead of hanging.
+   */
+  waitForLine(
+    matches: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** The exit code, once the process has ended and its output is read. */
   exited: Promise<number | null>;
 }
@@ -52,22 +58,41 @@ export function spawnNode(args: string[], env: Record<string, string>): GatewayP
     lines,
     stderr: () => stderr,
     exited,
-    waitForLine(matches) {
+    waitForLine(matches, timeoutMs = 30_000) {
       const seen = lines.find(matches);
       if (seen) return Promise.resolve(seen);
+      let timer: NodeJS.Timeout | undefined;
       return Promise.race([
         new Promise<Record<string, unknown>>((resolve) => waiters.push({ matches, resolve })),
         exited.then((code) => {
           throw new Error(`process exited (${code}) before the expected log line; stderr: ${stderr}`);
         }),
-      ]);
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr}`)),
+            timeoutMs,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
     },
   };
 }
 
-/** Starts the gateway entry point (src/index.ts) and resolves once it logs its port. */
-export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess & { url: string }> {
-  const gateway = spawnNode(['src/index.ts'], { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env });
-  const ready = await gateway.waitForLine((line) => typeof line['port'] === 'number');
+/**
+ * Starts the gateway entry point (src/index.ts) and resolves once it logs its port. `preload`: more
+ * `--import` modules, e.g. test/helpers/moduleLog.js.
+ */
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  preload: string[] = [],
+): Promise<GatewayProcess & { url: string }> {
+  const imports = preload.flatMap((module) => ['--import', module]);
+  const gateway = spawnNode([...imports, 'src/index.ts'], { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env });
+  const ready = await gateway
+    .waitForLine((line) => typeof line['port'] === 'number')
+    .catch((error: unknown) => {
+      gateway.child.kill('SIGKILL');
+      throw error;
+    });
   return { ...gateway, url: `http://127.0.0.1:${String(ready['port'])}` };
 }

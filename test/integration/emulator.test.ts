@@ -7,6 +7,7 @@ import {
   type GetParticipantCommandInput,
 } from '@aws-sdk/client-ivs-realtime';
 import { faults, participantKey, startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
+import { within } from '../helpers/within.js';
 
 const stage1 = 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01';
 const session1 = 'st-DemoSession01';
@@ -293,7 +294,7 @@ describe('IVS emulator lifecycle', () => {
     try {
       emulator.injectFault(faults.hang());
       const pending = client.send(new GetParticipantCommand(alice));
-      await emulator.waitForCalls(1);
+      await within(emulator.waitForCalls(1), 30_000, 'the first call');
       assert.equal(emulator.stats().faulted, 1);
       await emulator.close();
       await assert.rejects(

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
-import { createMetricsApp } from '../../src/http/metricsRoute.js';
-import { createLogger } from '../../src/logger.js';
-import { createMetrics } from '../../src/observability/metrics.js';
+import { startEmulator } from '../../src/emulator/server.js';
+import { startGatewayProcess } from '../helpers/process.js';
 import { createLogSink, demo, startStack, type Stack } from '../helpers/stack.js';
 
 const apiKey = 'metrics-test-key-0123456789';
@@ -156,24 +155,33 @@ describe('protecting /metrics', () => {
     }
   });
 
-  test('with METRICS_PORT, the main port has no /metrics and a separate app serves it', async () => {
-    const stack = await startStack({ env: { METRICS_PORT: '0' } });
-    const metricsApp = await createMetricsApp({
-      metrics: createMetrics(),
-      token: null,
-      logger: createLogger({ level: 'silent' }),
+  test('with METRICS_PORT, the entry point serves /metrics only there, from the registry the gateway records into', async () => {
+    const emulator = await startEmulator();
+    const gateway = await startGatewayProcess({
+      NODE_ENV: 'test',
+      IVS_ENDPOINT: emulator.url,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      METRICS_PORT: '0',
     });
     try {
-      assert.equal((await fetch(`${stack.url}/metrics`)).status, 404);
-      await metricsApp.listen({ host: '127.0.0.1', port: 0 });
-      const address = metricsApp.server.address();
-      assert.ok(address !== null && typeof address === 'object');
-      const response = await fetch(`http://127.0.0.1:${address.port}/metrics`);
+      const { metricsPort } = await gateway.waitForLine((line) => typeof line['metricsPort'] === 'number');
+      assert.equal((await fetch(`${gateway.url}/metrics`)).status, 404);
+      const lookup = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: query('alice') }),
+      });
+      assert.equal(lookup.status, 200);
+      const response = await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`);
       assert.equal(response.status, 200);
-      assert.match(await response.text(), /ivs_breaker_state/);
+      const metrics = await response.text();
+      assert.equal(sample(metrics, 'gateway_graphql_operation_duration_seconds_count', { outcome: 'ok' }), 1);
+      assert.equal(sample(metrics, 'ivs_upstream_call_duration_seconds_count', { outcome: 'OK' }), 1);
     } finally {
-      await metricsApp.close();
-      await stack.close();
+      gateway.child.kill('SIGKILL');
+      await gateway.exited;
+      await emulator.close();
     }
   });
 

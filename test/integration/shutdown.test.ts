@@ -4,6 +4,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { faults, startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
 import { spawnNode, startGatewayProcess } from '../helpers/process.js';
 import { demo } from '../helpers/stack.js';
+import { within } from '../helpers/within.js';
 
 const query = JSON.stringify({
   query: `{ participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "alice") { userId } }`,
@@ -45,7 +46,7 @@ describe('the gateway process: graceful shutdown', () => {
     emulator.configure({ latencyMs: 2500 });
     const gateway = await startGatewayProcess({ ...env(), SHUTDOWN_DELAY_MS: '500', SHUTDOWN_TIMEOUT_MS: '10000' });
     const inFlight = postQuery(gateway.url);
-    await emulator.waitForCalls(1);
+    await within(emulator.waitForCalls(1), 30_000, 'the lookup reaching IVS');
 
     gateway.child.kill('SIGTERM');
     await gateway.waitForLine((line) => line['msg'] === 'shutting down: finishing in-flight requests');
@@ -80,7 +81,7 @@ describe('the gateway process: graceful shutdown', () => {
     emulator.injectFault(faults.hang());
     const gateway = await startGatewayProcess({ ...env(), SHUTDOWN_TIMEOUT_MS: '500', LOOKUP_DEADLINE_MS: '30000' });
     const inFlight = postQuery(gateway.url).catch((error: unknown) => error);
-    await emulator.waitForCalls(1);
+    await within(emulator.waitForCalls(1), 30_000, 'the lookup reaching IVS');
     gateway.child.kill('SIGTERM');
     assert.equal(await gateway.exited, 1);
     assert.ok(gateway.lines.some((line) => String(line['msg']).startsWith('shutdown deadline passed')));

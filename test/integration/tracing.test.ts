@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import { describe, test } from 'node:test';
-import { startEmulator } from '../../src/emulator/server.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
 import { startGatewayProcess } from '../helpers/process.js';
-import { demo, startStack } from '../helpers/stack.js';
+import { demo } from '../helpers/stack.js';
 
 interface OtlpSpan {
   name: string;
@@ -39,40 +41,77 @@ async function startReceiver() {
   };
 }
 
+// The OpenTelemetry packages that patch modules or export spans: loading any of them costs start-up time and memory.
+const sdkModule = /@opentelemetry\/(sdk-|instrumentation|exporter-)/;
+
+/** Starts the entry point with a fresh module log; `loaded()` lists every module URL it resolved so far. */
+async function startGatewayRecordingModules(env: Record<string, string>) {
+  const directory = await mkdtemp(join(tmpdir(), 'gateway-modules-'));
+  const moduleLog = join(directory, 'modules.txt');
+  const gateway = await startGatewayProcess({ ...env, MODULE_LOG: moduleLog }, ['./test/helpers/moduleLog.js']);
+  return {
+    ...gateway,
+    loaded: async () => (await readFile(moduleLog, 'utf8')).split('\n'),
+    async stop() {
+      if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL');
+      await gateway.exited;
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+const lookup = {
+  query: `query Lookup { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "alice") { userId } }`,
+};
+
+async function postLookup(url: string): Promise<Response> {
+  return fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(lookup),
+  });
+}
+
 describe('OpenTelemetry tracing', () => {
+  let emulator: IvsEmulator;
+  before(async () => {
+    emulator = await startEmulator();
+  });
+  after(async () => emulator.close());
+  const env = () => ({
+    NODE_ENV: 'test',
+    IVS_ENDPOINT: emulator.url,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
+
   test('without OTEL_EXPORTER_OTLP_ENDPOINT, the gateway loads no OpenTelemetry SDK code', async () => {
-    const stack = await startStack();
+    const gateway = await startGatewayRecordingModules(env());
     try {
-      await stack.graphql('{ __typename }');
-      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      assert.equal((await postLookup(gateway.url)).status, 200);
+      const loaded = await gateway.loaded();
+      assert.ok(
+        loaded.some((url) => url.includes('/src/server.ts')),
+        'the module log records the gateway itself',
+      );
       assert.deepEqual(
-        loaded.filter((path) => /@opentelemetry\/(sdk-|instrumentation|exporter-)/.test(path)),
+        loaded.filter((url) => sdkModule.test(url)),
         [],
       );
     } finally {
-      await stack.close();
+      await gateway.stop();
     }
   });
 
   test('with it, GraphQL operations, lookups and the IVS HTTP calls arrive as spans, flushed on shutdown', async () => {
-    const emulator = await startEmulator();
     const receiver = await startReceiver();
+    const gateway = await startGatewayRecordingModules({ ...env(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
     try {
-      const gateway = await startGatewayProcess({
-        NODE_ENV: 'test',
-        IVS_ENDPOINT: emulator.url,
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      });
-      const response = await fetch(`${gateway.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          query: `query Lookup { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "alice") { userId } }`,
-        }),
-      });
-      assert.equal(response.status, 200);
+      assert.equal((await postLookup(gateway.url)).status, 200);
+      assert.ok(
+        (await gateway.loaded()).some((url) => sdkModule.test(url)),
+        'the SDK was loaded',
+      );
       gateway.child.kill('SIGTERM');
       assert.equal(await gateway.exited, 0);
 
@@ -91,8 +130,8 @@ describe('OpenTelemetry tracing', () => {
         'a server span for the incoming HTTP request',
       );
     } finally {
+      await gateway.stop();
       await receiver.close();
-      await emulator.close();
     }
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { setTimeout as pause } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { faults } from '../../src/emulator/server.js';
+import { faults, participantKey } from '../../src/emulator/server.js';
 import { demo, startStack, type GraphQLResponse, type Stack, type StackOptions } from '../helpers/stack.js';
+import { within } from '../helpers/within.js';
 
 const participantQuery = `query Participant($stageArn: String!, $sessionId: String!, $participantId: String!) {
   participant(stageArn: $stageArn, sessionId: $sessionId, participantId: $participantId) { participantId userId state }
@@ -124,7 +125,7 @@ describe('upstream protection: coalescing and quota', () => {
           `query($stageArn: String!, $sessionId: String!) { ${aliases.join('\n')} }`,
           demo,
         );
-        await stack.emulator.waitForCalls(5);
+        await within(stack.emulator.waitForCalls(5), 30_000, 'five calls reaching IVS');
 
         const started = performance.now();
         const overflow = await ask(stack, generatedId(9));
@@ -142,7 +143,8 @@ describe('upstream protection: coalescing and quota', () => {
         assert.equal(Object.keys(body.data ?? {}).length, 6);
         const stats = stack.emulator.stats();
         assert.equal(stats.calls, 7);
-        assert.equal(stats.byKey[`${demo.stageArn} ${demo.sessionId} ${generatedId(9)}`] ?? 0, 0);
+        assert.equal(stats.byKey[participantKey(demo.stageArn, demo.sessionId, generatedId(0))], 1);
+        assert.equal(stats.byKey[participantKey(demo.stageArn, demo.sessionId, generatedId(9))] ?? 0, 0);
       },
     );
   });
@@ -256,7 +258,9 @@ describe('upstream protection: breaker recovery', () => {
 
         // Keep the probe in flight: ask until a lookup is not refused, i.e. it reached IVS as the probe.
         stack.emulator.configure({ latencyMs: 1500 });
-        const probeArrived = stack.emulator.waitForCalls(callsWhenOpened + 1).then(() => 'probe' as const);
+        const probeArrived = within(stack.emulator.waitForCalls(callsWhenOpened + 1), 30_000, 'the probe').then(
+          () => 'probe' as const,
+        );
         let probe: ReturnType<typeof ask> | undefined;
         for (let index = 1; probe === undefined; index += 1) {
           const attempt = ask(stack, generatedId(1 + (index % 19)));
