@@ -2,11 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.js';
 import { createReadiness } from './http/readiness.js';
 import { installCrashHandlers, installShutdown } from './lifecycle.js';
-import { createLogger } from './logger.js';
+import { createLogger, createTerminalLogger } from './logger.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
+  // A developer at a terminal reads the logs; anywhere else (production, pipes, log shippers) they stay JSON.
+  const terminal = config.env === 'development' && process.stdout.isTTY === true;
+  const logger = terminal ? await createTerminalLogger(config.logLevel) : createLogger({ level: config.logLevel });
   installCrashHandlers(logger, (code) => process.exit(code));
 
   // Tracing patches http before the AWS SDK and Fastify load, hence the dynamic imports below;
@@ -56,7 +58,8 @@ async function main(): Promise<void> {
     logger.info({ metricsPort }, `metrics at http://${config.host}:${metricsPort}/metrics`);
   }
   if (config.ivsTarget.kind === 'embedded-emulator') {
-    logger.info(`Open ${url} in a browser (Apollo Sandbox) and try:\n${demoQuery}`);
+    if (terminal) process.stdout.write(`\nOpen ${url} in a browser (Apollo Sandbox) and try:\n\n${demoQuery}\n\n`);
+    else logger.info({ url, demoQuery }, `Open ${url} in a browser (Apollo Sandbox) and try the demoQuery`);
   }
 }
 

@@ -1,12 +1,27 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
 /** Paths that must never reach a log line: credentials in headers. */
 const redactedPaths = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'];
 
+function settings(level: string): LoggerOptions {
+  return { level, redact: { paths: redactedPaths, censor: '[redacted]' } };
+}
+
 /** JSON logs, one object per line: on stdout, or on `destination` (tests read the lines). */
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
-  const settings = { level: options.level, redact: { paths: redactedPaths, censor: '[redacted]' } };
-  return options.destination ? pino(settings, options.destination) : pino(settings);
+  return options.destination ? pino(settings(options.level), options.destination) : pino(settings(options.level));
+}
+
+/**
+ * Human-readable lines for a developer's terminal, through pino-pretty (loaded only here): same levels
+ * and redaction as the JSON logger. Synchronous, so log lines and the start banner keep their order.
+ */
+export async function createTerminalLogger(level: string): Promise<Logger> {
+  const { default: pretty } = await import('pino-pretty');
+  return pino(
+    settings(level),
+    pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }),
+  );
 }

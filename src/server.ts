@@ -1,5 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import cors from '@fastify/cors';
@@ -88,6 +89,8 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
       onMasked: (error) => logger.error({ err: error }, 'unexpected error masked as INTERNAL_SERVER_ERROR'),
     }),
     plugins: [
+      // Federated traces (ftv1) for a gateway that asks; installed explicitly, Apollo would log that it did so itself.
+      ApolloServerPluginInlineTrace(),
       createQueryLimitsPlugin(config.limits),
       operationRecordPlugin(metrics),
       staleResponsePlugin(),

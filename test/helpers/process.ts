@@ -8,6 +8,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   /** JSON log lines from stdout so far. */
   lines: Record<string, unknown>[];
+  /** Lines on stdout that are not JSON (none, wherever the output is not a terminal). */
+  otherLines: string[];
   stderr(): string;
   /**
    * Resolves with the first log line (past or future) that matches; rejects if the process ends first
@@ -32,6 +34,7 @@ export function spawnNode(args: string[], env: Record<string, string>): GatewayP
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
+  const otherLines: string[] = [];
   const waiters: {
     matches: (line: Record<string, unknown>) => boolean;
     resolve: (line: Record<string, unknown>) => void;
@@ -43,6 +46,7 @@ export function spawnNode(args: string[], env: Record<string, string>): GatewayP
     try {
       line = JSON.parse(text) as Record<string, unknown>;
     } catch {
+      otherLines.push(text);
       return;
     }
     lines.push(line);
@@ -56,6 +60,7 @@ export function spawnNode(args: string[], env: Record<string, string>): GatewayP
   return {
     child,
     lines,
+    otherLines,
     stderr: () => stderr,
     exited,
     waitForLine(matches, timeoutMs = 30_000) {
