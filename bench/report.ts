@@ -1,6 +1,5 @@
 import type { AuthMode } from './auth.js';
 import type { LoadMeasurement } from './load.js';
-import type { MachineDescription } from './machine.js';
 import type { Scenario, ScenarioId, ScenarioLoad, TargetId } from './scenarios.js';
 import { targetDefinitions } from './targets.js';
 
@@ -14,7 +13,6 @@ export interface UpstreamCounts {
   /** calls ÷ requests sent. */
   callsPerRequest: number;
   callsPerSecond: number;
-  servedPerSecond: number;
   /** The most calls that arrived within any 1-second window (the quota's own measure). */
   maxCallsInAnyWindow: number;
   /** The most calls made for one participant. */
@@ -59,8 +57,7 @@ export interface BenchSettings {
 }
 
 export interface BenchReport {
-  machine: MachineDescription;
-  loadAverageAtEnd: number;
+  machine: { cpuModel: string; cores: number; node: string; date: string };
   settings: BenchSettings;
   scenarios: Pick<
     Scenario,
@@ -70,8 +67,6 @@ export interface BenchReport {
   failures: RunFailure[];
   /** Runs that worked but should not have looked like this (e.g. no successful request at all). */
   problems: string[];
-  /** Markdown summaries of the targets' CPU profiles, when --profile was given. */
-  profiles: string[];
 }
 
 export interface GoalCheck {
@@ -354,12 +349,8 @@ export function renderMarkdown(report: BenchReport, options: { baseline: boolean
     '|---|---|',
     `| CPU | ${m.cpuModel} |`,
     `| cores | ${m.cores} |`,
-    `| memory | ${m.memoryGiB} GiB |`,
-    `| OS | ${m.kernel} |`,
     `| Node | ${m.node} |`,
     `| date | ${m.date} |`,
-    `| commit | ${m.commit} |`,
-    `| load average (1 min) at start / end | ${m.loadAverageAtStart.toFixed(2)} / ${report.loadAverageAtEnd.toFixed(2)} |`,
     '',
     `Settings: ${s.mode} run, targets run as ${s.runtime === 'node' ? 'compiled JS (`node`, tsc output)' : '`node --import tsx`'}, ` +
       `gateway auth ${s.auth}, emulator latency ${s.latencyMs} ms per GetParticipant, ${fmt(s.generatedParticipants)} generated participants` +
@@ -372,12 +363,6 @@ export function renderMarkdown(report: BenchReport, options: { baseline: boolean
       (s.pinned ? ' (targets pinned to CPU 1, load generator and emulator to CPU 0).' : ' (no CPU pinning).'),
     '',
   );
-  if (m.loadAverageAtStart > 0.5 || report.loadAverageAtEnd > 2.5) {
-    out.push(
-      `> Noise warning: the load average shows other work on this ${m.cores}-core machine during the run; absolute numbers are lower and noisier than on a quiet machine.`,
-      '',
-    );
-  }
   out.push('## Results', '');
   for (const scenario of report.scenarios) {
     const env = Object.entries(scenario.gatewayEnv)
@@ -436,6 +421,5 @@ export function renderMarkdown(report: BenchReport, options: { baseline: boolean
     for (const problem of report.problems) out.push(`- ${problem}`);
     out.push('');
   }
-  if (report.profiles.length > 0) out.push('## CPU profiles (measured part of each run)', '', ...report.profiles, '');
   return out.join('\n');
 }

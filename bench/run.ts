@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +9,6 @@ import { authModes, prepareAuth, type AuthMode, type BenchAuth } from './auth.js
 import { prepareRuntime, type EntryResolver, type Runtime } from './build.js';
 import { emulatorAdmin, type EmulatorAdmin, type EmulatorCounters } from './emulatorAdmin.js';
 import { burst, sustained, type LoadMeasurement } from './load.js';
-import { describeMachine } from './machine.js';
-import { formatProfileSummary, summariseProfile, type ProfileWindow } from './profile.js';
 import { renderMarkdown, renderTerminal, type BenchReport, type RunFailure, type RunResult } from './report.js';
 import { freePort, pinSelf, startChild, type ChildServer } from './processes.js';
 import {
@@ -37,7 +35,7 @@ const usage = `npm run bench [-- options]
     .map((s) => s.id)
     .join(', ')}
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
-  --profile            run every target with --cpu-prof and summarise the measured part of each run
+  --profile            run every target with node --cpu-prof (open the .cpuprofile files in a profile viewer)
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
                        steadier numbers, no scheduler contention between client and target; off by default
   --gateway-env K=V    extra environment for the gateway (repeatable), e.g. LOG_LEVEL=warn
@@ -148,13 +146,8 @@ interface RunContext {
   progressBar: boolean;
 }
 
-interface RunOutcome {
-  result: RunResult;
-  profileWindow?: ProfileWindow;
-}
-
 /** One scenario against one freshly started target: warm up, reset the emulator, measure, collect. */
-async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): Promise<RunOutcome> {
+async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): Promise<RunResult> {
   const target = targetDefinitions[targetId];
   const keys = new KeySpace(ctx.options.participants, warmupKeyPool);
   const requests = scenario.requests(keys);
@@ -162,11 +155,10 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
   await ctx.emulator.configure({ quotaTps: null, latencyMs });
 
   const port = await freePort();
-  const profiling = ctx.options.profile;
   const child = await startChild({
     name: targetId,
     nodeArgs: [
-      ...(profiling
+      ...(ctx.options.profile
         ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${scenario.id}-${targetId}.cpuprofile`]
         : []),
       ...ctx.entries.nodeArgs(target.entry),
@@ -199,41 +191,35 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
     await ctx.emulator.reset();
 
     const cpuBefore = child.cpuTimeMs();
-    const fromUs = monotonicUs();
     const measurement = await measure(ctx, scenario, child.url, requests.measured);
-    const toUs = monotonicUs();
     const cpuAfter = child.cpuTimeMs();
     const stats = await quiesce(ctx.emulator);
     const peakRss = child.peakRssBytes();
 
     const sent = Math.max(measurement.sent, 1);
     return {
-      result: {
-        scenario: scenario.id,
-        target: targetId,
-        measurement,
-        reqPerSec: measurement.responses / measurement.durationS,
-        okPerSec: measurement.ok / measurement.durationS,
-        upstream: {
-          calls: stats.calls,
-          served: stats.served,
-          throttled: stats.throttled,
-          rejected: stats.rejected,
-          callsPerRequest: stats.calls / sent,
-          callsPerSecond: stats.calls / measurement.durationS,
-          servedPerSecond: stats.served / measurement.durationS,
-          maxCallsInAnyWindow: stats.maxCallsInAnyWindow,
-          maxCallsForOneKey: Math.max(0, ...Object.values(stats.byKey)),
-        },
-        peakRssMb: peakRss === null ? null : peakRss / 2 ** 20,
-        cpuUsPerResponse:
-          cpuBefore === null || cpuAfter === null || measurement.responses === 0
-            ? null
-            : ((cpuAfter - cpuBefore) * 1000) / measurement.responses,
-        keysWrapped: keys.wrapped,
-        ...(probeBody !== undefined && { probeBody }),
+      scenario: scenario.id,
+      target: targetId,
+      measurement,
+      reqPerSec: measurement.responses / measurement.durationS,
+      okPerSec: measurement.ok / measurement.durationS,
+      upstream: {
+        calls: stats.calls,
+        served: stats.served,
+        throttled: stats.throttled,
+        rejected: stats.rejected,
+        callsPerRequest: stats.calls / sent,
+        callsPerSecond: stats.calls / measurement.durationS,
+        maxCallsInAnyWindow: stats.maxCallsInAnyWindow,
+        maxCallsForOneKey: Math.max(0, ...Object.values(stats.byKey)),
       },
-      ...(profiling && { profileWindow: { fromUs, toUs } }),
+      peakRssMb: peakRss === null ? null : peakRss / 2 ** 20,
+      cpuUsPerResponse:
+        cpuBefore === null || cpuAfter === null || measurement.responses === 0
+          ? null
+          : ((cpuAfter - cpuBefore) * 1000) / measurement.responses,
+      keysWrapped: keys.wrapped,
+      ...(probeBody !== undefined && { probeBody }),
     };
   } finally {
     await child.stop();
@@ -296,8 +282,6 @@ async function probe(child: ChildServer, body: string, headers: Record<string, s
   return response.text();
 }
 
-const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
-
 function describeRun(result: RunResult): string {
   const m = result.measurement;
   const failedCount = m.responses - m.ok + m.socketErrors;
@@ -328,12 +312,15 @@ async function main(): Promise<number> {
   mkdirSync(logsDir, { recursive: true });
   if (options.profile) mkdirSync(profileDir, { recursive: true });
 
-  const machine = describeMachine(repoRoot);
+  const machine = {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    node: process.version,
+    date: new Date().toISOString(),
+  };
   log(
-    `bench: ${options.quick ? 'quick' : 'full'} run on ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ` +
-      `load average ${machine.loadAverageAtStart.toFixed(2)}`,
+    `bench: ${options.quick ? 'quick' : 'full'} run on ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`,
   );
-  if (machine.loadAverageAtStart > 0.5) log('bench: the machine is not idle; absolute numbers will be noisy');
 
   if (options.pin) {
     if (machine.cores < 2) throw new Error('--pin needs at least 2 CPUs');
@@ -345,7 +332,6 @@ async function main(): Promise<number> {
   const runs: RunResult[] = [];
   const failures: RunFailure[] = [];
   const problems: string[] = [];
-  const profiles: string[] = [];
 
   const emulatorPort = await freePort();
   let emulatorChild: ChildServer | undefined;
@@ -382,17 +368,11 @@ async function main(): Promise<number> {
     for (const [index, { scenario, target }] of plan.entries()) {
       log(`[${index + 1}/${plan.length}] ${scenario.id} · ${target} (${describeLoad(scenario, options)}) …`);
       try {
-        const { result, profileWindow } = await runOne(ctx, scenario, target);
+        const result = await runOne(ctx, scenario, target);
         runs.push(result);
         log(`        ${describeRun(result)}`);
         if (result.measurement.ok === 0) {
           problems.push(`${scenario.id}/${target}: no successful response out of ${result.measurement.sent} requests`);
-        }
-        if (profileWindow !== undefined) {
-          const summary = formatProfileSummary(
-            summariseProfile(join(profileDir, `${scenario.id}-${target}.cpuprofile`), profileWindow),
-          );
-          profiles.push(summary);
         }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -407,7 +387,6 @@ async function main(): Promise<number> {
 
   const report: BenchReport = {
     machine,
-    loadAverageAtEnd: loadavg()[0] ?? 0,
     settings: {
       mode: options.quick ? 'quick' : 'full',
       runtime: options.runtime,
@@ -432,10 +411,9 @@ async function main(): Promise<number> {
     runs,
     failures,
     problems,
-    profiles,
   };
   log(renderTerminal(report));
-  for (const summary of profiles) log(`\n${summary}`);
+  if (options.profile) log(`bench: CPU profiles in bench/results/profiles/${stamp}/`);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }));
   log(`\nbench: wrote bench/results/${stamp}.json and .md`);
