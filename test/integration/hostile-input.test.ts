@@ -13,6 +13,17 @@ interface Reply {
 // What must never appear in a reply: stack frames, file paths, framework internals.
 const leaks = /\bat \S+ \(|node_modules|\/work\/|\/src\/|stacktrace|FST_ERR|SyntaxError: Unexpected/;
 
+/** Writes a request line no HTTP parser accepts and returns everything the server sent back. */
+function sendMalformedHttp(url: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1', () => socket.write('GARBAGE / HTTP/1.1\r\n\r\n'));
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    socket.on('end', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
 const aliceQuery = `{ participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "alice") { userId } }`;
 
 describe('hostile input against a production configuration', () => {
@@ -218,14 +229,7 @@ describe('hostile input against a production configuration', () => {
   });
 
   test('malformed HTTP on the socket: 400 with a GraphQL-shaped body, connection closed', async () => {
-    const { port } = new URL(stack.url);
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GARBAGE / HTTP/1.1\r\n\r\n'));
-      let received = '';
-      socket.on('data', (chunk) => (received += chunk.toString()));
-      socket.on('end', () => resolve(received));
-      socket.on('error', reject);
-    });
+    const raw = await sendMalformedHttp(stack.url);
     assert.match(raw, /^HTTP\/1\.1 400 /);
     assert.match(raw, /"code":"BAD_REQUEST"/);
   });
@@ -270,14 +274,7 @@ describe('requests refused before routing still leave a trace', () => {
 
   test('malformed HTTP on the raw socket gets a request id, one log line under it, and a metric', async () => {
     const before = await rejectedCount('unknown');
-    const { port } = new URL(stack.url);
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GARBAGE / HTTP/1.1\r\n\r\n'));
-      let received = '';
-      socket.on('data', (chunk) => (received += chunk.toString()));
-      socket.on('end', () => resolve(received));
-      socket.on('error', reject);
-    });
+    const raw = await sendMalformedHttp(stack.url);
     assert.match(raw, /^HTTP\/1\.1 400 /);
     const requestId = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/.exec(raw)?.[1];
     assert.ok(requestId, raw);
