@@ -46,7 +46,7 @@ export function createContextFactory(
 
 /** The principal as the upstream layer sees it. */
 export function callerOf(principal: Principal): Caller {
-  return { id: principal.id, label: principal.id, weight: 1, mayRevalidate: true };
+  return { id: principal.id, label: principal.label, ...principal.share };
 }
 
 // The standard request directives for "revalidate with the origin": no-cache, or max-age=0.

@@ -17,7 +17,7 @@ export interface QuotaLimiterOptions {
   /** Length of the quota window, for retryAfterSeconds. */
   readonly windowMs: number;
   readonly clock: Clock;
-  readonly observer: Pick<UpstreamObserver, 'limiterQueueLength' | 'limiterWait'>;
+  readonly observer: Pick<UpstreamObserver, 'limiterQueueLength' | 'limiterWait' | 'limiterRefused'>;
 }
 
 export interface AcquireRequest {
@@ -58,7 +58,8 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
   let pumping = false;
   let closed = false;
 
-  const throttled = (message: string, reason: string): LookupError => {
+  const throttled = (message: string, reason: string, caller: Caller): LookupError => {
+    observer.limiterRefused(reason, caller.label);
     // Time for everyone queued (and this caller) to start at the current limit.
     const waitMs = ((queue.length + 1) / Math.max(1, slots.currentLimit())) * windowMs;
     return new LookupError(ErrorCode.THROTTLED, message, {
@@ -97,34 +98,36 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
       if (closed) throw new LookupError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The gateway is shutting down');
       const enqueuedAt = clock.now();
       if (signal.aborted) {
-        throw throttled('The lookup ran out of time before IVS quota was free', 'GATEWAY_QUOTA');
+        throw throttled('The lookup ran out of time before IVS quota was free', 'GATEWAY_QUOTA', caller);
       }
       // Waiters keep their turn: a newcomer only takes a start directly when nobody is queued.
       if (queue.length === 0) {
         const answer = await slots.take();
         if (answer.granted) {
-          observer.limiterWait(0);
+          observer.limiterWait(0, caller.label);
           return;
         }
       }
       if (queue.length >= queueMax) {
-        throw throttled('Too many lookups are waiting for IVS quota', 'GATEWAY_QUOTA');
+        throw throttled('Too many lookups are waiting for IVS quota', 'GATEWAY_QUOTA', caller);
       }
       if (queue.lengthOf(caller.id) >= queueMaxPerCaller) {
-        throw throttled('This caller has too many lookups waiting for IVS quota', 'CALLER_QUEUE_FULL');
+        throw throttled('This caller has too many lookups waiting for IVS quota', 'CALLER_QUEUE_FULL', caller);
       }
       return new Promise<void>((resolve, reject) => {
         const onAbort = (): void => {
           if (!queue.remove(waiter)) return;
           observer.limiterQueueLength(queue.length);
-          reject(throttled('The lookup could not start before its deadline: IVS quota is in use', 'GATEWAY_QUOTA'));
+          reject(
+            throttled('The lookup could not start before its deadline: IVS quota is in use', 'GATEWAY_QUOTA', caller),
+          );
         };
         const waiter: Waiter = {
           callerId: caller.id,
           weight: caller.weight,
           grant() {
             signal.removeEventListener('abort', onAbort);
-            observer.limiterWait(clock.now() - enqueuedAt);
+            observer.limiterWait(clock.now() - enqueuedAt, caller.label);
             resolve();
           },
           refuse(error) {

@@ -90,7 +90,9 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
         observer.upstreamCall('OK', performance.now() - started);
         return value;
       } catch (error) {
-        const failure = asLookupError(error);
+        // Still outstanding when the lookup's budget ran out: IVS did not answer in time, whatever the SDK
+        // called the abort. The breaker counts it, so a hanging IVS opens the circuit.
+        const failure = deadline.expired() ? deadlineFailure(error) : asLookupError(error);
         observer.upstreamCall(failure.code, performance.now() - started);
         // Our own limiter kept to the quota, so someone else shares the account: slow down.
         if (failure.code === ErrorCode.THROTTLED && failure.details.ivs?.httpStatus === 429) limiter.reportThrottled();
@@ -185,6 +187,14 @@ const couldNotAnswerCodes = new Set<ErrorCode>([
 
 function ivsCouldNotAnswer(error: LookupError): boolean {
   return couldNotAnswerCodes.has(error.code);
+}
+
+function deadlineFailure(cause: unknown): LookupError {
+  return new LookupError(ErrorCode.UPSTREAM_TIMEOUT, 'IVS did not answer within the lookup deadline', {
+    reason: 'DEADLINE',
+    ivs: { retryable: false },
+    cause,
+  });
 }
 
 // Sources promise LookupError only; anything else is a bug, masked by the formatter.

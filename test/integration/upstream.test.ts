@@ -184,6 +184,33 @@ describe('upstream protection: retries, deadlines, breaker', () => {
     });
   });
 
+  test('with a lookup deadline shorter than an SDK attempt, a hanging IVS still opens the breaker: the next lookup fails fast without a call', async () => {
+    await withStack(
+      {
+        emulator: { generatedParticipants: { ...demo, count: 10 } },
+        env: { LOOKUP_DEADLINE_MS: '2000', IVS_ATTEMPT_TIMEOUT_MS: '3000', UPSTREAM_BREAKER_THRESHOLD: '5' },
+      },
+      async (stack) => {
+        stack.emulator.injectFault(faults.hang(), { times: Infinity });
+        // Five at once: all inside one quota window, so each one is a call that IVS leaves hanging.
+        const hung = await Promise.all([0, 1, 2, 3, 4].map((index) => ask(stack, generatedId(index))));
+        assert.deepEqual(
+          hung.map((response) => firstError(response).code),
+          Array<string>(5).fill('UPSTREAM_TIMEOUT'),
+        );
+        const calls = stack.emulator.stats().calls;
+        assert.equal(calls, 5);
+
+        const started = performance.now();
+        const refused = await ask(stack, generatedId(5));
+        const ms = performance.now() - started;
+        assert.equal(firstError(refused).reason, 'CIRCUIT_OPEN');
+        assert.equal(stack.emulator.stats().calls, calls, 'no call while the circuit is open');
+        assert.ok(ms < 1000, `refused after ${Math.round(ms)} ms instead of failing fast`);
+      },
+    );
+  });
+
   test('after sustained 5xx the breaker stops calls during its cool-down, serves stale data flagged, then recovers', async () => {
     await withStack(
       {
