@@ -14,6 +14,8 @@ export interface GatewayContext {
   principal: Principal;
   /** `revalidate` when the caller sent `Cache-Control: no-cache` and may revalidate: no cached participant or response. */
   cacheMode: CacheMode;
+  /** Distinct participants this HTTP request asked for, across a batch's operations (src/limits/queryLimits.ts). */
+  participantsAsked: Set<string>;
 }
 
 export interface ContextDependencies {
@@ -40,6 +42,7 @@ export function createContextFactory(
       lookupStats,
       principal: request.principal,
       cacheMode,
+      participantsAsked: new Set(),
     };
   };
 }
