@@ -2,7 +2,7 @@ import { ErrorCode, LookupError } from '../errors.js';
 import type { Caller } from './caller.js';
 import type { Clock } from './clock.js';
 import type { UpstreamObserver } from './observer.js';
-import type { SlotSource } from './slots.js';
+import type { Slot, SlotSource } from './slots.js';
 import type { WaitQueue } from './waitQueue.js';
 
 export interface QuotaLimiterOptions {
@@ -33,10 +33,11 @@ export interface AcquireRequest {
  */
 export interface QuotaLimiter {
   /**
-   * Resolves when one call may start now and counts that start. Rejects with THROTTLED (and
+   * Resolves when one call may start now and counts that start; call the slot's `ended()` when the call
+   * ends (queued lookups are looked at again then). Rejects with THROTTLED (and
    * `retryAfterSeconds`) when the queue or the caller's share of it is full, or when `signal` aborts first.
    */
-  acquire(request: AcquireRequest): Promise<void>;
+  acquire(request: AcquireRequest): Promise<Slot>;
   /** IVS throttled a call anyway (someone else shares the account's quota). */
   reportThrottled(): void;
   /** Refuses every waiter and cancels the timer; for shutdown. */
@@ -47,7 +48,7 @@ export interface QuotaLimiter {
 export interface Waiter {
   readonly callerId: string;
   readonly weight: number;
-  grant(): void;
+  grant(slot: Slot): void;
   refuse(error: LookupError): void;
 }
 
@@ -86,7 +87,7 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
         // Whoever is first now: the waiter first before the slot came back may have given up meanwhile.
         const waiter = queue.shift();
         observer.limiterQueueLength(queue.length);
-        waiter?.grant();
+        waiter?.grant(answer.slot);
       }
     } finally {
       pumping = false;
@@ -105,7 +106,7 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
         const answer = await slots.take();
         if (answer.granted) {
           observer.limiterWait(0, caller.label);
-          return;
+          return answer.slot;
         }
       }
       if (queue.length >= queueMax) {
@@ -114,7 +115,7 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
       if (queue.lengthOf(caller.id) >= queueMaxPerCaller) {
         throw throttled('This caller has too many lookups waiting for IVS quota', 'CALLER_QUEUE_FULL', caller);
       }
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<Slot>((resolve, reject) => {
         const onAbort = (): void => {
           if (!queue.remove(waiter)) return;
           observer.limiterQueueLength(queue.length);
@@ -125,10 +126,10 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
         const waiter: Waiter = {
           callerId: caller.id,
           weight: caller.weight,
-          grant() {
+          grant(slot) {
             signal.removeEventListener('abort', onAbort);
             observer.limiterWait(clock.now() - enqueuedAt, caller.label);
-            resolve();
+            resolve(slot);
           },
           refuse(error) {
             signal.removeEventListener('abort', onAbort);

@@ -9,6 +9,7 @@ import type { UpstreamObserver } from './observer.js';
 import type { IvsReadOperation } from './quotaDomain.js';
 import type { QuotaLimiter } from './quotaLimiter.js';
 import type { Retrier } from './retry.js';
+import type { Slot } from './slots.js';
 
 /** What one lookup cost and where its answer came from; the request adds these up (lookupStats.ts). */
 export interface ReadReport {
@@ -77,11 +78,13 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
   };
 
   const call = async (key: K, deadline: Deadline, request: ReadRequest, billed: { calls: number }): Promise<V> => {
-    const waitForQuota = () =>
-      limiter.acquire({
+    let slot: Slot | undefined;
+    const waitForQuota = async () => {
+      slot = await limiter.acquire({
         caller: request.caller,
         signal: AbortSignal.timeout(Math.max(0, Math.floor(deadline.remainingMs() - callReserveMs))),
       });
+    };
     return breaker.run(async () => {
       billed.calls += 1;
       const started = performance.now();
@@ -97,6 +100,8 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
         // Our own limiter kept to the quota, so someone else shares the account: slow down.
         if (failure.code === ErrorCode.THROTTLED && failure.details.ivs?.httpStatus === 429) limiter.reportThrottled();
         throw failure;
+      } finally {
+        slot?.ended();
       }
     }, waitForQuota);
   };

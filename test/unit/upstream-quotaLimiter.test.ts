@@ -309,3 +309,19 @@ describe('fair queue', () => {
     assert.ok(refused.every((error) => error.code === ErrorCode.UPSTREAM_UNAVAILABLE));
   });
 });
+
+describe('start slots', () => {
+  test('a start stays in the window until a window after its call ended, so a call that reached IVS late cannot overlap the next ones', async () => {
+    const time = manualClock();
+    const slots = createLocalSlots({ callsPerWindow: 1, windowMs: 1000, clock: time.clock });
+    const first = slots.takeNow();
+    assert.ok(first.granted);
+    await time.advance(300);
+    // The first call's answer came 300 ms after its start: IVS may have counted it as late as that.
+    first.slot.ended();
+    await time.advance(700);
+    assert.deepEqual(slots.takeNow(), { granted: false, retryInMs: 300 });
+    await time.advance(300);
+    assert.equal(slots.takeNow().granted, true);
+  });
+});
