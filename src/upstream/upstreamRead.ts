@@ -72,9 +72,10 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
 
   /** The cached answer this request may be served without asking IVS, if any. */
   const usable = (cached: CacheRead<V> | undefined, request: ReadRequest): CacheRead<V> | undefined => {
-    if (cached === undefined) return undefined;
-    if (request.cacheMode === 'use') return cached.freshness === 'fresh' ? cached : undefined;
-    return now() - cached.fetchedAt < deps.revalidateMinIntervalMs ? cached : undefined;
+    if (cached?.freshness !== 'fresh') return undefined;
+    // A revalidation is served a fresh answer only if IVS gave it moments ago.
+    if (request.cacheMode === 'use' || now() - cached.fetchedAt < deps.revalidateMinIntervalMs) return cached;
+    return undefined;
   };
 
   const call = async (key: K, deadline: Deadline, request: ReadRequest, billed: { calls: number }): Promise<V> => {

@@ -111,7 +111,8 @@ describe('upstream protection: coalescing and quota', () => {
     await withStack(
       {
         emulator: { generatedParticipants: { ...demo, count: 10 } },
-        env: { UPSTREAM_QUEUE_MAX: '2', LOOKUP_DEADLINE_MS: '5000' },
+        // One caller here, so the per-caller share is the whole queue.
+        env: { UPSTREAM_QUEUE_MAX: '2', UPSTREAM_QUEUE_MAX_PER_CALLER: '2', LOOKUP_DEADLINE_MS: '5000' },
       },
       async (stack) => {
         assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
@@ -312,22 +313,25 @@ describe('upstream protection: breaker recovery', () => {
 describe('upstream protection: cache', () => {
   test('a second query within the TTL makes no IVS call, one after the TTL does; no-cache forces a call', async () => {
     const ttlMs = 1000;
-    await withStack({ env: { UPSTREAM_CACHE_TTL_MS: String(ttlMs) } }, async (stack) => {
-      const started = Date.now();
-      assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
-      assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
-      assert.equal(stack.emulator.stats().calls, 1);
+    await withStack(
+      { env: { UPSTREAM_CACHE_TTL_MS: String(ttlMs), UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '0' } },
+      async (stack) => {
+        const started = Date.now();
+        assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
+        assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
+        assert.equal(stack.emulator.stats().calls, 1);
 
-      await pollUntil(
-        () => ask(stack, 'alice'),
-        () => stack.emulator.stats().calls === 2,
-      );
-      assert.ok(Date.now() - started >= ttlMs, 'the second call came only after the TTL');
+        await pollUntil(
+          () => ask(stack, 'alice'),
+          () => stack.emulator.stats().calls === 2,
+        );
+        assert.ok(Date.now() - started >= ttlMs, 'the second call came only after the TTL');
 
-      const fresh = await ask(stack, 'alice', { 'cache-control': 'no-cache' });
-      assert.equal(fresh.body.data?.participant?.participantId, 'alice');
-      assert.equal(stack.emulator.stats().calls, 3);
-    });
+        const fresh = await ask(stack, 'alice', { 'cache-control': 'no-cache' });
+        assert.equal(fresh.body.data?.participant?.participantId, 'alice');
+        assert.equal(stack.emulator.stats().calls, 3);
+      },
+    );
   });
 
   test('NOT_FOUND is cached for its own TTL', async () => {
