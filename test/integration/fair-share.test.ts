@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
+import { audience, issuer, serveJwks, signingKey, signToken } from '../helpers/jwt.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
 
 // Two tenants of one gateway, with IVS's real 5 TPS GetParticipant quota on at the emulator.
@@ -80,6 +81,9 @@ describe('fair share between callers', () => {
       assert.deepEqual(reasons, Array<string>(4).fill('CALLER_QUEUE_FULL'));
       assert.ok((body.errors ?? []).every((error) => error.extensions?.['code'] === 'THROTTLED'));
       assert.ok((body.errors ?? []).every((error) => Number(error.extensions?.['retryAfterSeconds']) >= 1));
+      const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+      assert.match(metrics, /ivs_limiter_refused_total\{reason="CALLER_QUEUE_FULL",caller="greedy"\} 4/);
+      assert.match(metrics, /ivs_limiter_wait_seconds_count\{caller="modest"\} 1/);
     });
   });
 
@@ -132,5 +136,39 @@ describe('fair share between callers', () => {
       await ask(stack, keys.modest, ['alice'], noCache);
       assert.equal(callsFor(stack, 'alice'), 2, 'another key may revalidate');
     });
+  });
+});
+
+describe('quota share from a JWT', () => {
+  test('a token with ivs_revalidate: false has its no-cache ignored; a token without the claim revalidates', async () => {
+    const key = await signingKey('RS256', 'fair-1');
+    const jwks = await serveJwks([key.publicJwk]);
+    const stack = await startStack({
+      env: {
+        AUTH_MODE: 'jwt',
+        AUTH_JWKS_URL: jwks.url,
+        AUTH_ISSUER: issuer,
+        AUTH_AUDIENCE: audience,
+        UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '0',
+      },
+    });
+    try {
+      const bearer = async (claims: Record<string, unknown>) => ({
+        authorization: `Bearer ${await signToken(key, { ivs_stages: ['*'], ...claims })}`,
+      });
+      const revalidate = { 'cache-control': 'no-cache' };
+      const query = `{ participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "alice") { userId } }`;
+      const ok = (response: { body: { data?: unknown } }) => assert.ok(response.body.data, 'answered');
+      ok(await stack.graphql(query, undefined, await bearer({})));
+      assert.equal(stack.emulator.stats().calls, 1);
+      const frozen = await bearer({ ivs_revalidate: false, ivs_weight: 2 });
+      ok(await stack.graphql(query, undefined, { ...frozen, ...revalidate }));
+      assert.equal(stack.emulator.stats().calls, 1, 'denied revalidation: served from the cache');
+      ok(await stack.graphql(query, undefined, { ...(await bearer({})), ...revalidate }));
+      assert.equal(stack.emulator.stats().calls, 2, 'allowed to revalidate: a new call');
+    } finally {
+      await stack.close();
+      await jwks.close();
+    }
   });
 });
