@@ -17,6 +17,8 @@ export interface GatewayContext {
   cacheMode: CacheMode;
   /** The region (and account) of the gateway's IVS client: a key for another stage is refused unasked. */
   servedStages: ServedStages;
+  /** Distinct participants this HTTP request asked for, across a batch's operations (src/limits/queryLimits.ts). */
+  participantsAsked: Set<string>;
 }
 
 export interface ContextDependencies {
@@ -45,13 +47,14 @@ export function createContextFactory(
       principal: request.principal,
       cacheMode,
       servedStages: deps.servedStages,
+      participantsAsked: new Set(),
     };
   };
 }
 
 /** The principal as the upstream layer sees it. */
 export function callerOf(principal: Principal): Caller {
-  return { id: principal.id, label: principal.id, weight: 1, mayRevalidate: true };
+  return { id: principal.id, label: principal.label, ...principal.share };
 }
 
 // The standard request directives for "revalidate with the origin": no-cache, or max-age=0.
