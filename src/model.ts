@@ -33,6 +33,21 @@ export type ParticipantModel = Participant & ParticipantKey;
  */
 export type RosterParticipantModel = ParticipantSummary & ParticipantKey & { readonly fromRoster: true };
 
+/** Participant fields only GetParticipant returns: selecting one on a roster participant costs a lookup. */
+export const participantDetailFields = [
+  'attributes',
+  'attribute',
+  'ispName',
+  'osName',
+  'osVersion',
+  'browserName',
+  'browserVersion',
+  'sdkVersion',
+  'protocol',
+  'recordingS3BucketName',
+  'recordingS3Prefix',
+] as const;
+
 /** What `Participant` resolvers receive: a full participant, or one from a roster page. */
 export type ParticipantParent = ParticipantModel | RosterParticipantModel;
 

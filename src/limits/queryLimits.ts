@@ -11,10 +11,10 @@ import {
 } from 'graphql';
 import type { Config } from '../config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
-import { countParticipants } from './participantBudget.js';
+import { costOf } from './requestBudget.js';
 
 /** The values of `extensions.limit` on a QUERY_TOO_COMPLEX error. */
-export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'participants';
+export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'participants' | 'listCalls';
 
 /**
  * Refuses an operation over any limit before execution (so before any IVS call) with
@@ -73,11 +73,21 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
               )
               .map((fragment) => [fragment.name.value, fragment]),
           );
-          const participants = operation ? countParticipants(operation, fragments, request.variables) : 0;
-          if (participants > limits.maxParticipants) {
+          if (!operation) return;
+          const cost = costOf(schema, operation, fragments, request.variables);
+          if (cost.inputProblem !== undefined) {
+            throw new GatewayError(ErrorCode.BAD_USER_INPUT, cost.inputProblem, { http: { status: 400 } });
+          }
+          if (cost.participants > limits.maxParticipants) {
             throw tooComplex(
-              `This operation asks for ${participants} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
+              `This operation can ask for ${cost.participants} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
               'participants',
+            );
+          }
+          if (cost.listCalls > limits.maxListCalls) {
+            throw tooComplex(
+              `This operation can cost ${cost.listCalls} list calls (pages of rosters, sessions or events); at most ${limits.maxListCalls} are allowed per request.`,
+              'listCalls',
             );
           }
         },

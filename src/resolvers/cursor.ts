@@ -39,7 +39,7 @@ export function decodeCursor(connection: string, cursor: string): CursorPosition
       typeof skip === 'number' &&
       Number.isInteger(skip) &&
       skip >= 0 &&
-      skip < 100 &&
+      skip <= 100 &&
       mac === check(connection, token, skip)
     ) {
       return { nextToken: token === '' ? undefined : token, skip };

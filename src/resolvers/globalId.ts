@@ -30,7 +30,7 @@ export function parseGlobalId(id: string): NodeRef {
     parts = undefined;
   }
   if (Array.isArray(parts) && parts.every((part) => typeof part === 'string')) {
-    const [type, ...key] = parts as string[];
+    const [type, ...key] = parts;
     if (type === 'Stage' && key.length === 1) return { type, arn: key[0] ?? '' };
     if (type === 'StageSession' && key.length === 2) {
       return { type, key: { stageArn: key[0] ?? '', sessionId: key[1] ?? '' } };
