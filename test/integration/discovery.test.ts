@@ -354,3 +354,41 @@ describe('each IVS operation has its own quota', () => {
     assert.equal(byOperation.ListParticipants.throttled, 0, 'the gateway kept to the quota itself');
   });
 });
+
+describe('the request budget counts what a roster can cost', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ env: { MAX_PARTICIPANTS_PER_REQUEST: '50', MAX_LIST_CALLS_PER_REQUEST: '5' } });
+  });
+  after(async () => {
+    await stack.close();
+  });
+  beforeEach(() => {
+    stack.emulator.reset();
+  });
+  const totalCalls = () =>
+    Object.values(stack.emulator.stats().byOperation).reduce((sum, operation) => sum + operation.calls, 0);
+
+  test('a page of 100 with a detail field can cost 100 lookups: QUERY_TOO_COMPLEX before any call', async () => {
+    const { status, body } = await stack.graphql(rosterQuery('participantId osName'), { ...demo, first: 100 });
+    assert.equal(status, 400);
+    assert.equal(body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+    assert.equal(body.errors?.[0]?.extensions?.limit, 'participants');
+    assert.equal(totalCalls(), 0);
+    const summary = await stack.graphql(rosterQuery('participantId state'), { ...demo, first: 100 });
+    assert.equal(summary.body.errors, undefined, 'summary fields cost no lookup, so the same page fits');
+  });
+
+  test('rosters under every session of a page multiply: QUERY_TOO_COMPLEX (listCalls) before any call', async () => {
+    const query = `{ stage(arn: "${demo.stageArn}") {
+      sessions(first: 5) { nodes { participants(first: 10) { nodes { participantId } } } }
+    } }`;
+    const { status, body } = await stack.graphql(query);
+    assert.equal(status, 400);
+    assert.equal(body.errors?.[0]?.extensions?.limit, 'listCalls');
+    assert.match(body.errors?.[0]?.message ?? '', /6 list calls/);
+    assert.equal(totalCalls(), 0);
+    const fits = await stack.graphql(query.replace('first: 5', 'first: 4'));
+    assert.equal(fits.body.errors, undefined);
+  });
+});
