@@ -13,6 +13,7 @@ import { describeMachine } from './machine.js';
 import { formatProfileSummary, summariseProfile, type ProfileWindow } from './profile.js';
 import { renderMarkdown, renderTerminal, type BenchReport, type RunFailure, type RunResult } from './report.js';
 import { freePort, pinSelf, startChild, type ChildServer } from './processes.js';
+import { describeRosterRuns, runRosterBench } from './roster.js';
 import {
   fullSizes,
   KeySpace,
@@ -37,6 +38,7 @@ const usage = `npm run bench [-- options]
     .map((s) => s.id)
     .join(', ')}
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
+  --roster             only the roster scenario (bench/roster.ts); it also runs after the others unless --only is given
   --profile            run every target with --cpu-prof and summarise the measured part of each run
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
                        steadier numbers, no scheduler contention between client and target; off by default
@@ -65,6 +67,7 @@ interface Options {
   profile: boolean;
   pin: boolean;
   gatewayEnv: Record<string, string>;
+  roster: boolean;
 }
 
 // With --pin: targets on their own core, everything else (runner, autocannon, emulator) on the other.
@@ -87,6 +90,7 @@ function parseOptions(argv: string[]): Options {
       targets: { type: 'string' },
       profile: { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
+      roster: { type: 'boolean', default: false },
       'gateway-env': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
@@ -134,6 +138,7 @@ function parseOptions(argv: string[]): Options {
     profile: values.profile,
     pin: values.pin,
     gatewayEnv,
+    roster: values.roster,
   };
 }
 
@@ -340,7 +345,9 @@ async function main(): Promise<number> {
     pinSelf(harnessCpu);
   }
   const sizes = options.quick ? quickSizes : fullSizes;
-  const selected = allScenarios(sizes).filter((s) => options.only === undefined || options.only.includes(s.id));
+  const selected = options.roster
+    ? []
+    : allScenarios(sizes).filter((s) => options.only === undefined || options.only.includes(s.id));
   const entries = prepareRuntime(options.runtime, repoRoot, log);
   const runs: RunResult[] = [];
   const failures: RunFailure[] = [];
@@ -399,6 +406,17 @@ async function main(): Promise<number> {
         failures.push({ scenario: scenario.id, target, error: message });
         log(`        FAILED: ${message}`);
       }
+    }
+    if (options.roster || options.only === undefined) {
+      log('roster · gateway (50 conns, caches on, then off) …');
+      const rosterRuns = await runRosterBench({
+        ...ctx,
+        durationS: options.durationS ?? sizes.durationS,
+        latencyMs: options.latencyMs,
+      });
+      for (const line of describeRosterRuns(rosterRuns)) log(line);
+      writeFileSync(join(resultsDir, `${stamp}-roster.json`), `${JSON.stringify(rosterRuns, null, 2)}\n`);
+      if (rosterRuns.some((run) => run.participantsPerSecond === 0)) problems.push('roster: no roster was served');
     }
   } finally {
     await emulatorChild?.stop();
