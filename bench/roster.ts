@@ -26,7 +26,7 @@ export interface RosterBenchContext {
 }
 
 export interface RosterRun {
-  readonly variant: 'caches on (defaults)' | 'caches off';
+  readonly variant: 'caches on (defaults)' | 'caches off (coalescing only)';
   readonly rostersPerSecond: number;
   readonly participantsPerSecond: number;
   readonly ivsCalls: Record<string, number>;
@@ -58,7 +58,7 @@ const totalCalls = (stats: EmulatorCounters) =>
 export async function runRosterBench(ctx: RosterBenchContext): Promise<RosterRun[]> {
   const variants: { variant: RosterRun['variant']; env: Record<string, string> }[] = [
     { variant: 'caches on (defaults)', env: {} },
-    { variant: 'caches off', env: { UPSTREAM_CACHE_MAX_ENTRIES: '0', RESPONSE_CACHE_TTL_SECONDS: '0' } },
+    { variant: 'caches off (coalescing only)', env: { UPSTREAM_CACHE_MAX_ENTRIES: '0', RESPONSE_CACHE_TTL_SECONDS: '0' } },
   ];
   const runs: RosterRun[] = [];
   for (const { variant, env } of variants) runs.push(await runVariant(ctx, variant, env));
@@ -125,7 +125,7 @@ export function describeRosterRuns(runs: readonly RosterRun[]): string[] {
     `roster: ${rosterSize}-person roster page, summary fields, ${connections} connections, emulator at ${quotaTps} TPS per operation`,
     ...runs.map(
       (run) =>
-        `  ${run.variant.padEnd(21)} ${fmt(run.participantsPerSecond)} participants/s (${fmt(run.rostersPerSecond, 1)} rosters/s), ` +
+        `  ${run.variant.padEnd(29)} ${fmt(run.participantsPerSecond)} participants/s (${fmt(run.rostersPerSecond, 1)} rosters/s), ` +
         `${run.callsPerParticipant.toPrecision(2)} IVS calls per served participant (${JSON.stringify(run.ivsCalls)}), ` +
         `p50 ${fmt(run.p50Ms, 1)} ms, p99 ${fmt(run.p99Ms, 1)} ms, failed ${run.failed}`,
     ),

@@ -14,27 +14,7 @@ export function createIvsParticipantEventsSource(client: IVSRealTimeClient, logg
     );
     // Token claims (previousToken, newToken) are dropped here, so no later layer can cache or show them.
     return {
-      items: (page.events ?? []).map(
-        ({
-          name,
-          participantId,
-          eventTime,
-          remoteParticipantId,
-          errorCode,
-          destinationStageArn,
-          destinationSessionId,
-          replica,
-        }) => ({
-          name,
-          participantId,
-          eventTime,
-          remoteParticipantId,
-          errorCode,
-          destinationStageArn,
-          destinationSessionId,
-          replica,
-        }),
-      ),
+      items: (page.events ?? []).map(({ previousToken: _previous, newToken: _new, ...event }) => event),
       nextToken: page.nextToken,
     };
   };

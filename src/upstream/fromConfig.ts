@@ -3,7 +3,7 @@ import { readKeyTexts, type IvsReadTypes, type IvsSources } from '../ivs/sources
 import type { Logger } from '../logger.js';
 import type { ParticipantKey, ParticipantModel } from '../model.js';
 import { createAnswerCache, disabledAnswerCache, type AnswerTtls } from './answerCache.js';
-import { participantEntryCodec, type EntryCodec } from './cacheEntry.js';
+import { participantEntryCodec } from './cacheEntry.js';
 import { createUpstreamBreaker } from './circuitBreaker.js';
 import { systemClock } from './clock.js';
 import { createLocalFlight } from './flight.js';

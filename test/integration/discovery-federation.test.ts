@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { composeServices } from '@apollo/composition';
-import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { startSupergraph, type Supergraph } from '../helpers/supergraph.js';
 
 const townHall = { stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage03', sessionId: 'st-DemoTownHall1' };
 
@@ -22,32 +18,20 @@ const scheduleTypeDefs = parse(`
 
 describe('a roster through the composed supergraph', () => {
   let stack: Stack;
-  let schedule: ApolloServer;
-  let router: ApolloServer;
+  let supergraph: Supergraph;
   let routerUrl: string;
 
   before(async () => {
     stack = await startStack({ env: { RESPONSE_CACHE_TTL_SECONDS: '0' } });
-    schedule = new ApolloServer({
-      schema: buildSubgraphSchema({
-        typeDefs: scheduleTypeDefs,
-        resolvers: { Query: { featuredSession: () => townHall } },
-      }),
+    supergraph = await startSupergraph(stack, {
+      name: 'schedule',
+      typeDefs: scheduleTypeDefs,
+      resolvers: { Query: { featuredSession: () => townHall } },
     });
-    const { url: scheduleUrl } = await startStandaloneServer(schedule, { listen: { host: '127.0.0.1', port: 0 } });
-    const { sdl } = (await stack.graphql<{ _service: { sdl: string } }>('{ _service { sdl } }')).body.data!._service;
-    const composition = composeServices([
-      { name: 'participants', typeDefs: parse(sdl), url: `${stack.url}/graphql` },
-      { name: 'schedule', typeDefs: scheduleTypeDefs, url: scheduleUrl },
-    ]);
-    assert.deepEqual(composition.errors ?? [], []);
-    assert.ok(composition.supergraphSdl);
-    router = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composition.supergraphSdl }) });
-    ({ url: routerUrl } = await startStandaloneServer(router, { listen: { host: '127.0.0.1', port: 0 } }));
+    routerUrl = supergraph.url;
   });
   after(async () => {
-    await router.stop();
-    await schedule.stop();
+    await supergraph.stop();
     await stack.close();
   });
 

@@ -4,7 +4,7 @@ import {
   GetParticipantCommand,
   GetStageCommand,
   GetStageSessionCommand,
-  IVSRealTimeClient,
+  type IVSRealTimeClient,
   ListParticipantEventsCommand,
   ListParticipantsCommand,
   ListStageSessionsCommand,
@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-ivs-realtime';
 import { faults, startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
 import { participantKeyText } from '../../src/model.js';
+import { ivsClientFor } from '../helpers/ivsClient.js';
 
 const stage1 = 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01';
 const session1 = 'st-DemoSession01';
@@ -42,17 +43,10 @@ describe('IVS emulator discovery operations, called through the AWS SDK', () => 
 
   before(async () => {
     emulator = await startEmulator({ generatedParticipants: { ...roster, count: 250 } });
-    client = new IVSRealTimeClient({
-      region: 'us-east-1',
-      endpoint: emulator.url,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    client = ivsClientFor(emulator.url);
   });
-  afterEach(() => {
-    emulator.configure({ quota: null, latencyMs: 0 });
-    emulator.reset();
-  });
+  // Tests that change the configuration restore it themselves.
+  afterEach(() => emulator.reset());
   after(async () => {
     client.destroy();
     await emulator.close();
@@ -166,8 +160,9 @@ describe('IVS emulator discovery operations, called through the AWS SDK', () => 
     assert.deepEqual((await events('nobody')).events, []);
   });
 
-  test('each operation has its own quota: a throttled ListParticipants leaves GetParticipant its budget', async () => {
+  test('each operation has its own quota: a throttled ListParticipants leaves GetParticipant its budget', async (t) => {
     emulator.configure({ quota: { callsPerSecond: 5 } });
+    t.after(() => emulator.configure({ quota: null }));
     const listings = await Promise.allSettled(Array.from({ length: 7 }, () => list({ maxResults: 1 })));
     assert.equal(listings.filter((r) => r.status === 'rejected').length, 2);
     const gets = await Promise.allSettled(
@@ -194,12 +189,7 @@ describe('IVS emulator call log', () => {
   test('keeps at most maxKeys keys and maxArrivals arrival times, however many calls arrive', async (t) => {
     const emulator = await startEmulator({ callLogLimits: { maxArrivals: 3, maxKeys: 2 } });
     t.after(() => emulator.close());
-    const client = new IVSRealTimeClient({
-      region: 'us-east-1',
-      endpoint: emulator.url,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    const client = ivsClientFor(emulator.url);
     t.after(() => client.destroy());
     const get = (participantId: string) =>
       client.send(new GetParticipantCommand({ stageArn: stage1, sessionId: session1, participantId })).catch(() => {});

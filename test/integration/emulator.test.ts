@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import {
-  GetParticipantCommand,
-  IVSRealTimeClient,
-  type GetParticipantCommandInput,
-} from '@aws-sdk/client-ivs-realtime';
+import type { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
+import { GetParticipantCommand, type GetParticipantCommandInput } from '@aws-sdk/client-ivs-realtime';
 import { faults, startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
 import { participantKeyText } from '../../src/model.js';
+import { ivsClientFor } from '../helpers/ivsClient.js';
 
 const stage1 = 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01';
 const session1 = 'st-DemoSession01';
 const alice = { stageArn: stage1, sessionId: session1, participantId: 'alice' };
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function clientFor(url: string): IVSRealTimeClient {
-  return new IVSRealTimeClient({
-    region: 'us-east-1',
-    endpoint: url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-}
 
 /** The fields an SDK service error carries, read without trusting its type. */
 interface ServiceErrorShape {
@@ -49,7 +38,7 @@ describe('IVS emulator, called through the AWS SDK', () => {
 
   before(async () => {
     emulator = await startEmulator();
-    client = clientFor(emulator.url);
+    client = ivsClientFor(emulator.url);
   });
   afterEach(() => {
     emulator.configure({ quota: null, latencyMs: 0 });
@@ -281,7 +270,7 @@ describe('IVS emulator lifecycle', () => {
     const emulator = await startEmulator({
       generatedParticipants: { stageArn: stage1, sessionId: session1, count: 3 },
     });
-    const client = clientFor(emulator.url);
+    const client = ivsClientFor(emulator.url);
     t.after(async () => {
       client.destroy();
       await emulator.close();
@@ -296,7 +285,7 @@ describe('IVS emulator lifecycle', () => {
 
   test('close ends a hanging call promptly and fails it on the client', async () => {
     const emulator = await startEmulator();
-    const client = clientFor(emulator.url);
+    const client = ivsClientFor(emulator.url);
     try {
       emulator.injectFault(faults.hang());
       const pending = client.send(new GetParticipantCommand(alice));
