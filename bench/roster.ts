@@ -58,7 +58,10 @@ const totalCalls = (stats: EmulatorCounters) =>
 export async function runRosterBench(ctx: RosterBenchContext): Promise<RosterRun[]> {
   const variants: { variant: RosterRun['variant']; env: Record<string, string> }[] = [
     { variant: 'caches on (defaults)', env: {} },
-    { variant: 'caches off (coalescing only)', env: { UPSTREAM_CACHE_MAX_ENTRIES: '0', RESPONSE_CACHE_TTL_SECONDS: '0' } },
+    {
+      variant: 'caches off (coalescing only)',
+      env: { UPSTREAM_CACHE_MAX_ENTRIES: '0', RESPONSE_CACHE_TTL_SECONDS: '0' },
+    },
   ];
   const runs: RosterRun[] = [];
   for (const { variant, env } of variants) runs.push(await runVariant(ctx, variant, env));
