@@ -125,6 +125,9 @@ export function costOf(
         const filter = (args['filter'] ?? {}) as Record<string, unknown>;
         const given = Object.keys(filter).filter((key) => filter[key] !== null && filter[key] !== undefined);
         if (given.length > 1) inputProblem ??= `IVS filters a roster on one field per call; got ${given.join(', ')}`;
+        if (filter['recordingState'] === 'DISABLED') {
+          inputProblem ??= 'filter.recordingState cannot be DISABLED: IVS does not filter on it';
+        }
       }
       listCalls += times;
       below = times * first;

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { GraphQLObjectType } from 'graphql';
 import { LookupError } from '../../src/errors.js';
+import { participantDetailFields } from '../../src/model.js';
+import { Participant } from '../../src/resolvers/Participant.js';
+import { buildSchema } from '../../src/schema.js';
 import { decodeCursor, encodeCursor } from '../../src/resolvers/cursor.js';
 import { globalId, parseGlobalId, type NodeRef } from '../../src/resolvers/globalId.js';
 import { validateRosterFilter } from '../../src/validation.js';
@@ -49,5 +53,26 @@ describe('roster filter', () => {
     assert.deepEqual(validateRosterFilter({ userId: 'u', state: null }), { by: 'userId', userId: 'u' });
     assert.throws(() => validateRosterFilter({ userId: 'u', published: true }), badInput);
     assert.throws(() => validateRosterFilter({ recordingState: 'DISABLED' }), badInput);
+  });
+});
+
+describe('roster participants', () => {
+  test('every Participant field is a key, a roster summary field, a detail field or a relation', () => {
+    const fields = Object.keys((buildSchema().getType('Participant') as GraphQLObjectType).getFields());
+    const summary = ['userId', 'state', 'firstJoinTime', 'published', 'recordingState', 'replicationType'];
+    const moreSummary = ['replicationState', 'sourceStageArn', 'sourceSessionId', 'redundantIngest'];
+    const known = new Set<string>([
+      ...['id', 'stageArn', 'sessionId', 'participantId', 'session', 'events'],
+      ...summary,
+      ...moreSummary,
+      'ingestConfigurationArn',
+      ...participantDetailFields,
+    ]);
+    assert.deepEqual(
+      fields.filter((field) => !known.has(field)),
+      [],
+      'a new field must say whether a roster page has it (else add it to participantDetailFields)',
+    );
+    for (const field of participantDetailFields) assert.ok(Participant[field], `${field} loads the full participant`);
   });
 });
