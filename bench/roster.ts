@@ -36,6 +36,9 @@ export interface RosterRun {
   readonly failed: number;
 }
 
+/** Its `--only` id. */
+export const rosterId = 'roster';
+
 const rosterSize = 100;
 const connections = 50;
 const quotaTps = 5;
@@ -125,13 +128,13 @@ export function describeRosterRuns(runs: readonly RosterRun[]): string[] {
   const fmt = (value: number, digits = 0) =>
     value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   return [
-    `roster: ${rosterSize}-person roster page, summary fields, ${connections} connections, emulator at ${quotaTps} TPS per operation`,
+    `## Roster\n\n${rosterSize}-person roster page, summary fields, ${connections} connections, emulator at ${quotaTps} TPS per operation`,
     ...runs.map(
       (run) =>
-        `  ${run.variant.padEnd(29)} ${fmt(run.participantsPerSecond)} participants/s (${fmt(run.rostersPerSecond, 1)} rosters/s), ` +
+        `- ${run.variant}: ${fmt(run.participantsPerSecond)} participants/s (${fmt(run.rostersPerSecond, 1)} rosters/s), ` +
         `${run.callsPerParticipant.toPrecision(2)} IVS calls per served participant (${JSON.stringify(run.ivsCalls)}), ` +
         `p50 ${fmt(run.p50Ms, 1)} ms, p99 ${fmt(run.p99Ms, 1)} ms, failed ${run.failed}`,
     ),
-    `  naive (GetParticipant each) ${rosterSize} calls per roster = 1.0 IVS call per participant: at most ${quotaTps} participants/s at the quota`,
+    `- naive (GetParticipant for each participant): ${rosterSize} calls per roster = 1.0 IVS call per participant: at most ${quotaTps} participants/s at the quota`,
   ];
 }

@@ -13,7 +13,6 @@ import { describeMachine } from './machine.js';
 import { formatProfileSummary, summariseProfile, type ProfileWindow } from './profile.js';
 import { renderMarkdown, renderTerminal, type BenchReport, type RunFailure, type RunResult } from './report.js';
 import { freePort, pinSelf, startChild, type ChildServer } from './processes.js';
-import { describeRosterRuns, runRosterBench } from './roster.js';
 import {
   fullSizes,
   KeySpace,
@@ -24,6 +23,10 @@ import {
   type TargetId,
 } from './scenarios.js';
 import { targetDefinitions, targetEnv } from './targets.js';
+import { noisyNeighbourSizes, renderNoisyNeighbour, runNoisyNeighbour } from './noisyNeighbour.js';
+import { describeRosterRuns, rosterId, runRosterBench } from './roster.js';
+
+const noisyNeighbourId = 'noisy-neighbour';
 
 const usage = `npm run bench [-- options]
 
@@ -36,9 +39,8 @@ const usage = `npm run bench [-- options]
   --participants <n>   participants the emulator generates for cold keys (default 200000)
   --only <ids>         scenarios to run, comma-separated: ${allScenarios(fullSizes)
     .map((s) => s.id)
-    .join(', ')}
+    .join(', ')}, noisy-neighbour, ${rosterId}
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
-  --roster             only the roster scenario (bench/roster.ts); it also runs after the others unless --only is given
   --profile            run every target with --cpu-prof and summarise the measured part of each run
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
                        steadier numbers, no scheduler contention between client and target; off by default
@@ -62,12 +64,11 @@ interface Options {
   latencyMs: number;
   durationS: number | undefined;
   participants: number;
-  only: ScenarioId[] | undefined;
+  only: (ScenarioId | typeof noisyNeighbourId | typeof rosterId)[] | undefined;
   targets: TargetId[] | undefined;
   profile: boolean;
   pin: boolean;
   gatewayEnv: Record<string, string>;
-  roster: boolean;
 }
 
 // With --pin: targets on their own core, everything else (runner, autocannon, emulator) on the other.
@@ -90,7 +91,6 @@ function parseOptions(argv: string[]): Options {
       targets: { type: 'string' },
       profile: { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
-      roster: { type: 'boolean', default: false },
       'gateway-env': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
@@ -111,7 +111,11 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${raw}'`);
     return value;
   };
-  const scenarioIds = allScenarios(fullSizes).map((s) => s.id);
+  const scenarioIds: (ScenarioId | typeof noisyNeighbourId | typeof rosterId)[] = [
+    ...allScenarios(fullSizes).map((s) => s.id),
+    noisyNeighbourId,
+    rosterId,
+  ];
   const list = <T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] | undefined => {
     if (raw === undefined) return undefined;
     const items = raw.split(',').map((item) => item.trim());
@@ -138,7 +142,6 @@ function parseOptions(argv: string[]): Options {
     profile: values.profile,
     pin: values.pin,
     gatewayEnv,
-    roster: values.roster,
   };
 }
 
@@ -345,15 +348,14 @@ async function main(): Promise<number> {
     pinSelf(harnessCpu);
   }
   const sizes = options.quick ? quickSizes : fullSizes;
-  const selected = options.roster
-    ? []
-    : allScenarios(sizes).filter((s) => options.only === undefined || options.only.includes(s.id));
+  const selected = allScenarios(sizes).filter((s) => options.only?.includes(s.id) ?? true);
   const entries = prepareRuntime(options.runtime, repoRoot, log);
   const runs: RunResult[] = [];
   const failures: RunFailure[] = [];
   const problems: string[] = [];
   const profiles: string[] = [];
 
+  let roster = '';
   const emulatorPort = await freePort();
   let emulatorChild: ChildServer | undefined;
   try {
@@ -407,21 +409,25 @@ async function main(): Promise<number> {
         log(`        FAILED: ${message}`);
       }
     }
-    if (options.roster || options.only === undefined) {
-      log('roster · gateway (50 conns, caches on, then off) …');
+    if (options.only === undefined || options.only.includes(rosterId)) {
+      log(`${rosterId}: gateway, 50 connections, caches on then off …`);
       const rosterRuns = await runRosterBench({
         ...ctx,
         durationS: options.durationS ?? sizes.durationS,
         latencyMs: options.latencyMs,
       });
-      for (const line of describeRosterRuns(rosterRuns)) log(line);
-      writeFileSync(join(resultsDir, `${stamp}-roster.json`), `${JSON.stringify(rosterRuns, null, 2)}\n`);
-      if (rosterRuns.some((run) => run.participantsPerSecond === 0)) problems.push('roster: no roster was served');
+      roster = `\n${describeRosterRuns(rosterRuns).join('\n')}\n`;
+      if (rosterRuns.some((run) => run.participantsPerSecond === 0)) problems.push(`${rosterId}: no roster was served`);
     }
   } finally {
     await emulatorChild?.stop();
     entries.dispose();
   }
+
+  const noisyNeighbour =
+    options.only === undefined || options.only.includes(noisyNeighbourId)
+      ? await runNoisyNeighbourSection(options.quick, log)
+      : '';
 
   const report: BenchReport = {
     machine,
@@ -452,22 +458,29 @@ async function main(): Promise<number> {
     problems,
     profiles,
   };
-  log(renderTerminal(report));
+  log(renderTerminal(report) + noisyNeighbour + roster);
   for (const summary of profiles) log(`\n${summary}`);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }));
+  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }) + noisyNeighbour + roster);
   log(`\nbench: wrote bench/results/${stamp}.json and .md`);
   if (options.baseline) {
     const baselinePath = join(repoRoot, 'bench/BASELINE.md');
     // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
-    const markdown = await prettier.format(renderMarkdown(report, { baseline: true }) + keptHistory(baselinePath), {
-      ...(await prettier.resolveConfig(baselinePath)),
-      filepath: baselinePath,
-    });
+    const markdown = await prettier.format(
+      renderMarkdown(report, { baseline: true }) + noisyNeighbour + roster + keptHistory(baselinePath),
+      { ...(await prettier.resolveConfig(baselinePath)), filepath: baselinePath },
+    );
     writeFileSync(baselinePath, markdown);
     log('bench: wrote bench/BASELINE.md');
   }
   return failures.length > 0 || problems.length > 0 ? 1 : 0;
+}
+
+/** The fair-queue scenario runs in-process, after the others: see bench/noisyNeighbour.ts. */
+async function runNoisyNeighbourSection(quick: boolean, log: (line: string) => void): Promise<string> {
+  const size = quick ? noisyNeighbourSizes.quick : noisyNeighbourSizes.full;
+  log(`${noisyNeighbourId}: fair queue vs FIFO, ${size.durationS} s each …`);
+  return `\n${renderNoisyNeighbour(await runNoisyNeighbour(size), size)}`;
 }
 
 /** The hand-written section of BASELINE.md (what was changed, with before/after figures): kept across refreshes. */

@@ -13,6 +13,12 @@ import type { Config } from '../config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import { costOf } from './requestBudget.js';
 
+/** What the plugin needs of the context: one set per HTTP request, shared by the operations of a batch. */
+export interface BudgetContext extends BaseContext {
+  /** Distinct participant keys the request's operations asked for so far. */
+  readonly participantsAsked: Set<string>;
+}
+
 /** The values of `extensions.limit` on a QUERY_TOO_COMPLEX error. */
 export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'participants' | 'listCalls';
 
@@ -20,10 +26,11 @@ export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'participants' | '
  * Refuses an operation over any limit before execution (so before any IVS call) with
  * QUERY_TOO_COMPLEX, HTTP 400 and `extensions.limit`. Depth, aliases and directives use
  * graphql-armor's rules; the participant budget counts distinct lookups including `_entities`
- * representations, which arrive in variables and so cannot be a validation rule.
+ * representations, which arrive in variables and so cannot be a validation rule. The operations of
+ * a batch (GRAPHQL_BATCHING) share one participant budget: they share one request and its loader.
  * The token limit sits in the parser (Apollo `parseOptions.maxTokens`) and fails earlier.
  */
-export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerPlugin<BaseContext> {
+export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerPlugin<BudgetContext> {
   const report =
     (limit: QueryLimit) =>
     (context: ValidationContext | null, error: GraphQLError): void =>
@@ -60,7 +67,7 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operation, request }) {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
           const violation = firstViolation(schema, document);
           if (violation) {
             const limit = violation.extensions['limit'] as QueryLimit;
@@ -78,9 +85,14 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
           if (cost.inputProblem !== undefined) {
             throw new GatewayError(ErrorCode.BAD_USER_INPUT, cost.inputProblem, { http: { status: 400 } });
           }
-          if (cost.participants > limits.maxParticipants) {
+          const asked = contextValue.participantsAsked;
+          const keys = cost.participantKeys;
+          const total = new Set([...asked, ...keys]).size + cost.rosterLookups;
+          if (total > limits.maxParticipants) {
             throw tooComplex(
-              `This operation can ask for ${cost.participants} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
+              asked.size === 0
+                ? `This operation can ask for ${total} distinct participants; at most ${limits.maxParticipants} are allowed per request.`
+                : `This batch can ask for ${total} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
               'participants',
             );
           }
@@ -90,6 +102,7 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
               'listCalls',
             );
           }
+          for (const key of keys) asked.add(key);
         },
       };
     },

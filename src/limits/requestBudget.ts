@@ -18,12 +18,10 @@ import { parseGlobalId } from '../resolvers/globalId.js';
 
 /** What an operation can cost upstream at most, counted before it runs. */
 export interface RequestCost {
-  /**
-   * Participant lookups: distinct root `participant` keys, `_entities` representations and participant
-   * `node` IDs, plus `first` for every roster page (times the pages that can reach it) that selects a
-   * field only GetParticipant has.
-   */
-  readonly participants: number;
+  /** Distinct participants asked for by key: root `participant` fields, `_entities` representations, participant `node` IDs. */
+  readonly participantKeys: ReadonlySet<string>;
+  /** Lookups roster pages can cause: `first` for every page (times the pages that can reach it) selecting a detail field. */
+  readonly rosterLookups: number;
   /** List calls (roster, session and event pages): one per connection field, times the items above it. */
   readonly listCalls: number;
   /** Input IVS would refuse (two roster filters, `first` outside 1-100): refused before any call. */
@@ -54,7 +52,9 @@ export function costOf(
   let listCalls = 0;
   let inputProblem: string | undefined;
   const query = schema.getQueryType();
-  if (operation.operation !== OperationTypeNode.QUERY || !query) return { participants: 0, listCalls: 0 };
+  if (operation.operation !== OperationTypeNode.QUERY || !query) {
+    return { participantKeys, rosterLookups: 0, listCalls: 0 };
+  }
 
   /** `roster` is set inside a roster page's participants: it records whether a detail field is selected. */
   const visit = (
@@ -142,7 +142,7 @@ export function costOf(
 
   visit(operation.selectionSet, query, 1, undefined, new Set());
   participantKeys.delete(noKey);
-  return { participants: participantKeys.size + rosterLookups, listCalls, inputProblem };
+  return { participantKeys, rosterLookups, listCalls, inputProblem };
 }
 
 const noKey = '';

@@ -15,7 +15,7 @@ import { createQuotaLimiter, type QuotaLimiter, type Waiter } from './quotaLimit
 import { createRetrier } from './retry.js';
 import { createLocalSlots } from './slots.js';
 import { createUpstreamRead, type UpstreamRead } from './upstreamRead.js';
-import { createFifoQueue } from './waitQueue.js';
+import { createFairQueue, createFifoQueue } from './waitQueue.js';
 
 /** GetParticipant behind the upstream protection layer. */
 export type ParticipantLookup = UpstreamRead<ParticipantKey, ParticipantModel>;
@@ -78,9 +78,9 @@ export function createUpstream(
         windowMs,
         clock: systemClock,
       }),
-      queue: createFifoQueue<Waiter>(),
+      queue: upstream.queuePolicy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
       queueMax: upstream.queueMax,
-      queueMaxPerCaller: upstream.queueMax,
+      queueMaxPerCaller: upstream.queueMaxPerCaller,
       windowMs,
       clock: systemClock,
       observer,
@@ -107,7 +107,7 @@ export function createUpstream(
       retry,
       deadlineMs: config.lookup.deadlineMs,
       serveStale: upstream.serveStale,
-      revalidateMinIntervalMs: 0,
+      revalidateMinIntervalMs: upstream.revalidateMinIntervalMs,
       observer,
     });
   };
