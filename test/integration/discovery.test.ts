@@ -52,6 +52,8 @@ describe('discovery: stages, sessions, rosters and events over HTTP, calls count
         UPSTREAM_CACHE_TTL_MS: '600000',
         UPSTREAM_CACHE_ROSTER_TTL_MS: '600000',
         RESPONSE_CACHE_TTL_SECONDS: '0',
+        // The pagination test forces one call per page with no-cache.
+        UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '0',
       },
       emulator: { generatedParticipants: { ...roster, count: 250 } },
     });
