@@ -1,29 +1,37 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from './auth/principal.js';
-import { createParticipantLoader, type ParticipantLoader } from './loaders/participantLoader.js';
+import type DataLoader from 'dataloader';
+import { readKeyTexts, type IvsReadTypes } from './ivs/sources.js';
+import { createReadLoader } from './loaders/readLoader.js';
 import type { Caller, CacheMode } from './upstream/caller.js';
-import type { ParticipantLookup } from './upstream/fromConfig.js';
+import type { UpstreamReads } from './upstream/fromConfig.js';
+import type { IvsReadOperation } from './upstream/quotaDomain.js';
 import { createLookupStats, type LookupStats } from './upstream/lookupStats.js';
 import type { ServedStages } from './validation.js';
 
+/** One per-request DataLoader per IVS read operation, named after the operation. */
+export type Loaders = {
+  readonly [O in IvsReadOperation]: DataLoader<IvsReadTypes[O]['key'], IvsReadTypes[O]['value'], string>;
+};
+
 /** What every resolver receives. Built fresh for each GraphQL request. */
 export interface GatewayContext {
-  loaders: { participant: ParticipantLoader };
+  loaders: Loaders;
   /** Cache hits, upstream calls etc. of this request's lookups; for the operation log line and the stale marker. */
   lookupStats: LookupStats;
   /** Who is asking (src/auth); resolvers check its stage grants before any lookup. */
   principal: Principal;
   /** `revalidate` when the caller sent `Cache-Control: no-cache` and may revalidate: no cached participant or response. */
   cacheMode: CacheMode;
-  /** The region (and account) of the gateway's IVS client: a key for another stage is refused unasked. */
-  servedStages: ServedStages;
   /** Distinct participants this HTTP request asked for, across a batch's operations (src/limits/queryLimits.ts). */
   participantsAsked: Set<string>;
+  /** The region (and account) of the gateway's IVS client: a key for another stage is refused unasked. */
+  servedStages: ServedStages;
 }
 
 export interface ContextDependencies {
-  /** The process-wide upstream layer (see src/upstream/upstreamRead.ts). */
-  participants: ParticipantLookup;
+  /** The process-wide upstream layer, one read per IVS operation (see src/upstream/upstreamRead.ts). */
+  reads: UpstreamReads;
   servedStages: ServedStages;
 }
 
@@ -35,19 +43,28 @@ export function createContextFactory(
     const lookupStats = createLookupStats();
     const caller = callerOf(request.principal);
     const cacheMode = caller.mayRevalidate ? cacheModeOf(request.headers['cache-control']) : 'use';
+    const readRequest = { caller, cacheMode };
+    const loader = <O extends IvsReadOperation>(operation: O) =>
+      createReadLoader<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']>({
+        read: deps.reads[operation],
+        keyText: readKeyTexts[operation],
+        request: readRequest,
+        stats: lookupStats,
+      });
     return {
       loaders: {
-        participant: createParticipantLoader({
-          participants: deps.participants,
-          request: { caller, cacheMode },
-          stats: lookupStats,
-        }),
+        GetParticipant: loader('GetParticipant'),
+        GetStage: loader('GetStage'),
+        GetStageSession: loader('GetStageSession'),
+        ListStageSessions: loader('ListStageSessions'),
+        ListParticipants: loader('ListParticipants'),
+        ListParticipantEvents: loader('ListParticipantEvents'),
       },
       lookupStats,
       principal: request.principal,
       cacheMode,
-      servedStages: deps.servedStages,
       participantsAsked: new Set(),
+      servedStages: deps.servedStages,
     };
   };
 }

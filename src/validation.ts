@@ -1,6 +1,7 @@
 import { ErrorCode, LookupError } from './errors.js';
-import { getParticipantConstraints, type FieldConstraint } from './ivs/constraints.js';
-import type { ParticipantKey } from './model.js';
+import type { ParticipantRecordingState, ParticipantState } from './__generated__/resolvers-types.js';
+import { getParticipantConstraints, listConstraints, type FieldConstraint } from './ivs/constraints.js';
+import type { ParticipantKey, RosterFilter, StageSessionKey } from './model.js';
 
 // AWS's published constraints, except that an empty participantId is refused:
 // it can never name a participant, so asking IVS would only spend quota.
@@ -41,10 +42,22 @@ export interface ServedStages {
 /** `extensions.reason` of a well-formed stage ARN that this gateway cannot serve. */
 const stageNotServed = 'STAGE_NOT_SERVED';
 
+// A stage in another region or account would spend quota only to be answered NOT_FOUND (and cached so).
+// `stageArn` already fits the pattern arn:aws:ivs:<region>:<account>:stage/<id>.
+function refuseForeignStage(stageArn: string, served: ServedStages): void {
+  const [, , , region, accountId] = stageArn.split(':');
+  if (region === served.region && (served.accountId === null || accountId === served.accountId)) return;
+  const account = served.accountId === null ? '' : ` of account ${served.accountId}`;
+  throw new LookupError(
+    ErrorCode.BAD_USER_INPUT,
+    `stageArn names a stage in ${region} account ${accountId}; this gateway serves stages in ${served.region}${account} only`,
+    { reason: stageNotServed },
+  );
+}
+
 /**
  * Returns the key when every field meets IVS's constraints and the stage is one this gateway serves;
- * otherwise throws BAD_USER_INPUT naming each bad field, so invalid input never costs an upstream call
- * (a stage in another region or account would spend quota only to be answered NOT_FOUND).
+ * otherwise throws BAD_USER_INPUT naming each bad field, so invalid input never costs an upstream call.
  */
 export function validateParticipantKey(
   input: Record<keyof ParticipantKey, unknown>,
@@ -58,17 +71,86 @@ export function validateParticipantKey(
   }
   // Copy only the key fields: federation representations carry __typename and may carry more.
   const { stageArn, sessionId, participantId } = input as ParticipantKey;
-  const foreign = foreignStageProblem(stageArn, served);
-  if (foreign) throw new LookupError(ErrorCode.BAD_USER_INPUT, foreign, { reason: stageNotServed });
+  refuseForeignStage(stageArn, served);
   return { stageArn, sessionId, participantId };
 }
 
-// arn:aws:ivs:<region>:<account>:stage/<id>, already checked against the pattern above.
-function foreignStageProblem(stageArn: string, served: ServedStages): string | undefined {
-  const [, , , region, accountId] = stageArn.split(':');
-  const account = served.accountId === null ? '' : ` of account ${served.accountId}`;
-  if (region !== served.region || (served.accountId !== null && accountId !== served.accountId)) {
-    return `stageArn names a stage in ${region} account ${accountId}; this gateway serves stages in ${served.region}${account} only`;
+const pageSize = { min: 1, max: 100 };
+
+/** A stage ARN that meets IVS's constraints and is served here, or BAD_USER_INPUT naming the argument. */
+export function validateStageArn(value: unknown, served: ServedStages, argument = 'arn'): string {
+  const problem = checkKeyField('stageArn', value);
+  if (problem !== undefined) throw new LookupError(ErrorCode.BAD_USER_INPUT, problem.replace(/^stageArn/, argument));
+  refuseForeignStage(value as string, served);
+  return value as string;
+}
+
+/** A stage session key that meets IVS's constraints, or BAD_USER_INPUT naming each bad field. */
+export function validateStageSessionKey(
+  input: Record<keyof StageSessionKey, unknown>,
+  served: ServedStages,
+): StageSessionKey {
+  const problems = (['stageArn', 'sessionId'] as const)
+    .map((field) => checkKeyField(field, input[field]))
+    .filter((problem) => problem !== undefined);
+  if (problems.length > 0) {
+    throw new LookupError(ErrorCode.BAD_USER_INPUT, `Invalid stage session key: ${problems.join('; ')}`);
+  }
+  refuseForeignStage(input.stageArn as string, served);
+  return { stageArn: input.stageArn as string, sessionId: input.sessionId as string };
+}
+
+/** A connection's `first`: IVS pages hold 1 to 100 items. */
+export function validatePageSize(first: number): number {
+  if (!Number.isInteger(first) || first < pageSize.min || first > pageSize.max) {
+    throw new LookupError(
+      ErrorCode.BAD_USER_INPUT,
+      `first must be between ${pageSize.min} and ${pageSize.max}, got ${first}`,
+    );
+  }
+  return first;
+}
+
+/** The roster filter as IVS takes it: at most one condition, since ListParticipants filters on one field. */
+export function validateRosterFilter(
+  filter:
+    | {
+        state?: ParticipantState | null | undefined;
+        published?: boolean | null | undefined;
+        userId?: string | null | undefined;
+        recordingState?: ParticipantRecordingState | null | undefined;
+      }
+    | null
+    | undefined,
+): RosterFilter | undefined {
+  const given = Object.entries(filter ?? {}).filter(([, value]) => value !== null && value !== undefined);
+  if (given.length > 1) {
+    throw new LookupError(
+      ErrorCode.BAD_USER_INPUT,
+      `IVS filters a roster on one field per call; got ${given.map(([name]) => name).join(', ')}`,
+      { reason: 'ONE_FILTER' },
+    );
+  }
+  const { state, published, userId, recordingState } = filter ?? {};
+  if (state != null) return { by: 'state', state };
+  if (published != null) return { by: 'published', published };
+  if (userId != null) {
+    if (userId.length > listConstraints.filterByUserId.max) {
+      throw new LookupError(
+        ErrorCode.BAD_USER_INPUT,
+        `filter.userId must be at most ${listConstraints.filterByUserId.max} characters`,
+      );
+    }
+    return { by: 'userId', userId };
+  }
+  if (recordingState != null) {
+    if (recordingState === 'DISABLED') {
+      throw new LookupError(
+        ErrorCode.BAD_USER_INPUT,
+        'filter.recordingState cannot be DISABLED: IVS does not filter on it',
+      );
+    }
+    return { by: 'recordingState', recordingState };
   }
   return undefined;
 }

@@ -13,7 +13,7 @@ export async function loadParticipant(
   context: GatewayContext,
   input: Record<keyof ParticipantKey, unknown>,
 ): Promise<ParticipantModel> {
-  return context.loaders.participant.load(
+  return context.loaders.GetParticipant.load(
     authorizeParticipantKey(context.principal, validateParticipantKey(input, context.servedStages)),
   );
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as pause } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { faults, participantKey } from '../../src/emulator/server.js';
+import { faults } from '../../src/emulator/server.js';
+import { participantKeyText } from '../../src/model.js';
 import { demo, startStack, type GraphQLResponse, type Stack, type StackOptions } from '../helpers/stack.js';
 import { within } from '../helpers/within.js';
 
@@ -144,8 +145,8 @@ describe('upstream protection: coalescing and quota', () => {
         assert.equal(Object.keys(body.data ?? {}).length, 6);
         const stats = stack.emulator.stats();
         assert.equal(stats.calls, 7);
-        assert.equal(stats.byKey[participantKey(demo.stageArn, demo.sessionId, generatedId(0))], 1);
-        assert.equal(stats.byKey[participantKey(demo.stageArn, demo.sessionId, generatedId(9))] ?? 0, 0);
+        assert.equal(stats.byKey[participantKeyText({ ...demo, participantId: generatedId(0) })], 1);
+        assert.equal(stats.byKey[participantKeyText({ ...demo, participantId: generatedId(9) })] ?? 0, 0);
       },
     );
   });
