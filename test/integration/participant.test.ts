@@ -200,6 +200,15 @@ describe('stages this gateway does not serve', () => {
     });
   }
 
+  test('a stage lookup for another region is refused the same way, without a call', async () => {
+    const { body } = await stack.graphql('query($arn: String!) { stage(arn: $arn) { arn } }', {
+      arn: 'arn:aws:ivs:eu-west-1:123456789012:stage/DemoStage01',
+    });
+    assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(body.errors?.[0]?.extensions?.reason, 'STAGE_NOT_SERVED');
+    assert.equal(stack.emulator.stats().calls, 0);
+  });
+
   test('a stage of the served region and account is looked up', async () => {
     const { body } = await stack.graphql<ParticipantData>(participantQuery, { ...demo, participantId: 'alice' });
     assert.equal(body.data?.participant?.participantId, 'alice');
