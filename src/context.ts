@@ -36,8 +36,8 @@ export function createContextFactory(
   };
 }
 
-// The standard request directives for "revalidate with the origin": no-cache, or max-age=0.
-function cacheModeOf(cacheControl: string | undefined): CacheMode {
+/** `revalidate` for the standard request directives "revalidate with the origin": no-cache, or max-age=0. */
+export function cacheModeOf(cacheControl: string | undefined): CacheMode {
   const directives = (cacheControl ?? '').split(',').map((directive) => directive.trim().toLowerCase());
   return directives.includes('no-cache') || directives.includes('max-age=0') ? 'revalidate' : 'use';
 }
