@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /**
  * One GraphQL operation as the HTTP request names it, read without parsing the document: enough to
@@ -46,6 +47,22 @@ export function documentHashOf(query: string): string {
   return createHash('sha256').update(query).digest('hex');
 }
 
+// The same few documents arrive over and over (the hot path): a string lookup instead of a hash each time.
+const recentHashes = new LRUCache<string, string>({
+  max: 1000,
+  maxSize: 4 * 1024 * 1024,
+  sizeCalculation: (_hash, query) => query.length,
+});
+
+function rememberedDocumentHash(query: string): string {
+  let hash = recentHashes.get(query);
+  if (hash === undefined) {
+    hash = documentHashOf(query);
+    recentHashes.set(query, hash);
+  }
+  return hash;
+}
+
 function fromParameters(
   query: unknown,
   variables: unknown,
@@ -57,7 +74,7 @@ function fromParameters(
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return unreadable;
   const persistedHash = persistedQueryHash(extensions);
   if (persistedHash === invalid) return unreadable;
-  const documentHash = query === undefined || query === '' ? persistedHash : documentHashOf(query);
+  const documentHash = query === undefined || query === '' ? persistedHash : rememberedDocumentHash(query);
   // A document that does not match the hash it came with is Apollo's to refuse.
   if (documentHash === undefined || (persistedHash !== undefined && persistedHash !== documentHash)) {
     return unreadable;

@@ -8,6 +8,7 @@ import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { print } from 'graphql';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
+import { loadTrustedDocuments } from '../../src/graphql/trustedDocuments.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
 
 const apiKey = 'key-for-persisted-queries-01';
@@ -111,7 +112,11 @@ describe('trusted documents (GRAPHQL_TRUSTED_DOCUMENTS_FILE)', () => {
 
   test('a trusted operation named by its hash alone runs at once: the manifest supplies the document', async () => {
     const { client, exchanges } = webClient(stack);
-    const result = await client.query({ query: participantQuery, variables: alice, fetchPolicy: 'network-only' });
+    const result = await client.query<{ participant: { participantId: string } | null }>({
+      query: participantQuery,
+      variables: alice,
+      fetchPolicy: 'network-only',
+    });
     assert.equal(result.data?.participant?.participantId, 'alice');
     assert.deepEqual(
       exchanges.map(({ method, hashOnly, status }) => ({ method, hashOnly, status })),
@@ -149,5 +154,14 @@ describe('trusted documents (GRAPHQL_TRUSTED_DOCUMENTS_FILE)', () => {
   test('credentials are still checked first', async () => {
     const response = await stack.graphql(trusted, alice);
     assert.equal(response.status, 401);
+  });
+
+  test('a manifest entry whose id is not the SHA-256 of its document stops the start', async () => {
+    const manifest = join(dir, 'tampered.json');
+    await writeFile(manifest, JSON.stringify({ [sha256('{ __typename }')]: trusted }));
+    await assert.rejects(
+      loadTrustedDocuments(manifest),
+      /GRAPHQL_TRUSTED_DOCUMENTS_FILE: .* is not the SHA-256 of its document/,
+    );
   });
 });
