@@ -43,8 +43,7 @@ export async function createJwtAuthenticator(config: JwtConfig): Promise<Authent
   const verified = createVerifiedTokens(config.verifiedTokenCacheEntries);
   // A remembered token is as good as the keys it was checked with: once they are due for a refetch, or
   // were refetched (a rotation may have removed its key), it is checked again.
-  const keysVersion = (): number | undefined =>
-    remote === null ? 0 : remote.fresh ? (fetchedKeys.uat as number | undefined) : undefined;
+  const keysVersion = (): number | undefined => (remote === null ? 0 : remote.fresh ? fetchedKeys.uat : undefined);
 
   return {
     mode: 'jwt',

@@ -2,10 +2,9 @@ import { Readable } from 'node:stream';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { Principal } from '../auth/principal.js';
 import { ErrorCode, errorResponseBody } from '../errors.js';
 import { cacheModeOf } from '../context.js';
-import { readOperation, type OperationRequest } from '../graphql/operationRequest.js';
+import { readOperation } from '../graphql/operationRequest.js';
 import { matchesEntityTag, type CachedResponse, type ResponseCache } from '../graphql/responseCache.js';
 import type { TrustedDocuments } from '../graphql/trustedDocuments.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -33,7 +32,8 @@ export function registerGraphqlRoute<Context extends BaseContext>(
 ): void {
   const { apollo, responseCache, trustedDocuments, metrics } = deps;
 
-  const send = (
+  // Sets the caching headers; for a GET whose If-None-Match names the answer, sends 304 instead of it.
+  const cachingHeadersOr304 = (
     request: FastifyRequest,
     reply: FastifyReply,
     entry: CachedResponse | undefined,
@@ -70,7 +70,7 @@ export function registerGraphqlRoute<Context extends BaseContext>(
       const principal = request.principal;
       const key =
         operation && principal && passesCsrfCheck(request)
-          ? cacheKey(responseCache, principal, operation, request)
+          ? responseCache.keyOf(principal, operation, request.headers.accept)
           : null;
 
       if (key !== null) {
@@ -81,7 +81,7 @@ export function registerGraphqlRoute<Context extends BaseContext>(
           request.operation.type = 'query';
           request.operation.responseCacheHit = true;
           metrics.graphqlOperation({ type: 'query', outcome: 'ok' }, (performance.now() - started) / 1000);
-          return send(request, reply, entry, 'cache') ?? reply.type(entry.contentType).send(entry.body);
+          return cachingHeadersOr304(request, reply, entry, 'cache') ?? reply.type(entry.contentType).send(entry.body);
         }
       }
 
@@ -113,18 +113,9 @@ export function registerGraphqlRoute<Context extends BaseContext>(
               errorCodes: request.operation.errorCodes,
               staleHits: request.operation.lookupStats?.staleHits ?? 0,
             });
-      return send(request, reply, entry, 'executed') ?? reply.send(response.body.string);
+      return cachingHeadersOr304(request, reply, entry, 'executed') ?? reply.send(response.body.string);
     },
   });
-}
-
-function cacheKey(
-  cache: ResponseCache,
-  principal: Principal,
-  operation: OperationRequest,
-  request: FastifyRequest,
-): string {
-  return cache.keyOf(principal, operation, request.headers.accept);
 }
 
 function refuseUntrusted(request: FastifyRequest, reply: FastifyReply) {

@@ -16,7 +16,9 @@ const aliceQuery = (tag: string) =>
 /** A GraphQL GET as a web app sends it (JSON content type, so Apollo's CSRF prevention lets it through). */
 function get(stack: Stack, query: string, headers: Record<string, string> = {}): Promise<Response> {
   const search = new URLSearchParams({ query });
-  return fetch(`${stack.url}/graphql?${search}`, { headers: { 'content-type': 'application/json', ...headers } });
+  return fetch(`${stack.url}/graphql?${search.toString()}`, {
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
 /** Repeats `step` until `done` says so; fails after `timeoutMs`. For waiting out a one-second TTL. */
@@ -94,7 +96,7 @@ describe('HTTP caching of GET queries (authenticated callers)', () => {
   test('a GET a browser could send cross-site without a preflight is refused, even for a cached answer', async () => {
     await (await get(stack, aliceQuery('csrf'), apiKey)).text();
     const search = new URLSearchParams({ query: aliceQuery('csrf') });
-    const simple = await fetch(`${stack.url}/graphql?${search}`, { headers: apiKey });
+    const simple = await fetch(`${stack.url}/graphql?${search.toString()}`, { headers: apiKey });
     assert.equal(simple.status, 400);
     assert.equal(simple.headers.get('age'), null);
   });

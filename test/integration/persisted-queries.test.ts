@@ -40,7 +40,7 @@ function webClient(stack: Stack): { client: ApolloClient; exchanges: Exchange[] 
   const exchanges: Exchange[] = [];
   const recordingFetch: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
-    const url = new URL(String(input));
+    const url = new URL(input instanceof Request ? input.url : input);
     exchanges.push({
       method: init?.method ?? 'GET',
       hashOnly: init?.method === 'GET' && !url.searchParams.has('query'),
@@ -144,7 +144,7 @@ describe('trusted documents (GRAPHQL_TRUSTED_DOCUMENTS_FILE)', () => {
       );
     }
     const unknownHash = await fetch(
-      `${stack.url}/graphql?${new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256(other) } }) })}`,
+      `${stack.url}/graphql?${new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256(other) } }) }).toString()}`,
       { headers: { 'content-type': 'application/json', 'x-api-key': apiKey } },
     );
     assert.equal(unknownHash.status, 400);
