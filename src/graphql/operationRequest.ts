@@ -79,12 +79,14 @@ function fromParameters(
   if (documentHash === undefined || (persistedHash !== undefined && persistedHash !== documentHash)) {
     return unreadable;
   }
+  const variablesJson = isRecord(variables) ? compactJson(variables) : null;
+  if (variablesJson === invalid) return unreadable;
   return {
     kind: 'operation',
     operation: {
       documentHash,
       query: query === '' ? undefined : query,
-      variablesJson: isRecord(variables) ? JSON.stringify(variables) : null,
+      variablesJson,
       operationName: typeof operationName === 'string' ? operationName : null,
     },
   };
@@ -99,6 +101,15 @@ function persistedQueryHash(extensions: unknown): string | undefined | typeof in
   if (persisted === undefined) return undefined;
   if (!isRecord(persisted) || typeof persisted['sha256Hash'] !== 'string') return invalid;
   return persisted['sha256Hash'];
+}
+
+// Hostile variables nested deeper than the stack overflow JSON.stringify; Apollo refuses them itself.
+function compactJson(value: Record<string, unknown>): string | typeof invalid {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return invalid;
+  }
 }
 
 // A GET carries variables and extensions as JSON text.
