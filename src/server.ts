@@ -29,7 +29,7 @@ import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import { operationRecordPlugin, type OperationRecord } from './observability/operationRecord.js';
 import { buildSchema } from './schema.js';
-import type { ParticipantLookup } from './upstream/participantLookup.js';
+import type { ParticipantLookup } from './upstream/fromConfig.js';
 
 export interface GatewayDependencies {
   config: Config;

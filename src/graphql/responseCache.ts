@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import type { AuthConfig, Config } from '../config.js';
-import type { CacheMode } from '../upstream/participantLookup.js';
+import type { CacheMode } from '../upstream/caller.js';
 import type { OperationRequest } from './operationRequest.js';
 
 /** One answer as sent: the serialized bytes, served again without parsing, validating or executing. */

@@ -3,7 +3,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
 import { ErrorCode, errorResponseBody } from '../errors.js';
-import { cacheModeOf } from '../context.js';
+import { cacheModeFor } from '../context.js';
 import { readOperation } from '../graphql/operationRequest.js';
 import { matchesEntityTag, type CachedResponse, type ResponseCache } from '../graphql/responseCache.js';
 import type { TrustedDocuments } from '../graphql/trustedDocuments.js';
@@ -73,9 +73,9 @@ export function registerGraphqlRoute<Context extends BaseContext>(
           ? responseCache.keyOf(principal, operation, request.headers.accept)
           : null;
 
-      if (key !== null) {
+      if (key !== null && principal !== null) {
         const started = performance.now();
-        const entry = responseCache.read(key, cacheModeOf(request.headers['cache-control']));
+        const entry = responseCache.read(key, cacheModeFor(principal, request.headers['cache-control']));
         if (entry !== undefined) {
           request.operation.name = entry.operationName;
           request.operation.type = 'query';
