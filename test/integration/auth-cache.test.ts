@@ -26,19 +26,18 @@ async function askUntilRefused(stack: Stack, token: string, timeoutMs = 10_000):
   }
 }
 
+/** A gateway verifying tokens against the JWKS at `jwksUrl`, with `env` on top. */
+function jwtStack(jwksUrl: string, env: Record<string, string>): Promise<Stack> {
+  return startStack({
+    env: { AUTH_MODE: 'jwt', AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: issuer, AUTH_AUDIENCE: audience, ...env },
+  });
+}
+
 describe('verified-token cache (AUTH_MODE=jwt)', () => {
   test('a remembered token is refused once it expires', { timeout: 60_000 }, async () => {
     const key = await signingKey('ES256', 'ec-expiry');
     const jwks = await serveJwks([key.publicJwk]);
-    const stack = await startStack({
-      env: {
-        AUTH_MODE: 'jwt',
-        AUTH_JWKS_URL: jwks.url,
-        AUTH_ISSUER: issuer,
-        AUTH_AUDIENCE: audience,
-        AUTH_CLOCK_TOLERANCE_SECONDS: '0',
-      },
-    });
+    const stack = await jwtStack(jwks.url, { AUTH_CLOCK_TOLERANCE_SECONDS: '0' });
     try {
       const expiresAt = Math.floor(Date.now() / 1000) + 2;
       const token = await signToken(key, { ivs_stages: ['*'] }, { expiresAt });
@@ -62,15 +61,7 @@ describe('verified-token cache (AUTH_MODE=jwt)', () => {
       const [retired, current] = await Promise.all([signingKey('RS256', 'rsa-old'), signingKey('RS256', 'rsa-new')]);
       const published = [retired.publicJwk];
       const jwks = await serveJwks(published);
-      const stack = await startStack({
-        env: {
-          AUTH_MODE: 'jwt',
-          AUTH_JWKS_URL: jwks.url,
-          AUTH_ISSUER: issuer,
-          AUTH_AUDIENCE: audience,
-          AUTH_JWKS_MAX_AGE_SECONDS: '1',
-        },
-      });
+      const stack = await jwtStack(jwks.url, { AUTH_JWKS_MAX_AGE_SECONDS: '1' });
       try {
         const oldToken = await signToken(retired, { ivs_stages: ['*'] });
         assert.equal((await stack.graphql(aliceQuery, undefined, bearer(oldToken))).status, 200);

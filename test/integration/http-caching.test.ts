@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { setTimeout as pause } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
 import { faults } from '../../src/emulator/server.js';
+import { pollUntil } from '../helpers/poll.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
 
 const apiKey = { 'x-api-key': 'key-for-http-caching-0123' };
@@ -19,17 +19,6 @@ function get(stack: Stack, query: string, headers: Record<string, string> = {}):
   return fetch(`${stack.url}/graphql?${search.toString()}`, {
     headers: { 'content-type': 'application/json', ...headers },
   });
-}
-
-/** Repeats `step` until `done` says so; fails after `timeoutMs`. For waiting out a one-second TTL. */
-async function pollUntil<T>(step: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
-  const giveUpAt = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await step();
-    if (done(value)) return value;
-    if (Date.now() > giveUpAt) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await pause(50);
-  }
 }
 
 describe('HTTP caching of GET queries (authenticated callers)', () => {
@@ -168,6 +157,7 @@ describe('freshness of cached answers', () => {
           return { response, body: (await response.json()) as { extensions?: { stale?: boolean } } };
         },
         ({ body }) => body.extensions?.stale === true,
+        8000,
       );
       assert.equal(stale.response.headers.get('cache-control'), 'no-store');
       const callsBefore = stack.emulator.stats().calls;
