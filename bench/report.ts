@@ -171,7 +171,9 @@ export function ratios(report: BenchReport, scenario: ScenarioId): string[] {
   );
   const jwt = find(report, scenario, 'gateway-jwt');
   if (jwt !== undefined && bare !== undefined) {
-    lines.push(`gateway-jwt ÷ bare-apollo req/s: ${(jwt.okPerSec / bare.okPerSec).toFixed(2)}× (successful responses/s)`);
+    lines.push(
+      `gateway-jwt ÷ bare-apollo req/s: ${(jwt.okPerSec / bare.okPerSec).toFixed(2)}× (successful responses/s)`,
+    );
   }
   const naive = find(report, scenario, 'naive');
   if (naive === undefined) {
