@@ -23,6 +23,9 @@ import {
   type TargetId,
 } from './scenarios.js';
 import { targetDefinitions, targetEnv } from './targets.js';
+import { noisyNeighbourSizes, renderNoisyNeighbour, runNoisyNeighbour } from './noisyNeighbour.js';
+
+const noisyNeighbourId = 'noisy-neighbour';
 
 const usage = `npm run bench [-- options]
 
@@ -35,7 +38,7 @@ const usage = `npm run bench [-- options]
   --participants <n>   participants the emulator generates for cold keys (default 200000)
   --only <ids>         scenarios to run, comma-separated: ${allScenarios(fullSizes)
     .map((s) => s.id)
-    .join(', ')}
+    .join(', ')}, noisy-neighbour
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
   --profile            run every target with --cpu-prof and summarise the measured part of each run
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
@@ -60,7 +63,7 @@ interface Options {
   latencyMs: number;
   durationS: number | undefined;
   participants: number;
-  only: ScenarioId[] | undefined;
+  only: (ScenarioId | typeof noisyNeighbourId)[] | undefined;
   targets: TargetId[] | undefined;
   profile: boolean;
   pin: boolean;
@@ -107,7 +110,10 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${raw}'`);
     return value;
   };
-  const scenarioIds = allScenarios(fullSizes).map((s) => s.id);
+  const scenarioIds: (ScenarioId | typeof noisyNeighbourId)[] = [
+    ...allScenarios(fullSizes).map((s) => s.id),
+    noisyNeighbourId,
+  ];
   const list = <T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] | undefined => {
     if (raw === undefined) return undefined;
     const items = raw.split(',').map((item) => item.trim());
@@ -358,7 +364,7 @@ async function main(): Promise<number> {
     pinSelf(harnessCpu);
   }
   const sizes = options.quick ? quickSizes : fullSizes;
-  const selected = allScenarios(sizes).filter((s) => options.only === undefined || options.only.includes(s.id));
+  const selected = allScenarios(sizes).filter((s) => options.only?.includes(s.id) ?? true);
   const entries = prepareRuntime(options.runtime, repoRoot, log);
   const runs: RunResult[] = [];
   const failures: RunFailure[] = [];
@@ -423,6 +429,11 @@ async function main(): Promise<number> {
     entries.dispose();
   }
 
+  const noisyNeighbour =
+    options.only === undefined || options.only.includes(noisyNeighbourId)
+      ? await runNoisyNeighbourSection(options.quick, log)
+      : '';
+
   const report: BenchReport = {
     machine,
     loadAverageAtEnd: loadavg()[0] ?? 0,
@@ -452,22 +463,29 @@ async function main(): Promise<number> {
     problems,
     profiles,
   };
-  log(renderTerminal(report));
+  log(renderTerminal(report) + noisyNeighbour);
   for (const summary of profiles) log(`\n${summary}`);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }));
+  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }) + noisyNeighbour);
   log(`\nbench: wrote bench/results/${stamp}.json and .md`);
   if (options.baseline) {
     const baselinePath = join(repoRoot, 'bench/BASELINE.md');
     // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
-    const markdown = await prettier.format(renderMarkdown(report, { baseline: true }) + keptHistory(baselinePath), {
-      ...(await prettier.resolveConfig(baselinePath)),
-      filepath: baselinePath,
-    });
+    const markdown = await prettier.format(
+      renderMarkdown(report, { baseline: true }) + noisyNeighbour + keptHistory(baselinePath),
+      { ...(await prettier.resolveConfig(baselinePath)), filepath: baselinePath },
+    );
     writeFileSync(baselinePath, markdown);
     log('bench: wrote bench/BASELINE.md');
   }
   return failures.length > 0 || problems.length > 0 ? 1 : 0;
+}
+
+/** The fair-queue scenario runs in-process, after the others: see bench/noisyNeighbour.ts. */
+async function runNoisyNeighbourSection(quick: boolean, log: (line: string) => void): Promise<string> {
+  const size = quick ? noisyNeighbourSizes.quick : noisyNeighbourSizes.full;
+  log(`${noisyNeighbourId}: fair queue vs FIFO, ${size.durationS} s each …`);
+  return `\n${renderNoisyNeighbour(await runNoisyNeighbour(size), size)}`;
 }
 
 /** The hand-written section of BASELINE.md (what was changed, with before/after figures): kept across refreshes. */

@@ -13,7 +13,7 @@ import { createQuotaLimiter, type Waiter } from './quotaLimiter.js';
 import { createRetrier } from './retry.js';
 import { createLocalSlots } from './slots.js';
 import { createUpstreamRead, type UpstreamRead } from './upstreamRead.js';
-import { createFifoQueue } from './waitQueue.js';
+import { createFairQueue, createFifoQueue } from './waitQueue.js';
 
 /** GetParticipant behind the upstream protection layer. */
 export type ParticipantLookup = UpstreamRead<ParticipantKey, ParticipantModel>;
@@ -46,9 +46,9 @@ export function createUpstream(
   const windowMs = 1000 + upstream.quotaMarginMs;
   const limiter = createQuotaLimiter({
     slots: createLocalSlots({ callsPerWindow: upstream.quotaTps, windowMs, clock: systemClock }),
-    queue: createFifoQueue<Waiter>(),
+    queue: upstream.queuePolicy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
     queueMax: upstream.queueMax,
-    queueMaxPerCaller: upstream.queueMax,
+    queueMaxPerCaller: upstream.queueMaxPerCaller,
     windowMs,
     clock: systemClock,
     observer,
@@ -79,7 +79,7 @@ export function createUpstream(
     }),
     deadlineMs: config.lookup.deadlineMs,
     serveStale: upstream.serveStale,
-    revalidateMinIntervalMs: 0,
+    revalidateMinIntervalMs: upstream.revalidateMinIntervalMs,
     observer,
   });
   return { participants, close: () => limiter.close() };
