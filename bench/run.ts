@@ -24,6 +24,7 @@ import {
 } from './scenarios.js';
 import { targetDefinitions, targetEnv } from './targets.js';
 import { noisyNeighbourSizes, renderNoisyNeighbour, runNoisyNeighbour } from './noisyNeighbour.js';
+import { describeRosterRuns, rosterId, runRosterBench } from './roster.js';
 
 const noisyNeighbourId = 'noisy-neighbour';
 
@@ -38,7 +39,7 @@ const usage = `npm run bench [-- options]
   --participants <n>   participants the emulator generates for cold keys (default 200000)
   --only <ids>         scenarios to run, comma-separated: ${allScenarios(fullSizes)
     .map((s) => s.id)
-    .join(', ')}, noisy-neighbour
+    .join(', ')}, noisy-neighbour, ${rosterId}
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
   --profile            run every target with --cpu-prof and summarise the measured part of each run
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
@@ -63,7 +64,7 @@ interface Options {
   latencyMs: number;
   durationS: number | undefined;
   participants: number;
-  only: (ScenarioId | typeof noisyNeighbourId)[] | undefined;
+  only: (ScenarioId | typeof noisyNeighbourId | typeof rosterId)[] | undefined;
   targets: TargetId[] | undefined;
   profile: boolean;
   pin: boolean;
@@ -110,9 +111,10 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${raw}'`);
     return value;
   };
-  const scenarioIds: (ScenarioId | typeof noisyNeighbourId)[] = [
+  const scenarioIds: (ScenarioId | typeof noisyNeighbourId | typeof rosterId)[] = [
     ...allScenarios(fullSizes).map((s) => s.id),
     noisyNeighbourId,
+    rosterId,
   ];
   const list = <T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] | undefined => {
     if (raw === undefined) return undefined;
@@ -371,6 +373,7 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   const profiles: string[] = [];
 
+  let roster = '';
   const emulatorPort = await freePort();
   let emulatorChild: ChildServer | undefined;
   try {
@@ -424,6 +427,17 @@ async function main(): Promise<number> {
         log(`        FAILED: ${message}`);
       }
     }
+    if (options.only === undefined || options.only.includes(rosterId)) {
+      log(`${rosterId}: gateway, 50 connections, caches on then off …`);
+      const rosterRuns = await runRosterBench({
+        ...ctx,
+        auth: await ctx.auth(options.auth),
+        durationS: options.durationS ?? sizes.durationS,
+        latencyMs: options.latencyMs,
+      });
+      roster = `\n${describeRosterRuns(rosterRuns).join('\n')}\n`;
+      if (rosterRuns.some((run) => run.participantsPerSecond === 0)) problems.push(`${rosterId}: no roster was served`);
+    }
   } finally {
     await emulatorChild?.stop();
     entries.dispose();
@@ -463,16 +477,16 @@ async function main(): Promise<number> {
     problems,
     profiles,
   };
-  log(renderTerminal(report) + noisyNeighbour);
+  log(renderTerminal(report) + noisyNeighbour + roster);
   for (const summary of profiles) log(`\n${summary}`);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }) + noisyNeighbour);
+  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }) + noisyNeighbour + roster);
   log(`\nbench: wrote bench/results/${stamp}.json and .md`);
   if (options.baseline) {
     const baselinePath = join(repoRoot, 'bench/BASELINE.md');
     // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
     const markdown = await prettier.format(
-      renderMarkdown(report, { baseline: true }) + noisyNeighbour + keptHistory(baselinePath),
+      renderMarkdown(report, { baseline: true }) + noisyNeighbour + roster + keptHistory(baselinePath),
       { ...(await prettier.resolveConfig(baselinePath)), filepath: baselinePath },
     );
     writeFileSync(baselinePath, markdown);

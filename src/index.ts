@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const backend = await connectBackend(config, logger, { observer: metrics.upstreamObserver });
   const app = await createGateway({
     config,
-    participants: backend.participants,
+    reads: backend.reads,
     logger,
     metrics,
     readiness,
