@@ -146,7 +146,8 @@ function parseOptions(argv: string[]): Options {
 interface RunContext {
   options: Options;
   entries: EntryResolver;
-  auth: BenchAuth;
+  /** Credentials of the run's --auth mode, and of the modes a target asks for itself. */
+  auth: (mode: AuthMode) => Promise<BenchAuth>;
   emulatorUrl: string;
   emulator: EmulatorAdmin;
   logsDir: string;
@@ -157,6 +158,7 @@ interface RunContext {
 /** One scenario against one freshly started target: warm up, reset the emulator, measure, collect. */
 async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): Promise<RunResult> {
   const target = targetDefinitions[targetId];
+  const auth = await ctx.auth(target.auth ?? ctx.options.auth);
   const keys = new KeySpace(ctx.options.participants, warmupKeyPool);
   const requests = scenario.requests(keys);
   const latencyMs = ctx.options.latencyMs;
@@ -172,7 +174,7 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
       ...ctx.entries.nodeArgs(target.entry),
     ],
     env: targetEnv(target, port, ctx.emulatorUrl, {
-      ...ctx.auth.env,
+      ...auth.env,
       ...scenario.gatewayEnv,
       ...ctx.options.gatewayEnv,
     }),
@@ -183,14 +185,14 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
     ...(ctx.options.pin && { cpu: targetCpu }),
   });
   try {
-    const probeBody = scenario.id === 'hot-key' ? await probe(child, requests.measured(), ctx.auth.headers) : undefined;
+    const probeBody = scenario.id === 'hot-key' ? await probe(child, requests.measured(), auth.headers) : undefined;
     const warmupConnections = scenario.load.kind === 'burst' ? 50 : scenario.load.connections;
     await sustained({
       url: child.url,
       connections: warmupConnections,
       durationS: scenario.warmupS,
       timeoutS: scenario.timeoutS,
-      headers: ctx.auth.headers,
+      headers: auth.headers,
       nextBody: requests.warmup,
       progressBar: false,
     });
@@ -199,7 +201,7 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
     await ctx.emulator.reset();
 
     const cpuBefore = child.cpuTimeMs();
-    const measurement = await measure(ctx, scenario, child.url, requests.measured);
+    const measurement = await measure(ctx, scenario, child.url, auth.headers, requests.measured);
     const cpuAfter = child.cpuTimeMs();
     const stats = await quiesce(ctx.emulator);
     const peakRss = child.peakRssBytes();
@@ -234,6 +236,16 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
   }
 }
 
+/** Prepares each auth mode's credentials the first time a run needs them, then reuses them. */
+function credentialsOnce(dir: string): (mode: AuthMode) => Promise<BenchAuth> {
+  const prepared = new Map<AuthMode, Promise<BenchAuth>>();
+  return (mode) => {
+    const auth = prepared.get(mode) ?? prepareAuth(mode, dir);
+    prepared.set(mode, auth);
+    return auth;
+  };
+}
+
 /** Waits until no upstream call arrived for `quietMs`; returns the final counters. */
 async function quiesce(emulator: EmulatorAdmin): Promise<EmulatorCounters> {
   const deadline = Date.now() + quiesceTimeoutMs;
@@ -246,7 +258,13 @@ async function quiesce(emulator: EmulatorAdmin): Promise<EmulatorCounters> {
   }
 }
 
-function measure(ctx: RunContext, scenario: Scenario, url: string, next: () => string): Promise<LoadMeasurement> {
+function measure(
+  ctx: RunContext,
+  scenario: Scenario,
+  url: string,
+  headers: Record<string, string>,
+  next: () => string,
+): Promise<LoadMeasurement> {
   const load = scenario.load;
   switch (load.kind) {
     case 'duration':
@@ -255,7 +273,7 @@ function measure(ctx: RunContext, scenario: Scenario, url: string, next: () => s
         connections: load.connections,
         durationS: ctx.options.durationS ?? load.durationS,
         timeoutS: scenario.timeoutS,
-        headers: ctx.auth.headers,
+        headers,
         nextBody: next,
         progressBar: ctx.progressBar,
       });
@@ -265,7 +283,7 @@ function measure(ctx: RunContext, scenario: Scenario, url: string, next: () => s
         connections: load.connections,
         amount: load.amount,
         timeoutS: scenario.timeoutS,
-        headers: ctx.auth.headers,
+        headers,
         nextBody: next,
         progressBar: ctx.progressBar,
       });
@@ -275,7 +293,7 @@ function measure(ctx: RunContext, scenario: Scenario, url: string, next: () => s
         clients: load.clients,
         body: next(),
         timeoutS: scenario.timeoutS,
-        headers: ctx.auth.headers,
+        headers,
       });
   }
 }
@@ -362,7 +380,7 @@ async function main(): Promise<number> {
     const ctx: RunContext = {
       options,
       entries,
-      auth: await prepareAuth(options.auth, logsDir),
+      auth: credentialsOnce(logsDir),
       emulatorUrl: emulatorChild.url,
       emulator: emulatorAdmin(emulatorChild.url),
       logsDir,
@@ -393,6 +411,7 @@ async function main(): Promise<number> {
       log(`${rosterId}: gateway, 50 connections, caches on then off …`);
       const rosterRuns = await runRosterBench({
         ...ctx,
+        auth: await ctx.auth(options.auth),
         durationS: options.durationS ?? sizes.durationS,
         latencyMs: options.latencyMs,
       });

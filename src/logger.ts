@@ -11,7 +11,9 @@ function settings(level: string): LoggerOptions {
 
 /** JSON logs, one object per line: on stdout, or on `destination` (tests read the lines). */
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
-  return options.destination ? pino(settings(options.level), options.destination) : pino(settings(options.level));
+  // Asynchronous stdout: lines that arrive while a write is in flight go out together in the next one, instead
+  // of one blocking write per request line; pino flushes what is left when the process exits.
+  return pino(settings(options.level), options.destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 /**

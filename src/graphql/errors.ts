@@ -63,7 +63,8 @@ type RequestLevelCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'ROUTE_NOT_FOUND'
   | 'BAD_REQUEST'
-  | 'REQUEST_TIMEOUT';
+  | 'REQUEST_TIMEOUT'
+  | 'PERSISTED_QUERY_NOT_TRUSTED';
 
 function clientWording(code: ErrorCode): ClientWording {
   return wordingByCode[code as keyof typeof wordingByCode] ?? wordingByCode.INTERNAL_SERVER_ERROR;
