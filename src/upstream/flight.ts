@@ -1,0 +1,28 @@
+export interface FlightWork<T> {
+  /** Makes the upstream call (and writes the cache); runs at most once per key at a time. */
+  start(): Promise<T>;
+  /** Another replica held the key and finished: read what it left (the shared cache); undefined if nothing. */
+  settledElsewhere(): Promise<T | undefined>;
+  /** The first lookup's deadline: stop waiting for another replica when it aborts. */
+  readonly signal: AbortSignal;
+}
+
+/** One call per key in flight: in this process (createLocalFlight, today's coalescer) and, shared, across the fleet. */
+export interface Flight<T> {
+  run(key: string, work: FlightWork<T>): { readonly result: Promise<T>; readonly joined: boolean };
+}
+
+/** Process-wide; an entry lives exactly as long as its call. */
+export function createLocalFlight<T>(): Flight<T> {
+  const inFlight = new Map<string, Promise<T>>();
+  return {
+    run(key, work) {
+      const existing = inFlight.get(key);
+      if (existing !== undefined) return { result: existing, joined: true };
+      // Every caller awaits `result`, so its rejection is always handled.
+      const result = work.start().finally(() => inFlight.delete(key));
+      inFlight.set(key, result);
+      return { result, joined: false };
+    },
+  };
+}
