@@ -128,11 +128,11 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     async close() {
       if (closing) return;
       closing = true;
-      await Promise.all(
-        [client, subscriber].map((socket) =>
-          socket.status === 'ready' ? socket.quit().catch(() => socket.disconnect()) : socket.disconnect(),
-        ),
-      );
+      const quit = async (socket: Redis): Promise<void> => {
+        if (socket.status !== 'ready') return socket.disconnect();
+        await socket.quit().catch(() => socket.disconnect());
+      };
+      await Promise.all([quit(client), quit(subscriber)]);
     },
   };
 }
