@@ -6,7 +6,7 @@ import { createIvsParticipantSource } from './ivs/participantSource.js';
 import type { Logger } from './logger.js';
 import { createUpstream } from './upstream/fromConfig.js';
 import { noopUpstreamObserver, type UpstreamObserver } from './upstream/observer.js';
-import type { ParticipantLookup } from './upstream/participantLookup.js';
+import type { ParticipantLookup } from './upstream/fromConfig.js';
 
 export interface Backend {
   /** IVS behind the upstream protection layer: cache, coalescing, quota, retries, breaker. */

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from './auth/principal.js';
 import { createParticipantLoader, type ParticipantLoader } from './loaders/participantLoader.js';
+import type { Caller, CacheMode } from './upstream/caller.js';
+import type { ParticipantLookup } from './upstream/fromConfig.js';
 import { createLookupStats, type LookupStats } from './upstream/lookupStats.js';
-import type { CacheMode, ParticipantLookup } from './upstream/participantLookup.js';
 
 /** What every resolver receives. Built fresh for each GraphQL request. */
 export interface GatewayContext {
@@ -11,12 +12,12 @@ export interface GatewayContext {
   lookupStats: LookupStats;
   /** Who is asking (src/auth); resolvers check its stage grants before any lookup. */
   principal: Principal;
-  /** `revalidate` when the caller sent `Cache-Control: no-cache`: no cached participant or response. */
+  /** `revalidate` when the caller sent `Cache-Control: no-cache` and may revalidate: no cached participant or response. */
   cacheMode: CacheMode;
 }
 
 export interface ContextDependencies {
-  /** The process-wide upstream layer (see src/upstream/participantLookup.ts). */
+  /** The process-wide upstream layer (see src/upstream/upstreamRead.ts). */
   participants: ParticipantLookup;
 }
 
@@ -26,14 +27,26 @@ export function createContextFactory(
 ): (request: { headers: IncomingHttpHeaders; principal: Principal }) => Promise<GatewayContext> {
   return async (request) => {
     const lookupStats = createLookupStats();
-    const lookupRequest = { stats: lookupStats, cacheMode: cacheModeOf(request.headers['cache-control']) };
+    const caller = callerOf(request.principal);
+    const cacheMode = caller.mayRevalidate ? cacheModeOf(request.headers['cache-control']) : 'use';
     return {
-      loaders: { participant: createParticipantLoader({ participants: deps.participants, request: lookupRequest }) },
+      loaders: {
+        participant: createParticipantLoader({
+          participants: deps.participants,
+          request: { caller, cacheMode },
+          stats: lookupStats,
+        }),
+      },
       lookupStats,
       principal: request.principal,
-      cacheMode: lookupRequest.cacheMode,
+      cacheMode,
     };
   };
+}
+
+/** The principal as the upstream layer sees it. */
+export function callerOf(principal: Principal): Caller {
+  return { id: principal.id, label: principal.id, weight: 1, mayRevalidate: true };
 }
 
 // The standard request directives for "revalidate with the origin": no-cache, or max-age=0.

@@ -22,7 +22,7 @@ import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import { operationRecordPlugin, type OperationRecord } from './observability/operationRecord.js';
 import { buildSchema } from './schema.js';
-import type { ParticipantLookup } from './upstream/participantLookup.js';
+import type { ParticipantLookup } from './upstream/fromConfig.js';
 import { responseCachePlugins } from './upstream/responseCache.js';
 import { staleResponsePlugin } from './upstream/staleResponsePlugin.js';
 

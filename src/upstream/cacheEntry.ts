@@ -2,74 +2,79 @@ import { z } from 'zod';
 import type { IvsErrorDetails } from '../errors.js';
 import type { ParticipantModel } from '../model.js';
 
-/** What the cache can answer for one participant key. */
-export type CachedAnswer =
-  | { readonly kind: 'participant'; readonly participant: ParticipantModel }
+/** What the cache can answer for one key of one IVS operation. */
+export type CachedAnswer<V> =
+  | { readonly kind: 'value'; readonly value: V }
   | { readonly kind: 'not_found'; readonly message: string; readonly ivs?: IvsErrorDetails | undefined };
 
 /** A cached answer and its life, in wall-clock ms so that processes sharing one store agree. */
-export interface CacheEntry {
-  readonly answer: CachedAnswer;
-  readonly storedAt: number;
+export interface CacheEntry<V> {
+  readonly answer: CachedAnswer<V>;
+  /** When IVS gave this answer; a revalidation soon after is served from it. */
+  readonly fetchedAt: number;
   /** Until then the answer is served as is. */
   readonly freshUntil: number;
   /** Until then it may still be served, flagged stale, when IVS cannot answer. */
   readonly staleUntil: number;
 }
 
-// Bumped whenever the stored shape changes, so a shared store never feeds an old shape to new code.
-const formatVersion = 1;
+/** Turns entries into the text a KeyValueCache stores and back; `decode` returns undefined for anything it did not write. */
+export interface EntryCodec<V> {
+  encode(this: void, entry: CacheEntry<V>): string;
+  decode(this: void, text: string): CacheEntry<V> | undefined;
+}
 
-// Identity and dates are checked and revived; the other fields are IVS's, written by encodeCacheEntry.
+// Bumped whenever the stored shape changes, so a shared store never feeds an old shape to new code.
+const formatVersion = 2;
+
+const ivsDetailsSchema = z.object({
+  errorType: z.string().optional(),
+  httpStatus: z.number().optional(),
+  requestId: z.string().optional(),
+  retryable: z.boolean(),
+});
+
+/**
+ * A JSON codec checked by zod: `valueSchema` checks the value's identity and revives its `Date` fields
+ * (JSON turns them into ISO 8601 text); everything else comes back as written.
+ */
+export function createEntryCodec<V>(valueSchema: z.ZodType<V, unknown>): EntryCodec<V> {
+  const entrySchema = z.object({
+    v: z.literal(formatVersion),
+    fetchedAt: z.number(),
+    freshUntil: z.number(),
+    staleUntil: z.number(),
+    answer: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('value'), value: valueSchema }),
+      z.object({ kind: z.literal('not_found'), message: z.string(), ivs: ivsDetailsSchema.optional() }),
+    ]),
+  });
+  return {
+    encode: (entry) => JSON.stringify({ v: formatVersion, ...entry }),
+    decode(text) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+      const parsed = entrySchema.safeParse(json);
+      if (!parsed.success) return undefined;
+      const { v: _version, ...entry } = parsed.data;
+      return entry;
+    },
+  };
+}
+
+/** A date that JSON wrote as ISO 8601 text, revived. */
+export const revivedDate = z.iso.datetime().transform((text) => new Date(text));
+
+// Identity and dates are checked and revived; the other fields are IVS's, as the codec wrote them.
 const participantSchema = z.looseObject({
   stageArn: z.string(),
   sessionId: z.string(),
   participantId: z.string(),
-  firstJoinTime: z.iso
-    .datetime()
-    .transform((text) => new Date(text))
-    .optional(),
-});
+  firstJoinTime: revivedDate.optional(),
+}) as unknown as z.ZodType<ParticipantModel, unknown>;
 
-const entrySchema = z.object({
-  v: z.literal(formatVersion),
-  storedAt: z.number(),
-  freshUntil: z.number(),
-  staleUntil: z.number(),
-  answer: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('participant'), participant: participantSchema }),
-    z.object({
-      kind: z.literal('not_found'),
-      message: z.string(),
-      ivs: z
-        .object({
-          errorType: z.string().optional(),
-          httpStatus: z.number().optional(),
-          requestId: z.string().optional(),
-          retryable: z.boolean(),
-        })
-        .optional(),
-    }),
-  ]),
-});
-
-/** The string a KeyValueCache stores; `Date` fields become ISO 8601 text. */
-export function encodeCacheEntry(entry: CacheEntry): string {
-  return JSON.stringify({ v: formatVersion, ...entry });
-}
-
-/** The entry back, with `Date` fields revived; undefined for anything this version did not write. */
-export function decodeCacheEntry(text: string): CacheEntry | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = entrySchema.safeParse(json);
-  if (!parsed.success) return undefined;
-  const { v: _version, answer, ...times } = parsed.data;
-  if (answer.kind === 'not_found') return { ...times, answer };
-  // The schema checked identity and dates; the other fields are the SDK's Participant as encodeCacheEntry wrote it.
-  return { ...times, answer: { kind: 'participant', participant: answer.participant } };
-}
+export const participantEntryCodec: EntryCodec<ParticipantModel> = createEntryCodec(participantSchema);

@@ -1,3 +1,4 @@
+/** What a flight needs to make, or follow, the one call for a key. */
 export interface FlightWork<T> {
   /** Makes the upstream call (and writes the cache); runs at most once per key at a time. */
   start(): Promise<T>;
@@ -7,12 +8,15 @@ export interface FlightWork<T> {
   readonly signal: AbortSignal;
 }
 
-/** One call per key in flight: in this process (createLocalFlight, today's coalescer) and, shared, across the fleet. */
+/**
+ * One call per key in flight, whichever GraphQL request asks: in this process (createLocalFlight) and,
+ * in shared mode, across the fleet. `joined` tells whether this lookup rode on a call already in flight here.
+ */
 export interface Flight<T> {
   run(key: string, work: FlightWork<T>): { readonly result: Promise<T>; readonly joined: boolean };
 }
 
-/** Process-wide; an entry lives exactly as long as its call. */
+/** In-process single flight: an entry lives exactly as long as its call. */
 export function createLocalFlight<T>(): Flight<T> {
   const inFlight = new Map<string, Promise<T>>();
   return {

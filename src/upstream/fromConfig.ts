@@ -1,19 +1,38 @@
 import type { Config } from '../config.js';
 import type { ParticipantSource } from '../ivs/participantSource.js';
 import type { Logger } from '../logger.js';
+import { participantKeyText, type ParticipantKey, type ParticipantModel } from '../model.js';
+import { createAnswerCache, disabledAnswerCache, type AnswerTtls } from './answerCache.js';
+import { participantEntryCodec } from './cacheEntry.js';
 import { createUpstreamBreaker } from './circuitBreaker.js';
 import { systemClock } from './clock.js';
+import { createLocalFlight } from './flight.js';
 import { createMemoryStore } from './memoryStore.js';
 import type { UpstreamObserver } from './observer.js';
-import { createParticipantCache, disabledParticipantCache } from './participantCache.js';
-import { createParticipantLookup, type ParticipantLookup } from './participantLookup.js';
-import { createQuotaLimiter } from './quotaLimiter.js';
+import { createQuotaLimiter, type Waiter } from './quotaLimiter.js';
 import { createRetrier } from './retry.js';
+import { createLocalSlots } from './slots.js';
+import { createUpstreamRead, type UpstreamRead } from './upstreamRead.js';
+import { createFifoQueue } from './waitQueue.js';
+
+/** GetParticipant behind the upstream protection layer. */
+export type ParticipantLookup = UpstreamRead<ParticipantKey, ParticipantModel>;
 
 export interface Upstream {
   participants: ParticipantLookup;
   /** Refuses lookups still waiting for quota; call after the HTTP server has drained. */
   close(): void;
+}
+
+/** Participant freshness: CONNECTED participants may change at any moment, DISCONNECTED ones hardly. */
+export function participantTtls(cache: Config['upstream']['cache']): AnswerTtls<ParticipantModel> {
+  return {
+    freshnessMs: (answer) => {
+      if (answer.kind === 'not_found') return cache.notFoundTtlMs;
+      return answer.value.state === 'DISCONNECTED' ? cache.disconnectedTtlMs : cache.connectedTtlMs;
+    },
+    staleMs: cache.staleMs,
+  };
 }
 
 /** Wraps the IVS source in the configured protection layer; one per process, shared by all requests. */
@@ -24,30 +43,33 @@ export function createUpstream(
 ): Upstream {
   const { upstream } = config;
   const { logger, observer } = deps;
+  const windowMs = 1000 + upstream.quotaMarginMs;
   const limiter = createQuotaLimiter({
-    callsPerWindow: upstream.quotaTps,
-    windowMs: 1000 + upstream.quotaMarginMs,
+    slots: createLocalSlots({ callsPerWindow: upstream.quotaTps, windowMs, clock: systemClock }),
+    queue: createFifoQueue<Waiter>(),
     queueMax: upstream.queueMax,
+    queueMaxPerCaller: upstream.queueMax,
+    windowMs,
     clock: systemClock,
     observer,
   });
   const { cache } = upstream;
   const participantCache =
     cache.maxEntries === 0
-      ? disabledParticipantCache
-      : createParticipantCache({
+      ? disabledAnswerCache<ParticipantModel>()
+      : createAnswerCache({
           store: createMemoryStore({ maxEntries: cache.maxEntries, maxBytes: cache.maxBytes }),
-          ttls: {
-            connectedMs: cache.connectedTtlMs,
-            disconnectedMs: cache.disconnectedTtlMs,
-            notFoundMs: cache.notFoundTtlMs,
-            staleMs: cache.staleMs,
-          },
+          namespace: 'GetParticipant',
+          codec: participantEntryCodec,
+          ttls: participantTtls(cache),
           onStoreError: (error) => logger.warn({ err: error }, 'participant cache store failed; treated as a miss'),
         });
-  const participants = createParticipantLookup({
-    source,
+  const participants = createUpstreamRead<ParticipantKey, ParticipantModel>({
+    operation: 'GetParticipant',
+    keyText: participantKeyText,
+    call: (key, signal) => source.getParticipant(key, signal),
     cache: participantCache,
+    flight: createLocalFlight(),
     limiter,
     breaker: createUpstreamBreaker({ ...upstream.breaker, observer }),
     retry: createRetrier({
@@ -57,6 +79,7 @@ export function createUpstream(
     }),
     deadlineMs: config.lookup.deadlineMs,
     serveStale: upstream.serveStale,
+    revalidateMinIntervalMs: 0,
     observer,
   });
   return { participants, close: () => limiter.close() };

@@ -1,18 +1,21 @@
+import type { ErrorCode } from '../errors.js';
+import type { ReadReport } from './upstreamRead.js';
+
 /**
- * What one GraphQL request's participant lookups cost upstream. Created per request in the
- * context (`context.lookupStats`), filled in by the upstream layer, read by the per-operation
- * log line and by the stale marker.
+ * What one GraphQL request's lookups cost upstream. Created per request in the context
+ * (`context.lookupStats`), added up by the request's loaders from what each lookup reports,
+ * read by the per-operation log line and by the stale marker.
  */
 export interface LookupStats {
-  /** Participant lookups that reached the upstream layer (after the per-request DataLoader). */
+  /** Lookups that reached the upstream layer (after the per-request DataLoader). */
   lookups: number;
-  /** Lookups answered by a fresh cache entry: a participant or a cached NOT_FOUND. */
+  /** Lookups answered by a fresh cache entry: a value or a cached NOT_FOUND. */
   cacheHits: number;
   /** Lookups answered by an expired entry because IVS could not answer; the response says `stale: true`. */
   staleHits: number;
   /** Lookups that joined a call another lookup (of any request) already had in flight. */
   coalesced: number;
-  /** GetParticipant calls this request started, retries included. */
+  /** IVS calls this request started, retries included. */
   upstreamCalls: number;
   /** Lookups that failed THROTTLED, by the gateway's own quota limiter or by IVS. */
   throttled: number;
@@ -20,4 +23,14 @@ export interface LookupStats {
 
 export function createLookupStats(): LookupStats {
   return { lookups: 0, cacheHits: 0, staleHits: 0, coalesced: 0, upstreamCalls: 0, throttled: 0 };
+}
+
+/** Adds one lookup's report (and its failure code, if it failed) to the request's stats. */
+export function recordLookup(stats: LookupStats, report: ReadReport, failure?: ErrorCode): void {
+  stats.lookups += 1;
+  stats.upstreamCalls += report.upstreamCalls;
+  if (report.served === 'cache') stats.cacheHits += 1;
+  if (report.served === 'stale') stats.staleHits += 1;
+  if (report.served === 'joined') stats.coalesced += 1;
+  if (failure === 'THROTTLED') stats.throttled += 1;
 }

@@ -1,20 +1,26 @@
-/** The IVS read operations the gateway calls; each has its own quota per account and region. */
-export type IvsReadOperation =
-  | 'GetParticipant'
-  | 'GetStage'
-  | 'GetStageSession'
-  | 'ListStageSessions'
-  | 'ListParticipants'
-  | 'ListParticipantEvents';
+/** The IVS Real-Time read operations the gateway calls; AWS gives each its own 5 TPS quota per account and region. */
+export const ivsReadOperations = [
+  'GetParticipant',
+  'GetStage',
+  'GetStageSession',
+  'ListStageSessions',
+  'ListParticipants',
+  'ListParticipantEvents',
+] as const;
+export type IvsReadOperation = (typeof ivsReadOperations)[number];
 
-/** Which budget a call spends: IVS quotas are per AWS account, region and operation. */
+/**
+ * The unit a quota protects: one IVS operation in one AWS account and region. Taken from the
+ * gateway's own configuration, never from a caller's ARN (a foreign ARN is refused before this).
+ */
 export interface QuotaDomain {
+  /** The gateway's AWS account ID, or `default` when it is not configured. */
   readonly account: string;
   readonly region: string;
   readonly operation: IvsReadOperation;
 }
 
-/** `account:region:operation`, the domain's name in keys and logs. */
-export function quotaDomainText(domain: QuotaDomain): string {
-  return `${domain.account}:${domain.region}:${domain.operation}`;
+/** `account:region:operation`, for shared-store keys and logs. */
+export function quotaDomainText({ account, region, operation }: QuotaDomain): string {
+  return `${account}:${region}:${operation}`;
 }

@@ -1,132 +1,130 @@
 import { ErrorCode, LookupError } from '../errors.js';
+import type { Caller } from './caller.js';
 import type { Clock } from './clock.js';
 import type { UpstreamObserver } from './observer.js';
+import type { SlotSource } from './slots.js';
+import type { WaitQueue } from './waitQueue.js';
 
 export interface QuotaLimiterOptions {
-  /** Calls allowed to start in any window of `windowMs`. */
-  readonly callsPerWindow: number;
-  readonly windowMs: number;
-  /** Callers that may wait for a start; the next one is refused at once. */
+  /** Where starts come from: this process's window, or the fleet's in Redis. */
+  readonly slots: SlotSource;
+  /** The waiting order: fair by caller, or one FIFO line. */
+  readonly queue: WaitQueue<Waiter>;
+  /** Lookups that may wait for a start; the next one is refused at once. */
   readonly queueMax: number;
-  /** After IVS throttles, the limit climbs back by one call every this many ms; default 2000. */
-  readonly recoveryStepMs?: number;
+  /** Lookups one caller may have waiting; the next one of that caller is refused while others still queue. */
+  readonly queueMaxPerCaller: number;
+  /** Length of the quota window, for retryAfterSeconds. */
+  readonly windowMs: number;
   readonly clock: Clock;
   readonly observer: Pick<UpstreamObserver, 'limiterQueueLength' | 'limiterWait'>;
 }
 
+export interface AcquireRequest {
+  readonly caller: Caller;
+  /** Aborts when the lookup could no longer use a start (its deadline, less the time a call needs). */
+  readonly signal: AbortSignal;
+}
+
 /**
- * A sliding-log limiter with a bounded FIFO queue: however bursty the callers, no more than the
- * limit START in any window. Hand-written because the maintained limiters we looked at
- * (bottleneck, rate-limiter-flexible) use reservoirs or fixed windows that admit twice the rate
- * across a window edge, and none ties a waiter's place in the queue to its own deadline.
+ * The quota steward of one quota domain: lookups wait here, each caller's in arrival order, and are
+ * granted starts from the slot source as fast as it allows. No waiter is granted a start after its
+ * signal aborted, so no quota is spent on a call that could not finish.
  */
 export interface QuotaLimiter {
   /**
-   * Resolves when one call may start now and counts that start. Callers wait in arrival order;
-   * rejects with THROTTLED (and `retryAfterSeconds`) when the queue is full, or when `signal`
-   * (the lookup's deadline) aborts before a start was free.
+   * Resolves when one call may start now and counts that start. Rejects with THROTTLED (and
+   * `retryAfterSeconds`) when the queue or the caller's share of it is full, or when `signal` aborts first.
    */
-  acquire(signal: AbortSignal): Promise<void>;
-  /** IVS throttled a call anyway (someone else shares the account's quota): halve the limit, then recover step by step. */
+  acquire(request: AcquireRequest): Promise<void>;
+  /** IVS throttled a call anyway (someone else shares the account's quota). */
   reportThrottled(): void;
-  /** The calls currently allowed per window. */
-  currentLimit(): number;
   /** Refuses every waiter and cancels the timer; for shutdown. */
   close(): void;
 }
 
-interface Waiter {
-  grant(now: number): void;
+/** A lookup waiting for its start. */
+export interface Waiter {
+  readonly callerId: string;
+  readonly weight: number;
+  grant(): void;
   refuse(error: LookupError): void;
 }
 
-/** Builds the process-wide limiter in front of GetParticipant. */
+/** Builds the limiter in front of one IVS operation. */
 export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
-  const { callsPerWindow, windowMs, queueMax, clock, observer } = options;
-  const recoveryStepMs = options.recoveryStepMs ?? 2000;
-  // Start times still inside the window, oldest first; never longer than callsPerWindow.
-  const starts: number[] = [];
-  const queue: Waiter[] = [];
-  let reduction: { limit: number; since: number } | undefined;
+  const { slots, queue, queueMax, queueMaxPerCaller, windowMs, clock, observer } = options;
   let cancelWake: (() => void) | undefined;
+  let pumping = false;
+  let closed = false;
 
-  const limitAt = (now: number): number => {
-    if (reduction === undefined) return callsPerWindow;
-    const limit = reduction.limit + Math.floor((now - reduction.since) / recoveryStepMs);
-    if (limit < callsPerWindow) return limit;
-    reduction = undefined;
-    return callsPerWindow;
-  };
-
-  const hasRoom = (now: number): boolean => {
-    while (starts.length > 0 && now - (starts[0] ?? now) >= windowMs) starts.shift();
-    return starts.length < limitAt(now);
-  };
-
-  const throttled = (message: string, now: number): LookupError => {
+  const throttled = (message: string, reason: string): LookupError => {
     // Time for everyone queued (and this caller) to start at the current limit.
-    const waitMs = ((queue.length + 1) / limitAt(now)) * windowMs;
+    const waitMs = ((queue.length + 1) / Math.max(1, slots.currentLimit())) * windowMs;
     return new LookupError(ErrorCode.THROTTLED, message, {
       retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
       // Told apart from IVS's own throttling, which carries `ivs` details instead.
-      reason: 'GATEWAY_QUOTA',
+      reason,
     });
   };
 
-  const pump = (): void => {
+  // One slot request at a time; a granted slot goes to whoever's turn it is when it arrives.
+  const pump = async (): Promise<void> => {
+    if (pumping || closed) return;
     cancelWake?.();
     cancelWake = undefined;
-    const now = clock.now();
-    const before = queue.length;
-    while (queue.length > 0 && hasRoom(now)) {
-      starts.push(now);
-      queue.shift()?.grant(now);
+    pumping = true;
+    try {
+      while (queue.peek() !== undefined) {
+        const answer = await slots.take();
+        if (closed) return;
+        if (!answer.granted) {
+          cancelWake = clock.schedule(() => void pump(), answer.retryInMs);
+          return;
+        }
+        // Whoever is first now: the waiter first before the slot came back may have given up meanwhile.
+        const waiter = queue.shift();
+        observer.limiterQueueLength(queue.length);
+        waiter?.grant();
+      }
+    } finally {
+      pumping = false;
     }
-    if (queue.length !== before) observer.limiterQueueLength(queue.length);
-    if (queue.length === 0) return;
-    // The start that has to leave the window before one more fits (the limit may have been lowered).
-    const blocking = starts[starts.length - limitAt(now)] ?? now;
-    let wakeAt = blocking + windowMs;
-    if (reduction !== undefined) {
-      const steps = Math.floor((now - reduction.since) / recoveryStepMs) + 1;
-      wakeAt = Math.min(wakeAt, reduction.since + steps * recoveryStepMs);
-    }
-    cancelWake = clock.schedule(pump, Math.max(0, wakeAt - now));
   };
 
   return {
-    acquire(signal) {
+    async acquire({ caller, signal }) {
+      if (closed) throw new LookupError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The gateway is shutting down');
       const enqueuedAt = clock.now();
       if (signal.aborted) {
-        return Promise.reject(
-          throttled('The lookup ran out of time before IVS quota was free; retry later', enqueuedAt),
-        );
+        throw throttled('The lookup ran out of time before IVS quota was free', 'GATEWAY_QUOTA');
       }
-      // Waiters keep their turn: a newcomer only starts at once when nobody is queued.
-      if (queue.length === 0 && hasRoom(enqueuedAt)) {
-        starts.push(enqueuedAt);
-        observer.limiterWait(0);
-        return Promise.resolve();
+      // Waiters keep their turn: a newcomer only takes a start directly when nobody is queued.
+      if (queue.length === 0) {
+        const answer = await slots.take();
+        if (answer.granted) {
+          observer.limiterWait(0);
+          return;
+        }
       }
       if (queue.length >= queueMax) {
-        return Promise.reject(
-          throttled('Too many lookups are waiting for IVS GetParticipant quota; retry later', enqueuedAt),
-        );
+        throw throttled('Too many lookups are waiting for IVS quota', 'GATEWAY_QUOTA');
+      }
+      if (queue.lengthOf(caller.id) >= queueMaxPerCaller) {
+        throw throttled('This caller has too many lookups waiting for IVS quota', 'CALLER_QUEUE_FULL');
       }
       return new Promise<void>((resolve, reject) => {
         const onAbort = (): void => {
-          const index = queue.indexOf(waiter);
-          if (index < 0) return;
-          queue.splice(index, 1);
+          if (!queue.remove(waiter)) return;
           observer.limiterQueueLength(queue.length);
-          reject(
-            throttled('The lookup could not start before its deadline: IVS quota is in use; retry later', clock.now()),
-          );
+          reject(throttled('The lookup could not start before its deadline: IVS quota is in use', 'GATEWAY_QUOTA'));
         };
         const waiter: Waiter = {
-          grant(now) {
+          callerId: caller.id,
+          weight: caller.weight,
+          grant() {
             signal.removeEventListener('abort', onAbort);
-            observer.limiterWait(now - enqueuedAt);
+            observer.limiterWait(clock.now() - enqueuedAt);
             resolve();
           },
           refuse(error) {
@@ -137,23 +135,17 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
         signal.addEventListener('abort', onAbort, { once: true });
         queue.push(waiter);
         observer.limiterQueueLength(queue.length);
-        if (cancelWake === undefined) pump();
+        void pump();
       });
     },
 
-    reportThrottled() {
-      const now = clock.now();
-      // Calls already in flight when IVS pushed back report the same overload: halve once per window.
-      if (reduction !== undefined && now - reduction.since < windowMs) return;
-      reduction = { limit: Math.max(1, Math.floor(limitAt(now) / 2)), since: now };
-    },
-
-    currentLimit: () => limitAt(clock.now()),
+    reportThrottled: () => slots.reportThrottled(),
 
     close() {
+      closed = true;
       cancelWake?.();
       cancelWake = undefined;
-      for (const waiter of queue.splice(0)) {
+      for (const waiter of queue.drain()) {
         waiter.refuse(new LookupError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The gateway is shutting down'));
       }
       observer.limiterQueueLength(0);

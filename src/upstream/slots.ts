@@ -2,17 +2,21 @@ import type { Clock } from './clock.js';
 
 export type SlotAnswer = { readonly granted: true } | { readonly granted: false; readonly retryInMs: number };
 
-/** Where call starts come from: at most `limit` starts in any sliding window. */
+/**
+ * Where call starts come from: at most `currentLimit()` starts in any sliding window. In one process
+ * the window lives here (createLocalSlots); in shared mode it lives in Redis, for the whole fleet.
+ */
 export interface SlotSource {
   /** Counts one call start now if the window has room, else says how long until one may be free. Never rejects. */
   take(): Promise<SlotAnswer>;
-  /** IVS throttled a call anyway: halve the limit, then recover one call per step (fleet-wide when shared). */
+  /** IVS throttled a call anyway (someone else shares the account): halve the limit, then recover step by step. */
   reportThrottled(): void;
-  /** Calls currently allowed per window (for retryAfterSeconds). */
+  /** Calls currently allowed per window. */
   currentLimit(): number;
 }
 
 export interface LocalSlotsOptions {
+  /** Calls allowed to start in any window of `windowMs`. */
   readonly callsPerWindow: number;
   readonly windowMs: number;
   /** After IVS throttles, the limit climbs back by one call every this many ms; default 2000. */
@@ -20,10 +24,20 @@ export interface LocalSlotsOptions {
   readonly clock: Clock;
 }
 
-/** A sliding log of this process's starts with adaptive back-off after a throttle. */
-export function createLocalSlots(options: LocalSlotsOptions): SlotSource {
+/** A start window in this process, and the synchronous answer the shared source falls back to. */
+export interface LocalSlots extends SlotSource {
+  takeNow(): SlotAnswer;
+}
+
+/**
+ * A sliding log: no more than the limit START in any window, however bursty the callers. Hand-written
+ * because the maintained limiters we looked at (bottleneck, rate-limiter-flexible) use reservoirs or fixed
+ * windows that admit twice the rate across a window edge.
+ */
+export function createLocalSlots(options: LocalSlotsOptions): LocalSlots {
   const { callsPerWindow, windowMs, clock } = options;
   const recoveryStepMs = options.recoveryStepMs ?? 2000;
+  // Start times still inside the window, oldest first.
   const starts: number[] = [];
   let reduction: { limit: number; since: number } | undefined;
 
@@ -35,24 +49,26 @@ export function createLocalSlots(options: LocalSlotsOptions): SlotSource {
     return callsPerWindow;
   };
 
+  const takeNow = (): SlotAnswer => {
+    const now = clock.now();
+    while (starts.length > 0 && now - (starts[0] ?? now) >= windowMs) starts.shift();
+    const limit = limitAt(now);
+    if (starts.length < limit) {
+      starts.push(now);
+      return { granted: true };
+    }
+    // The start that has to leave the window before one more fits (the limit may have been lowered).
+    let freeAt = (starts[starts.length - limit] ?? now) + windowMs;
+    if (reduction !== undefined) {
+      const steps = Math.floor((now - reduction.since) / recoveryStepMs) + 1;
+      freeAt = Math.min(freeAt, reduction.since + steps * recoveryStepMs);
+    }
+    return { granted: false, retryInMs: Math.max(1, freeAt - now) };
+  };
+
   return {
-    async take() {
-      const now = clock.now();
-      while (starts.length > 0 && now - (starts[0] ?? now) >= windowMs) starts.shift();
-      const limit = limitAt(now);
-      if (starts.length < limit) {
-        starts.push(now);
-        return { granted: true };
-      }
-      // The start that has to leave the window before one more fits (the limit may have been lowered).
-      const blocking = starts[starts.length - limit] ?? now;
-      let freeAt = blocking + windowMs;
-      if (reduction !== undefined) {
-        const steps = Math.floor((now - reduction.since) / recoveryStepMs) + 1;
-        freeAt = Math.min(freeAt, reduction.since + steps * recoveryStepMs);
-      }
-      return { granted: false, retryInMs: Math.max(1, Math.ceil(freeAt - now)) };
-    },
+    takeNow,
+    take: () => Promise.resolve(takeNow()),
     reportThrottled() {
       const now = clock.now();
       // Calls already in flight when IVS pushed back report the same overload: halve once per window.

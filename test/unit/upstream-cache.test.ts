@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ParticipantModel } from '../../src/model.js';
-import { decodeCacheEntry, encodeCacheEntry, type CachedAnswer } from '../../src/upstream/cacheEntry.js';
+import { participantKeyText, type ParticipantModel } from '../../src/model.js';
+import { createAnswerCache } from '../../src/upstream/answerCache.js';
+import { participantEntryCodec, type CachedAnswer } from '../../src/upstream/cacheEntry.js';
+import { participantTtls } from '../../src/upstream/fromConfig.js';
 import { createMemoryStore } from '../../src/upstream/memoryStore.js';
-import { createParticipantCache, freshnessMs, type CacheTtls } from '../../src/upstream/participantCache.js';
+
+const encodeCacheEntry = (entry: Parameters<typeof participantEntryCodec.encode>[0]) =>
+  participantEntryCodec.encode(entry);
+const decodeCacheEntry = (text: string) => participantEntryCodec.decode(text);
 
 const key = {
   stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01',
@@ -20,37 +25,47 @@ const alice: ParticipantModel = {
   published: true,
 };
 
-const ttls: CacheTtls = { connectedMs: 3000, disconnectedMs: 60_000, notFoundMs: 2000, staleMs: 10_000 };
+const ttlSettings = {
+  maxEntries: 100,
+  maxBytes: 1_000_000,
+  connectedTtlMs: 3000,
+  disconnectedTtlMs: 60_000,
+  notFoundTtlMs: 2000,
+  staleMs: 10_000,
+};
+const ttls = participantTtls(ttlSettings);
+const keyText = participantKeyText(key);
+type Answer = CachedAnswer<ParticipantModel>;
 
 describe('cache entry encoding', () => {
   test('a participant survives the round trip through a string, firstJoinTime as a Date', () => {
     const text = encodeCacheEntry({
-      answer: { kind: 'participant', participant: alice },
-      storedAt: 1,
+      answer: { kind: 'value', value: alice },
+      fetchedAt: 1,
       freshUntil: 2,
       staleUntil: 3,
     });
     const entry = decodeCacheEntry(text);
-    assert.ok(entry?.answer.kind === 'participant');
-    const { participant } = entry.answer;
+    assert.ok(entry?.answer.kind === 'value');
+    const participant = entry.answer.value;
     assert.ok(participant.firstJoinTime instanceof Date);
     assert.equal(participant.firstJoinTime.toISOString(), '2024-05-01T12:34:56.789Z');
     // Attribute values that look like dates stay strings: only known Date fields are revived.
     assert.deepEqual(participant, alice);
     assert.deepEqual(
-      { storedAt: entry.storedAt, freshUntil: entry.freshUntil, staleUntil: entry.staleUntil },
-      { storedAt: 1, freshUntil: 2, staleUntil: 3 },
+      { fetchedAt: entry.fetchedAt, freshUntil: entry.freshUntil, staleUntil: entry.staleUntil },
+      { fetchedAt: 1, freshUntil: 2, staleUntil: 3 },
     );
   });
 
   test('a NOT_FOUND keeps its message and IVS details', () => {
-    const answer: CachedAnswer = {
+    const answer: Answer = {
       kind: 'not_found',
       message: "Participant 'ghost' not found",
       ivs: { errorType: 'ResourceNotFoundException', httpStatus: 404, requestId: 'r-1', retryable: false },
     };
     assert.deepEqual(
-      decodeCacheEntry(encodeCacheEntry({ answer, storedAt: 1, freshUntil: 2, staleUntil: 2 }))?.answer,
+      decodeCacheEntry(encodeCacheEntry({ answer, fetchedAt: 1, freshUntil: 2, staleUntil: 2 }))?.answer,
       answer,
     );
   });
@@ -60,31 +75,31 @@ describe('cache entry encoding', () => {
     [
       'another format version',
       JSON.stringify({
-        v: 2,
-        storedAt: 1,
+        v: 1,
+        fetchedAt: 1,
         freshUntil: 2,
         staleUntil: 3,
-        answer: { kind: 'participant', participant: alice },
+        answer: { kind: 'value', value: alice },
       }),
     ],
     [
       'a participant without its key',
       JSON.stringify({
-        v: 1,
-        storedAt: 1,
+        v: 2,
+        fetchedAt: 1,
         freshUntil: 2,
         staleUntil: 3,
-        answer: { kind: 'participant', participant: { userId: 'x' } },
+        answer: { kind: 'value', value: { userId: 'x' } },
       }),
     ],
     [
       'a bad date',
       JSON.stringify({
-        v: 1,
-        storedAt: 1,
+        v: 2,
+        fetchedAt: 1,
         freshUntil: 2,
         staleUntil: 3,
-        answer: { kind: 'participant', participant: { ...alice, firstJoinTime: 'yesterday' } },
+        answer: { kind: 'value', value: { ...alice, firstJoinTime: 'yesterday' } },
       }),
     ],
   ] as const) {
@@ -96,24 +111,26 @@ describe('cache entry encoding', () => {
 
 describe('cache TTL choice', () => {
   test('CONNECTED and state-less participants get the short TTL, DISCONNECTED the long one, NOT_FOUND its own', () => {
-    const participant = (state?: 'CONNECTED' | 'DISCONNECTED'): CachedAnswer => ({
-      kind: 'participant',
-      participant: { ...alice, state },
+    const participant = (state?: 'CONNECTED' | 'DISCONNECTED'): Answer => ({
+      kind: 'value',
+      value: { ...alice, state },
     });
-    assert.equal(freshnessMs(participant('CONNECTED'), ttls), 3000);
-    assert.equal(freshnessMs(participant(undefined), ttls), 3000);
-    assert.equal(freshnessMs(participant('DISCONNECTED'), ttls), 60_000);
-    assert.equal(freshnessMs({ kind: 'not_found', message: 'gone' }, ttls), 2000);
+    assert.equal(ttls.freshnessMs(participant('CONNECTED')), 3000);
+    assert.equal(ttls.freshnessMs(participant(undefined)), 3000);
+    assert.equal(ttls.freshnessMs(participant('DISCONNECTED')), 60_000);
+    assert.equal(ttls.freshnessMs({ kind: 'not_found', message: 'gone' }), 2000);
   });
 });
 
 describe('participant cache', () => {
-  function setup(overrides: Partial<CacheTtls> = {}) {
+  function setup(overrides: Partial<typeof ttlSettings> = {}) {
     let now = 1_000_000;
     const errors: unknown[] = [];
-    const cache = createParticipantCache({
+    const cache = createAnswerCache({
       store: createMemoryStore({ maxEntries: 100, maxBytes: 1_000_000 }),
-      ttls: { ...ttls, ...overrides },
+      namespace: 'GetParticipant',
+      codec: participantEntryCodec,
+      ttls: participantTtls({ ...ttlSettings, ...overrides }),
       onStoreError: (error) => errors.push(error),
       now: () => now,
     });
@@ -122,30 +139,30 @@ describe('participant cache', () => {
 
   test('a participant is fresh for its TTL, then stale for the stale window, then gone', async () => {
     const { cache, advance } = setup();
-    await cache.write(key, { kind: 'participant', participant: alice });
-    assert.equal((await cache.read(key))?.freshness, 'fresh');
+    await cache.write(keyText, { kind: 'value', value: alice });
+    assert.equal((await cache.read(keyText))?.freshness, 'fresh');
     advance(2999);
-    assert.equal((await cache.read(key))?.freshness, 'fresh');
+    assert.equal((await cache.read(keyText))?.freshness, 'fresh');
     advance(1);
-    const stale = await cache.read(key);
+    const stale = await cache.read(keyText);
     assert.equal(stale?.freshness, 'stale');
-    assert.deepEqual(stale?.answer, { kind: 'participant', participant: alice });
+    assert.deepEqual(stale?.answer, { kind: 'value', value: alice });
     advance(10_000);
-    assert.equal(await cache.read(key), undefined);
+    assert.equal(await cache.read(keyText), undefined);
   });
 
   test('a NOT_FOUND is fresh for its short TTL and is never served stale', async () => {
     const { cache, advance } = setup();
-    await cache.write(key, { kind: 'not_found', message: 'gone' });
-    assert.equal((await cache.read(key))?.freshness, 'fresh');
+    await cache.write(keyText, { kind: 'not_found', message: 'gone' });
+    assert.equal((await cache.read(keyText))?.freshness, 'fresh');
     advance(2000);
-    assert.equal(await cache.read(key), undefined);
+    assert.equal(await cache.read(keyText), undefined);
   });
 
   test('with every TTL at zero nothing is stored', async () => {
-    const { cache } = setup({ connectedMs: 0, staleMs: 0 });
-    await cache.write(key, { kind: 'participant', participant: alice });
-    assert.equal(await cache.read(key), undefined);
+    const { cache } = setup({ connectedTtlMs: 0, staleMs: 0 });
+    await cache.write(keyText, { kind: 'value', value: alice });
+    assert.equal(await cache.read(keyText), undefined);
   });
 
   test('a failing store is a miss and a reported error, never a thrown one', async () => {
@@ -155,9 +172,15 @@ describe('participant cache', () => {
       set: async () => Promise.reject(new Error('redis down')),
       delete: async () => false,
     };
-    const cache = createParticipantCache({ store: broken, ttls, onStoreError: (error) => errors.push(error) });
-    await cache.write(key, { kind: 'participant', participant: alice });
-    assert.equal(await cache.read(key), undefined);
+    const cache = createAnswerCache({
+      store: broken,
+      namespace: 'GetParticipant',
+      codec: participantEntryCodec,
+      ttls,
+      onStoreError: (error) => errors.push(error),
+    });
+    await cache.write(keyText, { kind: 'value', value: alice });
+    assert.equal(await cache.read(keyText), undefined);
     assert.equal(errors.length, 2);
   });
 });

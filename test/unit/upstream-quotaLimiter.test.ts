@@ -4,7 +4,10 @@ import { describe, test } from 'node:test';
 import { ErrorCode, LookupError } from '../../src/errors.js';
 import type { Clock } from '../../src/upstream/clock.js';
 import { noopUpstreamObserver } from '../../src/upstream/observer.js';
-import { createQuotaLimiter, type QuotaLimiterOptions } from '../../src/upstream/quotaLimiter.js';
+import type { Caller } from '../../src/upstream/caller.js';
+import { createQuotaLimiter, type Waiter } from '../../src/upstream/quotaLimiter.js';
+import { createLocalSlots } from '../../src/upstream/slots.js';
+import { createFifoQueue } from '../../src/upstream/waitQueue.js';
 
 /** A clock that only moves when told to, firing due callbacks in time order. */
 function manualClock() {
@@ -39,24 +42,34 @@ function manualClock() {
   };
 }
 
-function setup(options: Partial<QuotaLimiterOptions> = {}) {
+const caller = (id: string): Caller => ({ id, label: id, weight: 1, mayRevalidate: true });
+
+function setup(options: { callsPerWindow?: number; queueMax?: number; recoveryStepMs?: number } = {}) {
   const time = manualClock();
-  const limiter = createQuotaLimiter({
-    callsPerWindow: 5,
+  const slots = createLocalSlots({
+    callsPerWindow: options.callsPerWindow ?? 5,
     windowMs: 1000,
-    queueMax: 100,
+    clock: time.clock,
+    ...(options.recoveryStepMs !== undefined && { recoveryStepMs: options.recoveryStepMs }),
+  });
+  const queueMax = options.queueMax ?? 100;
+  const limiter = createQuotaLimiter({
+    slots,
+    queue: createFifoQueue<Waiter>(),
+    queueMax,
+    queueMaxPerCaller: queueMax,
+    windowMs: 1000,
     clock: time.clock,
     observer: noopUpstreamObserver,
-    ...options,
   });
   const starts: number[] = [];
   const failures: unknown[] = [];
   const request = (signal = new AbortController().signal) =>
-    limiter.acquire(signal).then(
+    limiter.acquire({ caller: caller('a'), signal }).then(
       () => starts.push(time.clock.now()),
       (error: unknown) => failures.push(error),
     );
-  return { time, limiter, starts, failures, request };
+  return { time, limiter, slots, starts, failures, request };
 }
 
 function mostInAnyWindow(times: number[], windowMs: number): number {
@@ -104,7 +117,9 @@ describe('quota limiter', () => {
     const { time, limiter } = setup({ callsPerWindow: 1 });
     const order: number[] = [];
     const never = new AbortController().signal;
-    for (let i = 0; i < 4; i += 1) void limiter.acquire(never).then(() => order.push(i));
+    for (let i = 0; i < 4; i += 1)
+      void limiter.acquire({ caller: caller('a'), signal: never }).then(() => order.push(i));
+    await settle();
     await time.advance(5000);
     assert.deepEqual(order, [0, 1, 2, 3]);
   });
@@ -142,25 +157,25 @@ describe('quota limiter', () => {
   });
 
   test('after IVS throttles, the limit halves (once per window), then climbs back one call per recovery step', async () => {
-    const { time, limiter, starts, request } = setup({ recoveryStepMs: 2000 });
+    const { time, limiter, slots, starts, request } = setup({ recoveryStepMs: 2000 });
     limiter.reportThrottled();
-    assert.equal(limiter.currentLimit(), 2);
+    assert.equal(slots.currentLimit(), 2);
     for (let i = 0; i < 5; i += 1) void request();
     await settle();
     assert.equal(starts.length, 2);
     await time.advance(2000);
-    assert.equal(limiter.currentLimit(), 3);
+    assert.equal(slots.currentLimit(), 3);
     await time.advance(2000);
-    assert.equal(limiter.currentLimit(), 4);
+    assert.equal(slots.currentLimit(), 4);
     assert.equal(starts.length, 5);
     await time.advance(2000);
-    assert.equal(limiter.currentLimit(), 5);
+    assert.equal(slots.currentLimit(), 5);
     limiter.reportThrottled();
     limiter.reportThrottled();
-    assert.equal(limiter.currentLimit(), 2, 'throttles within one window count once');
+    assert.equal(slots.currentLimit(), 2, 'throttles within one window count once');
     await time.advance(1000);
     limiter.reportThrottled();
-    assert.equal(limiter.currentLimit(), 1);
+    assert.equal(slots.currentLimit(), 1);
   });
 
   test('close refuses whoever still waits', async () => {

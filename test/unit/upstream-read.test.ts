@@ -5,13 +5,20 @@ import type { ParticipantSource } from '../../src/ivs/participantSource.js';
 import type { ParticipantKey } from '../../src/model.js';
 import { createUpstreamBreaker } from '../../src/upstream/circuitBreaker.js';
 import { systemClock } from '../../src/upstream/clock.js';
-import { createLookupStats } from '../../src/upstream/lookupStats.js';
+import { participantKeyText, type ParticipantModel } from '../../src/model.js';
+import { createAnswerCache } from '../../src/upstream/answerCache.js';
+import { participantEntryCodec } from '../../src/upstream/cacheEntry.js';
+import type { CacheMode, Caller } from '../../src/upstream/caller.js';
+import { createLocalFlight } from '../../src/upstream/flight.js';
+import { participantTtls } from '../../src/upstream/fromConfig.js';
+import { createLookupStats, recordLookup, type LookupStats } from '../../src/upstream/lookupStats.js';
 import { createMemoryStore } from '../../src/upstream/memoryStore.js';
 import type { CacheResult, UpstreamObserver } from '../../src/upstream/observer.js';
-import { createParticipantCache, type CacheTtls } from '../../src/upstream/participantCache.js';
-import { createParticipantLookup } from '../../src/upstream/participantLookup.js';
-import { createQuotaLimiter } from '../../src/upstream/quotaLimiter.js';
+import { createQuotaLimiter, type Waiter } from '../../src/upstream/quotaLimiter.js';
 import { createRetrier } from '../../src/upstream/retry.js';
+import { createLocalSlots } from '../../src/upstream/slots.js';
+import { createUpstreamRead } from '../../src/upstream/upstreamRead.js';
+import { createFifoQueue } from '../../src/upstream/waitQueue.js';
 
 const key = (participantId: string): ParticipantKey => ({
   stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01',
@@ -33,7 +40,16 @@ function fakeSource() {
   return { source, state };
 }
 
-function setup(ttls: Partial<CacheTtls> = {}) {
+interface Ttls {
+  connectedTtlMs: number;
+  disconnectedTtlMs: number;
+  notFoundTtlMs: number;
+  staleMs: number;
+}
+
+const caller: Caller = { id: 'api-key:test', label: 'test', weight: 1, mayRevalidate: true };
+
+function setup(ttls: Partial<Ttls> = {}) {
   const { source, state } = fakeSource();
   const cacheResults: CacheResult[] = [];
   const observer: UpstreamObserver = {
@@ -44,35 +60,64 @@ function setup(ttls: Partial<CacheTtls> = {}) {
     limiterWait() {},
     breakerState() {},
   };
-  const participants = createParticipantLookup({
-    source,
-    cache: createParticipantCache({
+  const participants = createUpstreamRead<ParticipantKey, ParticipantModel>({
+    operation: 'GetParticipant',
+    keyText: participantKeyText,
+    call: (k, signal) => source.getParticipant(k, signal),
+    cache: createAnswerCache({
       store: createMemoryStore({ maxEntries: 100, maxBytes: 1_000_000 }),
-      ttls: { connectedMs: 60_000, disconnectedMs: 60_000, notFoundMs: 60_000, staleMs: 60_000, ...ttls },
+      namespace: 'GetParticipant',
+      codec: participantEntryCodec,
+      ttls: participantTtls({
+        connectedTtlMs: 60_000,
+        disconnectedTtlMs: 60_000,
+        notFoundTtlMs: 60_000,
+        staleMs: 60_000,
+        maxEntries: 100,
+        maxBytes: 1_000_000,
+        ...ttls,
+      }),
       onStoreError: (error) => assert.fail(String(error)),
     }),
-    limiter: createQuotaLimiter({ callsPerWindow: 5, windowMs: 1000, queueMax: 10, clock: systemClock, observer }),
+    flight: createLocalFlight(),
+    limiter: createQuotaLimiter({
+      slots: createLocalSlots({ callsPerWindow: 5, windowMs: 1000, clock: systemClock }),
+      queue: createFifoQueue<Waiter>(),
+      queueMax: 10,
+      queueMaxPerCaller: 10,
+      windowMs: 1000,
+      clock: systemClock,
+      observer,
+    }),
     breaker: createUpstreamBreaker({ threshold: 1, coolDownMs: 60_000, observer }),
     retry: createRetrier({ maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }),
     deadlineMs: 5000,
     serveStale: true,
+    revalidateMinIntervalMs: 0,
     observer,
   });
-  return { participants, state, cacheResults };
+  /** One lookup as the request's loader makes it: the report added to `stats`, failures thrown. */
+  const lookup = async (k: ParticipantKey, request: { stats: LookupStats; cacheMode: CacheMode }) => {
+    const outcome = await participants.read(k, { caller, cacheMode: request.cacheMode });
+    recordLookup(request.stats, outcome.report, outcome.ok ? undefined : outcome.error.code);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  };
+  return { lookup, state, cacheResults };
 }
 
 const unavailable = new LookupError(ErrorCode.UPSTREAM_UNAVAILABLE, 'IVS failed', {
   ivs: { httpStatus: 500, retryable: true },
 });
 
-describe('participant lookup: per-request attribution', () => {
+describe('upstream read: per-request attribution', () => {
   test('concurrent lookups of one key from two requests share one call, billed to the request that started it', async () => {
-    const { participants, state, cacheResults } = setup();
+    const { lookup, state, cacheResults } = setup();
     const first = createLookupStats();
     const second = createLookupStats();
     const [a, b] = await Promise.all([
-      participants.lookup(key('alice'), { stats: first, cacheMode: 'use' }),
-      participants.lookup(key('alice'), { stats: second, cacheMode: 'use' }),
+      lookup(key('alice'), { stats: first, cacheMode: 'use' }),
+      lookup(key('alice'), { stats: second, cacheMode: 'use' }),
     ]);
     assert.deepEqual(a, b);
     assert.equal(state.calls, 1);
@@ -80,48 +125,48 @@ describe('participant lookup: per-request attribution', () => {
     assert.deepEqual(second, { ...createLookupStats(), lookups: 1, coalesced: 1 });
 
     const third = createLookupStats();
-    await participants.lookup(key('alice'), { stats: third, cacheMode: 'use' });
+    await lookup(key('alice'), { stats: third, cacheMode: 'use' });
     assert.deepEqual(third, { ...createLookupStats(), lookups: 1, cacheHits: 1 });
     assert.equal(state.calls, 1);
     assert.deepEqual(cacheResults, ['miss', 'miss', 'hit']);
   });
 
   test('a revalidating lookup skips the cache read but refreshes the entry', async () => {
-    const { participants, state } = setup();
+    const { lookup, state } = setup();
     const stats = createLookupStats();
-    await participants.lookup(key('alice'), { stats, cacheMode: 'use' });
-    await participants.lookup(key('alice'), { stats, cacheMode: 'revalidate' });
-    await participants.lookup(key('alice'), { stats, cacheMode: 'use' });
+    await lookup(key('alice'), { stats, cacheMode: 'use' });
+    await lookup(key('alice'), { stats, cacheMode: 'revalidate' });
+    await lookup(key('alice'), { stats, cacheMode: 'use' });
     assert.equal(state.calls, 2);
     assert.deepEqual(stats, { ...createLookupStats(), lookups: 3, upstreamCalls: 2, cacheHits: 1 });
   });
 });
 
-describe('participant lookup: when IVS fails', () => {
+describe('upstream read: when IVS fails', () => {
   test('an expired participant is served stale and counted; a revalidating request gets the failure', async () => {
-    const { participants, state, cacheResults } = setup({ connectedMs: 0 });
-    await participants.lookup(key('alice'), { stats: createLookupStats(), cacheMode: 'use' });
+    const { lookup, state, cacheResults } = setup({ connectedTtlMs: 0 });
+    await lookup(key('alice'), { stats: createLookupStats(), cacheMode: 'use' });
     state.failure = unavailable;
 
     const stats = createLookupStats();
-    const stale = await participants.lookup(key('alice'), { stats, cacheMode: 'use' });
+    const stale = await lookup(key('alice'), { stats, cacheMode: 'use' });
     assert.equal(stale.participantId, 'alice');
     assert.deepEqual(stats, { ...createLookupStats(), lookups: 1, upstreamCalls: 1, staleHits: 1 });
     assert.equal(cacheResults.at(-1), 'stale');
 
-    await assert.rejects(participants.lookup(key('alice'), { stats: createLookupStats(), cacheMode: 'revalidate' }), {
+    await assert.rejects(lookup(key('alice'), { stats: createLookupStats(), cacheMode: 'revalidate' }), {
       code: ErrorCode.UPSTREAM_UNAVAILABLE,
     });
   });
 
   test('once the breaker is open, lookups fail fast without calling IVS', async () => {
-    const { participants, state } = setup();
+    const { lookup, state } = setup();
     state.failure = unavailable;
-    await assert.rejects(participants.lookup(key('bob'), { stats: createLookupStats(), cacheMode: 'use' }), {
+    await assert.rejects(lookup(key('bob'), { stats: createLookupStats(), cacheMode: 'use' }), {
       code: ErrorCode.UPSTREAM_UNAVAILABLE,
     });
     const stats = createLookupStats();
-    await assert.rejects(participants.lookup(key('carol'), { stats, cacheMode: 'use' }), (error: unknown) => {
+    await assert.rejects(lookup(key('carol'), { stats, cacheMode: 'use' }), (error: unknown) => {
       assert.ok(error instanceof LookupError);
       assert.equal(error.details.reason, 'CIRCUIT_OPEN');
       return true;
@@ -131,12 +176,12 @@ describe('participant lookup: when IVS fails', () => {
   });
 
   test('NOT_FOUND is cached and answered again without a call', async () => {
-    const { participants, state, cacheResults } = setup();
+    const { lookup, state, cacheResults } = setup();
     state.failure = new LookupError(ErrorCode.NOT_FOUND, 'no such participant', {
       ivs: { httpStatus: 404, retryable: false },
     });
     for (let i = 0; i < 2; i += 1) {
-      await assert.rejects(participants.lookup(key('ghost'), { stats: createLookupStats(), cacheMode: 'use' }), {
+      await assert.rejects(lookup(key('ghost'), { stats: createLookupStats(), cacheMode: 'use' }), {
         code: ErrorCode.NOT_FOUND,
         message: 'no such participant',
       });

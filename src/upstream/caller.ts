@@ -1,0 +1,20 @@
+/** Who a lookup is for, as the upstream layer sees it: the fair queue, revalidation rights, metrics. */
+export interface Caller {
+  /** Fair-queue identity: the principal id (`api-key:<name>`, `jwt:<sub>`, `anonymous`). */
+  readonly id: string;
+  /** Bounded metrics label: the API key's name, `jwt` or `anonymous`; never a raw JWT subject. */
+  readonly label: string;
+  /** Relative share of the quota while callers compete for it; 1 unless the credential says otherwise. */
+  readonly weight: number;
+  /** Whether this caller's `Cache-Control: no-cache` may ask IVS again; if not, the header is ignored. */
+  readonly mayRevalidate: boolean;
+}
+
+/** `revalidate`: the request sent `Cache-Control: no-cache` (or `max-age=0`) and the caller may revalidate. */
+export type CacheMode = 'use' | 'revalidate';
+
+/** What a lookup needs to know about the GraphQL request it serves. */
+export interface ReadRequest {
+  readonly caller: Caller;
+  readonly cacheMode: CacheMode;
+}

@@ -1,0 +1,194 @@
+import { ErrorCode, LookupError } from '../errors.js';
+import type { AnswerCache, CacheRead } from './answerCache.js';
+import type { CachedAnswer } from './cacheEntry.js';
+import type { ReadRequest } from './caller.js';
+import type { UpstreamBreaker } from './circuitBreaker.js';
+import { startDeadline, type Deadline } from './deadline.js';
+import type { Flight } from './flight.js';
+import type { UpstreamObserver } from './observer.js';
+import type { IvsReadOperation } from './quotaDomain.js';
+import type { QuotaLimiter } from './quotaLimiter.js';
+import type { Retrier } from './retry.js';
+
+/** What one lookup cost and where its answer came from; the request adds these up (lookupStats.ts). */
+export interface ReadReport {
+  /** `cache`: a fresh entry (or cached NOT_FOUND); `stale`: an expired one because IVS could not answer;
+   * `joined`: rode on a call already in flight; `upstream`: this lookup made the call(s). */
+  readonly served: 'cache' | 'stale' | 'joined' | 'upstream';
+  /** IVS calls this lookup started, retries included; calls are billed to the lookup that started them. */
+  readonly upstreamCalls: number;
+}
+
+/** A lookup's answer or its failure, with its report either way. Never rejects. */
+export type ReadOutcome<V> =
+  | { readonly ok: true; readonly value: V; readonly report: ReadReport }
+  | { readonly ok: false; readonly error: LookupError; readonly report: ReadReport };
+
+/** One IVS read operation behind the upstream protection layer, shared by all requests of the process. */
+export interface UpstreamRead<K, V> {
+  read(key: K, request: ReadRequest): Promise<ReadOutcome<V>>;
+}
+
+export interface UpstreamReadDeps<K, V> {
+  readonly operation: IvsReadOperation;
+  /** One string per distinct key: the cache and flight key. */
+  readonly keyText: (key: K) => string;
+  /** The one IVS call; rejects only with LookupError (src/ivs/ classifies SDK failures). */
+  readonly call: (key: K, signal: AbortSignal) => Promise<V>;
+  readonly cache: AnswerCache<V>;
+  readonly flight: Flight<V>;
+  readonly limiter: QuotaLimiter;
+  readonly breaker: UpstreamBreaker;
+  readonly retry: Retrier;
+  /** One budget per lookup, covering quota queueing, retries and calls. */
+  readonly deadlineMs: number;
+  /** Serve a stale value, flagged, when IVS cannot answer. */
+  readonly serveStale: boolean;
+  /** A revalidation this soon after IVS last answered for the key is served from that answer. */
+  readonly revalidateMinIntervalMs: number;
+  readonly observer: UpstreamObserver;
+  /** Wall clock in ms, the cache's; injected by tests. */
+  readonly now?: () => number;
+}
+
+/**
+ * The upstream protection layer of one IVS operation, built once per process. Outermost first:
+ * 1. cache: a fresh answer (or a cached NOT_FOUND) never waits for anything, quota included;
+ * 2. flight: one call per key in flight (fleet-wide in shared mode); its leader reads the cache again
+ *    first, so an answer that landed between our read and the join costs no second call;
+ * 3. retry within the lookup's deadline: each attempt below is a new call with its own quota;
+ * 4. breaker gate, then the caller's fair turn at the quota: while IVS is down, lookups fail fast;
+ * 5. breaker around the call, then the SDK, which never retries on its own.
+ * When IVS could not answer (unavailable, timeout, throttled), a stale value is served if allowed.
+ */
+export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): UpstreamRead<K, V> {
+  const { keyText, cache, flight, limiter, breaker, retry, deadlineMs, serveStale, observer } = deps;
+  const now = deps.now ?? Date.now;
+
+  // A call granted quota with almost no time left would time out after spending that quota: a waiter
+  // gives up its place (THROTTLED) while this much of its budget remains. A free slot is still taken.
+  const callReserveMs = Math.min(250, deadlineMs / 10);
+
+  /** The cached answer this request may be served without asking IVS, if any. */
+  const usable = (cached: CacheRead<V> | undefined, request: ReadRequest): CacheRead<V> | undefined => {
+    if (cached === undefined) return undefined;
+    if (request.cacheMode === 'use') return cached.freshness === 'fresh' ? cached : undefined;
+    return now() - cached.fetchedAt < deps.revalidateMinIntervalMs ? cached : undefined;
+  };
+
+  const call = async (key: K, deadline: Deadline, request: ReadRequest, billed: { calls: number }): Promise<V> => {
+    const waitForQuota = () =>
+      limiter.acquire({
+        caller: request.caller,
+        signal: AbortSignal.timeout(Math.max(0, Math.floor(deadline.remainingMs() - callReserveMs))),
+      });
+    return breaker.run(async () => {
+      billed.calls += 1;
+      const started = performance.now();
+      try {
+        const value = await deps.call(key, deadline.signal);
+        observer.upstreamCall('OK', performance.now() - started);
+        return value;
+      } catch (error) {
+        const failure = asLookupError(error);
+        observer.upstreamCall(failure.code, performance.now() - started);
+        // Our own limiter kept to the quota, so someone else shares the account: slow down.
+        if (failure.code === ErrorCode.THROTTLED && failure.details.ivs?.httpStatus === 429) limiter.reportThrottled();
+        throw failure;
+      }
+    }, waitForQuota);
+  };
+
+  // Runs once per key however many lookups wait for it.
+  const fetch = async (
+    key: K,
+    text: string,
+    deadline: Deadline,
+    request: ReadRequest,
+    billed: { calls: number },
+  ): Promise<V> => {
+    const landed = usable(await cache.read(text), request);
+    if (landed !== undefined) return answerFrom(landed.answer);
+    try {
+      const value = await retry(() => call(key, deadline, request, billed), deadline);
+      await cache.write(text, { kind: 'value', value });
+      return value;
+    } catch (error) {
+      if (error instanceof LookupError && error.code === ErrorCode.NOT_FOUND) {
+        await cache.write(text, { kind: 'not_found', message: error.message, ivs: error.details.ivs });
+      }
+      throw error;
+    }
+  };
+
+  // Another replica made the call: what it left in the shared cache.
+  const settledElsewhere = async (text: string): Promise<V | undefined> => {
+    const cached = await cache.read(text);
+    return cached?.freshness === 'fresh' ? answerFrom(cached.answer) : undefined;
+  };
+
+  return {
+    async read(key, request) {
+      const text = keyText(key);
+      const cached = await cache.read(text);
+      const served = usable(cached, request);
+      if (served !== undefined) {
+        observer.cacheLookup(served.answer.kind === 'value' ? 'hit' : 'negative_hit');
+        return settle(() => answerFrom(served.answer), 'cache', 0);
+      }
+      const deadline = startDeadline(deadlineMs);
+      const billed = { calls: 0 };
+      const { result, joined } = flight.run(text, {
+        start: () => fetch(key, text, deadline, request, billed),
+        settledElsewhere: () => settledElsewhere(text),
+        signal: deadline.signal,
+      });
+      if (joined) observer.coalesced();
+      try {
+        const value = await result;
+        observer.cacheLookup('miss');
+        return { ok: true, value, report: { served: joined ? 'joined' : 'upstream', upstreamCalls: billed.calls } };
+      } catch (error) {
+        const failure = asLookupError(error);
+        const report: ReadReport = { served: joined ? 'joined' : 'upstream', upstreamCalls: billed.calls };
+        const stale = request.cacheMode === 'use' && serveStale && ivsCouldNotAnswer(failure) ? cached : undefined;
+        if (stale?.answer.kind === 'value') {
+          observer.cacheLookup('stale');
+          return { ok: true, value: stale.answer.value, report: { ...report, served: 'stale' } };
+        }
+        observer.cacheLookup('miss');
+        return { ok: false, error: failure, report };
+      }
+    },
+  };
+}
+
+function settle<V>(answer: () => V, served: ReadReport['served'], upstreamCalls: number): ReadOutcome<V> {
+  const report = { served, upstreamCalls };
+  try {
+    return { ok: true, value: answer(), report };
+  } catch (error) {
+    return { ok: false, error: asLookupError(error), report };
+  }
+}
+
+function answerFrom<V>(answer: CachedAnswer<V>): V {
+  if (answer.kind === 'value') return answer.value;
+  throw new LookupError(ErrorCode.NOT_FOUND, answer.message, { ...(answer.ivs && { ivs: answer.ivs }) });
+}
+
+const couldNotAnswerCodes = new Set<ErrorCode>([
+  ErrorCode.UPSTREAM_UNAVAILABLE,
+  ErrorCode.UPSTREAM_TIMEOUT,
+  ErrorCode.THROTTLED,
+]);
+
+function ivsCouldNotAnswer(error: LookupError): boolean {
+  return couldNotAnswerCodes.has(error.code);
+}
+
+// Sources promise LookupError only; anything else is a bug, masked by the formatter.
+function asLookupError(error: unknown): LookupError {
+  if (error instanceof LookupError) return error;
+  return new LookupError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', { cause: error });
+}
