@@ -95,6 +95,13 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL (user and password in the URL)' })
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().default('ivs-gql:'),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(5000).default(150),
+  REDIS_FLEET_SIZE_HINT: positiveInt.default(1),
+  REDIS_NEAR_CACHE_TTL_MS: nonNegativeInt.max(60_000).default(500),
 });
 
 /** Every environment variable the gateway reads; the README's configuration table lists each one. */
@@ -194,6 +201,18 @@ export interface Config {
   readonly metrics: { readonly port: number | null; readonly token: string | null };
   /** `null`: no tracing, and no OpenTelemetry code is loaded. */
   readonly tracing: { readonly otlpEndpoint: string | null };
+  /** `null`: one process on its own, everything in memory. Otherwise replicas share quota, cache and flights. */
+  readonly redis: {
+    readonly url: string;
+    /** Starts every key and channel, so several gateways (or environments) can share one Redis. */
+    readonly keyPrefix: string;
+    /** A command slower than this counts as Redis failing: the lookup goes on locally. */
+    readonly commandTimeoutMs: number;
+    /** The fleet size a replica assumes for its local share of the quota if it never reached Redis. */
+    readonly fleetSizeHint: number;
+    /** How long a replica keeps its own copy of a shared cache entry. */
+    readonly nearCacheTtlMs: number;
+  } | null;
   readonly shutdown: {
     /** Past this, the process gives up on in-flight requests and exits non-zero. */
     readonly timeoutMs: number;
@@ -282,6 +301,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     metrics: { port: chooseMetricsPort(e.METRICS_PORT, e.PORT), token: e.METRICS_TOKEN ?? null },
     tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null },
+    redis:
+      e.REDIS_URL === undefined
+        ? null
+        : {
+            url: e.REDIS_URL,
+            keyPrefix: e.REDIS_KEY_PREFIX,
+            commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+            fleetSizeHint: e.REDIS_FLEET_SIZE_HINT,
+            nearCacheTtlMs: e.REDIS_NEAR_CACHE_TTL_MS,
+          },
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, delayMs: e.SHUTDOWN_DELAY_MS },
   });
 }

@@ -64,15 +64,18 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   let lastError: string | undefined;
   let closing = false;
 
+  // What the log last said, so an outage is logged once, also when Redis was unreachable from the start.
+  let announced: RedisHealth | undefined;
   const setHealth = (next: RedisHealth): void => {
-    if (next === health) return;
-    health = next;
-    if (!closing) {
+    if (!closing && next !== announced && (next === 'up' || lastError !== undefined)) {
+      announced = next;
       if (next === 'up')
         logger.info({ redis: redactedUrl(url) }, 'Redis connected: fleet-wide quota, cache and flight');
       else
         logger.warn({ redis: redactedUrl(url), reason: lastError }, 'Redis unreachable: degraded mode, reconnecting');
     }
+    if (next === health) return;
+    health = next;
     for (const listener of healthListeners) listener(next);
   };
   const refresh = (): void => setHealth(client.status === 'ready' && subscriber.status === 'ready' ? 'up' : 'down');
@@ -81,7 +84,8 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     socket.on('close', refresh);
     // ioredis reports every failed reconnect; the transition alone is logged.
     socket.on('error', (error: Error) => {
-      lastError = error.message;
+      lastError = error.message || error.name;
+      refresh();
     });
   }
   subscriber.on('message', (channel: string, message: string) => {

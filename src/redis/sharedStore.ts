@@ -4,6 +4,7 @@ import {
   type KeyValueCache,
   type KeyValueCacheSetOptions,
 } from '@apollo/utils.keyvaluecache';
+import type { CacheEntry } from '../upstream/cacheEntry.js';
 import type { RedisConnection } from './connection.js';
 
 /**
@@ -38,34 +39,41 @@ export interface NearCacheOptions {
   readonly maxEntries: number;
   /** How long a copy is kept in this process: the longest a replica can miss another's newer write. */
   readonly ttlMs: number;
+  /** Wall clock in ms, the entries' own; injected by tests. */
+  readonly now?: () => number;
 }
 
 /**
- * A short-lived in-process copy in front of a shared store, so a hot key costs no network hop.
- * Values keep their own absolute freshness times, so a near copy never extends what is served as
- * fresh; it only delays, by at most `ttlMs`, seeing a value another replica wrote since.
+ * A short-lived in-process copy of shared entries, so a hot key costs no network hop and no decoding.
+ * A copy is only served while its entry is fresh: a stale or expired one is read from the shared
+ * store again, so a near copy never hides the answer another replica just wrote for the key.
  */
-export function createNearCache<V extends object | string>(
-  far: KeyValueCache<V>,
+export function createNearCache<V>(
+  far: KeyValueCache<CacheEntry<V>>,
   options: NearCacheOptions,
-): KeyValueCache<V> {
+): KeyValueCache<CacheEntry<V>> {
+  const now = options.now ?? Date.now;
   // Counted in entries: Apollo's default size measure would JSON-encode every object it stores.
-  const near = new InMemoryLRUCache<V>({ max: options.maxEntries, maxSize: options.maxEntries, sizeCalculation: () => 1 });
-  const nearSet = (key: string, value: V, ttlSeconds: number | null | undefined): Promise<void> => {
-    const ttl = Math.min(options.ttlMs / 1000, ttlSeconds ?? Infinity);
-    return ttl > 0 ? near.set(key, value, { ttl }) : Promise.resolve();
+  const near = new InMemoryLRUCache<CacheEntry<V>>({
+    max: options.maxEntries,
+    maxSize: options.maxEntries,
+    sizeCalculation: () => 1,
+  });
+  const keep = (key: string, entry: CacheEntry<V>): Promise<void> => {
+    const ttlMs = Math.min(options.ttlMs, entry.freshUntil - now());
+    return ttlMs > 0 ? near.set(key, entry, { ttl: ttlMs / 1000 }) : Promise.resolve();
   };
   return {
     async get(key) {
       const copy = await near.get(key);
-      if (copy !== undefined) return copy;
-      const value = await far.get(key);
-      if (value !== undefined) await nearSet(key, value, undefined);
-      return value;
+      if (copy !== undefined && now() < copy.freshUntil) return copy;
+      const entry = await far.get(key);
+      if (entry !== undefined) await keep(key, entry);
+      return entry;
     },
-    async set(key, value, setOptions?: KeyValueCacheSetOptions) {
-      await nearSet(key, value, setOptions?.ttl);
-      await far.set(key, value, setOptions);
+    async set(key, entry, setOptions?: KeyValueCacheSetOptions) {
+      await keep(key, entry);
+      await far.set(key, entry, setOptions);
     },
     async delete(key) {
       await near.delete(key);

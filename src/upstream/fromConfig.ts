@@ -3,7 +3,8 @@ import type { ParticipantSource } from '../ivs/participantSource.js';
 import type { Logger } from '../logger.js';
 import { participantKeyText, type ParticipantKey, type ParticipantModel } from '../model.js';
 import { createAnswerCache, disabledAnswerCache, type AnswerTtls } from './answerCache.js';
-import { participantEntryCodec } from './cacheEntry.js';
+import type { Fleet } from '../redis/fleet.js';
+import { participantEntryCodec, type CacheEntry } from './cacheEntry.js';
 import { createUpstreamBreaker } from './circuitBreaker.js';
 import { systemClock } from './clock.js';
 import { createLocalFlight } from './flight.js';
@@ -24,6 +25,9 @@ export interface Upstream {
   close(): void;
 }
 
+// The in-process copies in front of the shared cache: the hot keys only.
+const nearEntriesMax = 1000;
+
 /** Participant freshness: CONNECTED participants may change at any moment, DISCONNECTED ones hardly. */
 export function participantTtls(cache: Config['upstream']['cache']): AnswerTtls<ParticipantModel> {
   return {
@@ -37,15 +41,22 @@ export function participantTtls(cache: Config['upstream']['cache']): AnswerTtls<
 
 /** Wraps the IVS source in the configured protection layer; one per process, shared by all requests. */
 export function createUpstream(
-  config: Pick<Config, 'upstream' | 'lookup'>,
+  config: Pick<Config, 'upstream' | 'lookup' | 'backend' | 'ivs'>,
   source: ParticipantSource,
-  deps: { logger: Logger; observer: UpstreamObserver },
+  deps: {
+    logger: Logger;
+    observer: UpstreamObserver;
+    /** With REDIS_URL: the fleet-wide window, cache and flight; without, everything stays in this process. */
+    fleet?: Fleet;
+  },
 ): Upstream {
   const { upstream } = config;
-  const { logger, observer } = deps;
+  const { logger, observer, fleet } = deps;
   const windowMs = 1000 + upstream.quotaMarginMs;
+  const quota = { callsPerWindow: upstream.quotaTps, windowMs };
+  const domain = { account: 'default', region: config.backend.region, operation: 'GetParticipant' } as const;
   const limiter = createQuotaLimiter({
-    slots: createLocalSlots({ callsPerWindow: upstream.quotaTps, windowMs, clock: systemClock }),
+    slots: fleet ? fleet.slots(domain, quota) : createLocalSlots({ ...quota, clock: systemClock }),
     queue: createFifoQueue<Waiter>(),
     queueMax: upstream.queueMax,
     queueMaxPerCaller: upstream.queueMax,
@@ -58,9 +69,13 @@ export function createUpstream(
     cache.maxEntries === 0
       ? disabledAnswerCache<ParticipantModel>()
       : createAnswerCache({
-          store: createMemoryStore({ maxEntries: cache.maxEntries, maxBytes: cache.maxBytes }),
+          store: fleet
+            ? fleet.store(participantEntryCodec, Math.min(cache.maxEntries, nearEntriesMax))
+            : createMemoryStore<CacheEntry<ParticipantModel>>({
+                maxEntries: cache.maxEntries,
+                maxBytes: cache.maxBytes,
+              }),
           namespace: 'GetParticipant',
-          codec: participantEntryCodec,
           ttls: participantTtls(cache),
           onStoreError: (error) => logger.warn({ err: error }, 'participant cache store failed; treated as a miss'),
         });
@@ -69,7 +84,8 @@ export function createUpstream(
     keyText: participantKeyText,
     call: (key, signal) => source.getParticipant(key, signal),
     cache: participantCache,
-    flight: createLocalFlight(),
+    // A holder that stopped refreshing its claim for one attempt's time is presumed dead.
+    flight: fleet ? fleet.flight(config.ivs.attemptTimeoutMs) : createLocalFlight(),
     limiter,
     breaker: createUpstreamBreaker({ ...upstream.breaker, observer }),
     retry: createRetrier({
