@@ -53,6 +53,7 @@ const heartbeatMs = 1000;
 /** Connects to Redis in the background; nothing here waits for it or fails without it. */
 export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
   const replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  logger.info({ replicaId }, 'fleet member');
   const connection = createRedisConnection({
     url: redis.url,
     keyPrefix: redis.keyPrefix,
@@ -73,6 +74,7 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
     onSize: (size) => {
       if (size === replicas) return;
       replicas = size;
+      logger.info({ replicas: size }, 'fleet size changed');
       report();
     },
   });

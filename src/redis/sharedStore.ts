@@ -54,19 +54,19 @@ export function createNearCache<V>(
 ): KeyValueCache<CacheEntry<V>> {
   const now = options.now ?? Date.now;
   // Counted in entries: Apollo's default size measure would JSON-encode every object it stores.
-  const near = new InMemoryLRUCache<CacheEntry<V>>({
+  const near = new InMemoryLRUCache<{ entry: CacheEntry<V>; until: number }>({
     max: options.maxEntries,
     maxSize: options.maxEntries,
     sizeCalculation: () => 1,
   });
   const keep = (key: string, entry: CacheEntry<V>): Promise<void> => {
-    const ttlMs = Math.min(options.ttlMs, entry.freshUntil - now());
-    return ttlMs > 0 ? near.set(key, entry, { ttl: ttlMs / 1000 }) : Promise.resolve();
+    const until = Math.min(now() + options.ttlMs, entry.freshUntil);
+    return until > now() ? near.set(key, { entry, until }) : Promise.resolve();
   };
   return {
     async get(key) {
       const copy = await near.get(key);
-      if (copy !== undefined && now() < copy.freshUntil) return copy;
+      if (copy !== undefined && now() < copy.until) return copy.entry;
       const entry = await far.get(key);
       if (entry !== undefined) await keep(key, entry);
       return entry;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
@@ -190,6 +191,62 @@ describe('three replicas sharing one Redis behave as one gateway toward IVS', ()
         assert.equal(emulator.stats().calls, 2, 'the dead holder’s call and the one that took over');
       } finally {
         emulator.configure({ latencyMs: 0 });
+      }
+    },
+  );
+
+  test('each replica counts the fleet; one that shuts down leaves it at once', { timeout: 60_000 }, async () => {
+    const leaver = await startReplica();
+    const replicaId = String((await leaver.waitForLine((line) => typeof line['replicaId'] === 'string'))['replicaId']);
+    await leaver.waitForLine((line) => line['msg'] === 'fleet size changed' && line['replicas'] === 4);
+    assert.equal((await readyz(leaver)).upstream.fleet?.replicas, 4);
+    const members = new Redis(redis.url);
+    try {
+      assert.notEqual(await members.zscore('ivs-gql:members', replicaId), null);
+      leaver.child.kill('SIGTERM');
+      assert.equal(await leaver.exited, 0);
+      // Removed on shutdown, not left to expire after three missed heartbeats.
+      assert.equal(await members.zscore('ivs-gql:members', replicaId), null);
+    } finally {
+      members.disconnect();
+    }
+  });
+});
+
+describe('a replica whose Redis is unreachable from the start', () => {
+  test(
+    'starts, says so once, serves on its hinted share of the quota, and shuts down cleanly',
+    { timeout: 60_000 },
+    async () => {
+      const redis = await startRedisServer();
+      await redis.kill();
+      const emulator = await startEmulator({ quota: { callsPerSecond: 5 } });
+      const gateway = await startGatewayProcess({
+        NODE_ENV: 'test',
+        IVS_ENDPOINT: emulator.url,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        REDIS_URL: redis.url,
+        REDIS_FLEET_SIZE_HINT: '2',
+      });
+      try {
+        const answers = await Promise.all(['alice', 'bob'].map((id) => ask(gateway, id)));
+        assert.deepEqual(
+          answers.map((answer) => answer.body.data?.participant?.participantId),
+          ['alice', 'bob'],
+        );
+        const share = gateway.lines.find((line) => line['fleetSizeFrom'] !== undefined);
+        assert.equal(share?.['fleetSizeFrom'], 'REDIS_FLEET_SIZE_HINT');
+        assert.equal(share?.['localCallsPerWindow'], 2);
+        const outages = gateway.lines.filter(
+          (line) => line['msg'] === 'Redis unreachable: degraded mode, reconnecting',
+        );
+        assert.equal(outages.length, 1);
+        assert.equal((await readyz(gateway)).upstream.fleet?.redis, 'down');
+      } finally {
+        gateway.child.kill('SIGTERM');
+        assert.equal(await gateway.exited, 0, gateway.stderr());
+        await emulator.close();
       }
     },
   );
