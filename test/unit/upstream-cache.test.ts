@@ -199,7 +199,7 @@ describe('memory store', () => {
   });
 
   test('is bounded by the UTF-8 bytes of keys and values as JSON', async () => {
-    const store = createMemoryStore<{ text: string }>({ maxEntries: 100, maxBytes: 45 });
+    const store = createMemoryStore<{ text: string }>({ maxEntries: 100, maxBytes: 50 });
     await store.set('k1', value('é'.repeat(5))); // 2 + 21 bytes
     await store.set('k2', value('é'.repeat(5)));
     assert.deepEqual(await store.get('k1'), value('é'.repeat(5)));
