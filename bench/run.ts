@@ -9,6 +9,7 @@ import { authModes, prepareAuth, type AuthMode, type BenchAuth } from './auth.js
 import { prepareRuntime, type EntryResolver, type Runtime } from './build.js';
 import { emulatorAdmin, type EmulatorAdmin, type EmulatorCounters } from './emulatorAdmin.js';
 import { burst, sustained, type LoadMeasurement } from './load.js';
+import { runFleetBench } from './fleet.js';
 import { describeMachine } from './machine.js';
 import { formatProfileSummary, summariseProfile, type ProfileWindow } from './profile.js';
 import { renderMarkdown, renderTerminal, type BenchReport, type RunFailure, type RunResult } from './report.js';
@@ -35,7 +36,7 @@ const usage = `npm run bench [-- options]
   --participants <n>   participants the emulator generates for cold keys (default 200000)
   --only <ids>         scenarios to run, comma-separated: ${allScenarios(fullSizes)
     .map((s) => s.id)
-    .join(', ')}
+    .join(', ')}, fleet (3 replicas with and without Redis; needs redis-server)
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
   --profile            run every target with --cpu-prof and summarise the measured part of each run
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
@@ -60,7 +61,7 @@ interface Options {
   latencyMs: number;
   durationS: number | undefined;
   participants: number;
-  only: ScenarioId[] | undefined;
+  only: (ScenarioId | 'fleet')[] | undefined;
   targets: TargetId[] | undefined;
   profile: boolean;
   pin: boolean;
@@ -129,7 +130,7 @@ function parseOptions(argv: string[]): Options {
     latencyMs: number('latency', values.latency, 0),
     durationS: values.duration === undefined ? undefined : number('duration', values.duration, 1),
     participants: Math.floor(number('participants', values.participants, warmupKeyPool + 1000)),
-    only: list('only', values.only, scenarioIds),
+    only: list('only', values.only, [...scenarioIds, 'fleet' as const]),
     targets: list('targets', values.targets, Object.keys(targetDefinitions) as TargetId[]),
     profile: values.profile,
     pin: values.pin,
@@ -346,6 +347,7 @@ async function main(): Promise<number> {
   const failures: RunFailure[] = [];
   const problems: string[] = [];
   const profiles: string[] = [];
+  let fleetSection: string | undefined;
 
   const emulatorPort = await freePort();
   let emulatorChild: ChildServer | undefined;
@@ -400,6 +402,28 @@ async function main(): Promise<number> {
         log(`        FAILED: ${message}`);
       }
     }
+    const fleetWanted =
+      (options.only === undefined || options.only.includes('fleet')) &&
+      (options.targets === undefined || options.targets.includes('gateway'));
+    if (fleetWanted) {
+      log('fleet · 3 gateway replicas with and without Redis …');
+      try {
+        fleetSection = await runFleetBench(
+          {
+            ...ctx,
+            keys: new KeySpace(options.participants, warmupKeyPool),
+            latencyMs: options.latencyMs,
+            quick: options.quick,
+            hotKeyDurationS: options.durationS ?? sizes.durationS,
+          },
+          log,
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        problems.push(`fleet: ${message}`);
+        log(`        FAILED: ${message}`);
+      }
+    }
   } finally {
     await emulatorChild?.stop();
     entries.dispose();
@@ -438,7 +462,11 @@ async function main(): Promise<number> {
   for (const summary of profiles) log(`\n${summary}`);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }));
-  log(`\nbench: wrote bench/results/${stamp}.json and .md`);
+  if (fleetSection !== undefined) {
+    log(`\n${fleetSection}`);
+    writeFileSync(join(resultsDir, `${stamp}-fleet.md`), fleetSection);
+  }
+  log(`\nbench: wrote bench/results/${stamp}.json and .md${fleetSection === undefined ? '' : ' (and -fleet.md)'}`);
   if (options.baseline) {
     const baselinePath = join(repoRoot, 'bench/BASELINE.md');
     // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
