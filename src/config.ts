@@ -99,7 +99,7 @@ const envSchema = z.object({
     .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL (user and password in the URL)' })
     .optional(),
   REDIS_KEY_PREFIX: z.string().default('ivs-gql:'),
-  REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(5000).default(150),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(5000).default(250),
   REDIS_FLEET_SIZE_HINT: positiveInt.default(1),
   REDIS_NEAR_CACHE_TTL_MS: nonNegativeInt.max(60_000).default(500),
 });

@@ -68,7 +68,10 @@ export function createSharedFlight<T>(options: SharedFlightOptions<T>): Flight<T
   const waitForHolder = async (channel: string, claimKey: string, signal: AbortSignal) => {
     let heard: (notice: Notice) => void = () => undefined;
     const notice = new Promise<Notice>((resolve) => (heard = resolve));
-    const unsubscribe = await connection.subscribe(channel, (message) => heard(JSON.parse(message) as Notice));
+    const unsubscribe = await connection.subscribe(channel, (message) => {
+      const notice = parseNotice(message);
+      if (notice !== undefined) heard(notice);
+    });
     try {
       const claimed = await client.set(claimKey, replicaId, 'PX', claimTtlMs, 'NX');
       if (claimed === 'OK') return 'claimed' as const;
@@ -91,11 +94,15 @@ export function createSharedFlight<T>(options: SharedFlightOptions<T>): Flight<T
   const lead = async (key: string, work: FlightWork<T>): Promise<T> => {
     const claimKey = connection.key('flight', key);
     const channel = connection.key('flight-done', key);
+    let slowReplies = 0;
     for (;;) {
       let outcome: Awaited<ReturnType<typeof waitForHolder>>;
       try {
         outcome = await waitForHolder(channel, claimKey, work.signal);
       } catch {
+        // One late reply on a live connection is tried again; otherwise this replica calls on its own.
+        slowReplies += 1;
+        if (connection.health() === 'up' && slowReplies < 2 && !work.signal.aborted) continue;
         return work.start();
       }
       if (outcome === 'claimed') return hold(claimKey, channel, work);
@@ -131,4 +138,19 @@ function failureNotice(error: unknown): Notice {
   }
   const { cause: _cause, ...details } = error.details;
   return { outcome: 'failed', code: error.code, message: error.message, details };
+}
+
+// Anyone with access to the Redis can publish on the channel: a message of another shape is ignored.
+function parseNotice(message: string): Notice | undefined {
+  try {
+    const notice = JSON.parse(message) as Partial<Notice> | null;
+    if (notice?.outcome === 'settled') return { outcome: 'settled' };
+    const codes: readonly string[] = Object.values(ErrorCode);
+    if (notice?.outcome === 'failed' && codes.includes(String(notice.code)) && typeof notice.message === 'string') {
+      return notice as Notice;
+    }
+  } catch {
+    // Not JSON: ignored like any other foreign message.
+  }
+  return undefined;
 }

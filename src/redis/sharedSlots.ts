@@ -84,6 +84,10 @@ end
 return {0, math.max(1, freeAt - now), limit}
 `);
 
+// Failed takes in a row, on a connection that is up, before a replica switches to its local share.
+const slowRepliesBeforeLocal = 3;
+const slowRetryMs = 50;
+
 /** A replica's state while Redis cannot coordinate the fleet. */
 interface LocalMode {
   readonly slots: SlotSource;
@@ -96,8 +100,17 @@ interface LocalMode {
   readonly starts: number[];
 }
 
+/** Moves one logged start to Redis's current time, if it is still in the log. */
+const restampScript = redisScript(`
+local t = redis.call('TIME')
+return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+`);
+// A reply later than this (event-loop lag, a slow network) re-stamps the start it granted.
+const lateReplyMs = 20;
+
 /**
- * A SlotSource enforced for the whole fleet in Redis. When Redis fails or is slow, the replica
+ * A SlotSource enforced for the whole fleet in Redis. When the connection drops, or Redis stays slow
+ * for three takes in a row, the replica
  * switches to a local limiter at its share of the quota (see localShare), after one quiet window
  * so its local starts never overlap the fleet's last shared ones; when Redis answers again it
  * writes its recent starts (and placeholders for the others') into the shared log before taking.
@@ -109,21 +122,30 @@ export function createSharedSlots(options: SharedSlotsOptions): SlotSource & { m
   const domainText = quotaDomainText(options.domain);
   const keys = [connection.key('slots', `{${domainText}}`), connection.key('backoff', `{${domainText}}`)];
   let sequence = 0;
+  let slowReplies = 0;
   let sharedLimit = callsPerWindow;
   let local: LocalMode | undefined;
 
   const call = async (action: 'take' | 'resume' | 'throttled', extra: readonly number[] = []): Promise<SlotAnswer> => {
     sequence += 1;
+    const member = `${replicaId}:${sequence}`;
+    const sentAt = clock.now();
     const reply = (await connection.run(slotsScript, keys, [
       action,
       callsPerWindow,
       windowMs,
       recoveryStepMs,
-      `${replicaId}:${sequence}`,
+      member,
       ...extra,
     ])) as [number, number, number];
     sharedLimit = Number(reply[2]);
-    return reply[0] === 1 ? { granted: true } : { granted: false, retryInMs: Number(reply[1]) };
+    if (reply[0] !== 1) return { granted: false, retryInMs: Number(reply[1]) };
+    // The call starts when the reply is read, not when Redis logged it: a late reply moves the start to now,
+    // so that a replica lagging behind cannot land its call right beside the next ones of the others.
+    if (clock.now() - sentAt > lateReplyMs) {
+      connection.run(restampScript, [keys[0] as string], [member]).catch(() => undefined);
+    }
+    return { granted: true };
   };
 
   const enterLocal = (error: unknown): LocalMode => {
@@ -190,8 +212,17 @@ export function createSharedSlots(options: SharedSlotsOptions): SlotSource & { m
         return resumed ?? takeLocal(state);
       }
       try {
-        return await call('take');
+        const answer = await call('take');
+        slowReplies = 0;
+        return answer;
       } catch (error) {
+        // A late reply on a live connection is often the event loop's lag, not Redis's: the other replicas
+        // most likely still share the window, so this one only falls back when Redis stays slow.
+        slowReplies += 1;
+        if (connection.health() === 'up' && slowReplies < slowRepliesBeforeLocal) {
+          return { granted: false, retryInMs: slowRetryMs };
+        }
+        slowReplies = 0;
         return takeLocal(enterLocal(error));
       }
     },
