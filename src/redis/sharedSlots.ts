@@ -110,10 +110,10 @@ const lateReplyMs = 20;
 
 /**
  * A SlotSource enforced for the whole fleet in Redis. When the connection drops, or Redis stays slow
- * for three takes in a row, the replica
- * switches to a local limiter at its share of the quota (see localShare), after one quiet window
- * so its local starts never overlap the fleet's last shared ones; when Redis answers again it
- * writes its recent starts (and placeholders for the others') into the shared log before taking.
+ * for three takes in a row, the replica switches to a local limiter at its share of the quota (see
+ * localShare), after one quiet window so its local starts never overlap the fleet's last shared ones;
+ * when Redis answers again it writes its recent starts (and placeholders for the others') into the
+ * shared log before taking.
  */
 export function createSharedSlots(options: SharedSlotsOptions): SlotSource & { mode(): SlotsMode } {
   const { connection, callsPerWindow, windowMs, replicaId, clock, logger } = options;

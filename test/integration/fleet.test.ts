@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
+import { faults, startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
 import { demo } from '../helpers/stack.js';
@@ -98,6 +98,28 @@ describe('three replicas sharing one Redis behave as one gateway toward IVS', ()
     assert.ok(answers.every((answer) => answer.body.data?.participant?.participantId === id));
     assert.equal(emulator.stats().calls, 1);
   });
+
+  test(
+    'a failure of the one call reaches the lookups waiting on every replica, with its code',
+    { timeout: 60_000 },
+    async () => {
+      const [id] = freshIds(1) as [string];
+      emulator.injectFault(faults.accessDenied(), { participantId: id, times: Infinity });
+      // Slow enough that every request arrives while the one call is still out.
+      emulator.configure({ latencyMs: 500 });
+      try {
+        const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => ask(gateways[i % 3] as Gateway, id)));
+        assert.deepEqual(
+          new Set(answers.map((answer) => answer.body.errors?.[0]?.extensions?.code)),
+          new Set(['FORBIDDEN']),
+        );
+        assert.equal(emulator.stats().calls, 1);
+      } finally {
+        emulator.configure({ latencyMs: 0 });
+        emulator.clearFaults();
+      }
+    },
+  );
 
   test('a participant fetched through one replica is a cache hit on the others', { timeout: 60_000 }, async () => {
     const [id] = freshIds(1) as [string];
