@@ -26,6 +26,8 @@ export interface FleetBenchContext {
   readonly latencyMs: number;
   readonly quick: boolean;
   readonly hotKeyDurationS: number;
+  /** `--gateway-env`, on every replica. */
+  readonly gatewayEnv: Record<string, string>;
 }
 
 type Mode = 'redis' | 'alone';
@@ -175,6 +177,7 @@ async function startReplicas(
         env: targetEnv(targetDefinitions.gateway, port, ctx.emulatorUrl, {
           ...ctx.auth.env,
           LOG_LEVEL: 'warn',
+          ...ctx.gatewayEnv,
           ...(redis && { REDIS_URL: redis.url, REDIS_FLEET_SIZE_HINT: String(count) }),
           ...env,
         }),

@@ -415,6 +415,7 @@ async function main(): Promise<number> {
             latencyMs: options.latencyMs,
             quick: options.quick,
             hotKeyDurationS: options.durationS ?? sizes.durationS,
+            gatewayEnv: options.gatewayEnv,
           },
           log,
         );
