@@ -41,7 +41,9 @@ local log, backoff = KEYS[1], KEYS[2]
 local action, base, window, step = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local member = ARGV[5]
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- Milliseconds with the microseconds as a fraction: scores are doubles, and truncating would let a start
+-- in 1 ms early.
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local limit, since = base, nil
 local reduced = redis.call('HMGET', backoff, 'limit', 'since')
 if reduced[1] then
@@ -81,7 +83,7 @@ local freeAt = tonumber(blocking[2]) + window
 if since then
   freeAt = math.min(freeAt, since + (math.floor((now - since) / step) + 1) * step)
 end
-return {0, math.max(1, freeAt - now), limit}
+return {0, math.max(1, math.ceil(freeAt - now)), limit}
 `);
 
 // Failed takes in a row, on a connection that is up, before a replica switches to its local share.
@@ -103,7 +105,7 @@ interface LocalMode {
 /** Moves one logged start to Redis's current time, if it is still in the log. */
 const restampScript = redisScript(`
 local t = redis.call('TIME')
-return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000, ARGV[1])
 `);
 // A reply later than this (event-loop lag, a slow network) re-stamps the start it granted.
 const lateReplyMs = 20;
