@@ -82,7 +82,8 @@ function errorCodesOf(status: number, body: string): string[] {
   }
 }
 
-function summarise(values: number[]): LatencySummary {
+/** Mean and percentiles of `values` (ms). */
+export function summarise(values: number[]): LatencySummary {
   if (values.length === 0) return { mean: 0, p50: 0, p90: 0, p99: 0, max: 0 };
   const sorted = Float64Array.from(values).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;

@@ -24,6 +24,10 @@ import {
   type TargetId,
 } from './scenarios.js';
 import { targetDefinitions, targetEnv } from './targets.js';
+import { noisyNeighbourSizes, renderNoisyNeighbour, runNoisyNeighbour } from './noisyNeighbour.js';
+
+const noisyNeighbourId = 'noisy-neighbour';
+const fleetId = 'fleet';
 
 const usage = `npm run bench [-- options]
 
@@ -36,7 +40,7 @@ const usage = `npm run bench [-- options]
   --participants <n>   participants the emulator generates for cold keys (default 200000)
   --only <ids>         scenarios to run, comma-separated: ${allScenarios(fullSizes)
     .map((s) => s.id)
-    .join(', ')}, fleet (3 replicas with and without Redis; needs redis-server)
+    .join(', ')}, noisy-neighbour, fleet (3 replicas with and without Redis; needs redis-server)
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
   --profile            run every target with --cpu-prof and summarise the measured part of each run
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
@@ -61,7 +65,7 @@ interface Options {
   latencyMs: number;
   durationS: number | undefined;
   participants: number;
-  only: (ScenarioId | 'fleet')[] | undefined;
+  only: (ScenarioId | typeof noisyNeighbourId | typeof fleetId)[] | undefined;
   targets: TargetId[] | undefined;
   profile: boolean;
   pin: boolean;
@@ -108,7 +112,11 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${raw}'`);
     return value;
   };
-  const scenarioIds = allScenarios(fullSizes).map((s) => s.id);
+  const scenarioIds: (ScenarioId | typeof noisyNeighbourId | typeof fleetId)[] = [
+    ...allScenarios(fullSizes).map((s) => s.id),
+    noisyNeighbourId,
+    fleetId,
+  ];
   const list = <T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] | undefined => {
     if (raw === undefined) return undefined;
     const items = raw.split(',').map((item) => item.trim());
@@ -130,7 +138,7 @@ function parseOptions(argv: string[]): Options {
     latencyMs: number('latency', values.latency, 0),
     durationS: values.duration === undefined ? undefined : number('duration', values.duration, 1),
     participants: Math.floor(number('participants', values.participants, warmupKeyPool + 1000)),
-    only: list('only', values.only, [...scenarioIds, 'fleet' as const]),
+    only: list('only', values.only, scenarioIds),
     targets: list('targets', values.targets, Object.keys(targetDefinitions) as TargetId[]),
     profile: values.profile,
     pin: values.pin,
@@ -341,7 +349,7 @@ async function main(): Promise<number> {
     pinSelf(harnessCpu);
   }
   const sizes = options.quick ? quickSizes : fullSizes;
-  const selected = allScenarios(sizes).filter((s) => options.only === undefined || options.only.includes(s.id));
+  const selected = allScenarios(sizes).filter((s) => options.only?.includes(s.id) ?? true);
   const entries = prepareRuntime(options.runtime, repoRoot, log);
   const runs: RunResult[] = [];
   const failures: RunFailure[] = [];
@@ -403,7 +411,7 @@ async function main(): Promise<number> {
       }
     }
     const fleetWanted =
-      (options.only === undefined || options.only.includes('fleet')) &&
+      (options.only === undefined || options.only.includes(fleetId)) &&
       (options.targets === undefined || options.targets.includes('gateway'));
     if (fleetWanted) {
       log('fleet · 3 gateway replicas with and without Redis …');
@@ -429,6 +437,11 @@ async function main(): Promise<number> {
     await emulatorChild?.stop();
     entries.dispose();
   }
+
+  const noisyNeighbour =
+    options.only === undefined || options.only.includes(noisyNeighbourId)
+      ? await runNoisyNeighbourSection(options.quick, log)
+      : '';
 
   const report: BenchReport = {
     machine,
@@ -459,26 +472,31 @@ async function main(): Promise<number> {
     problems,
     profiles,
   };
-  log(renderTerminal(report));
+  // The fleet comparison, when it ran, as a section of its own after the others.
+  const fleet = fleetSection === undefined ? '' : `\n${fleetSection}`;
+  log(renderTerminal(report) + noisyNeighbour + fleet);
   for (const summary of profiles) log(`\n${summary}`);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }));
-  if (fleetSection !== undefined) {
-    log(`\n${fleetSection}`);
-    writeFileSync(join(resultsDir, `${stamp}-fleet.md`), fleetSection);
-  }
-  log(`\nbench: wrote bench/results/${stamp}.json and .md${fleetSection === undefined ? '' : ' (and -fleet.md)'}`);
+  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }) + noisyNeighbour + fleet);
+  log(`\nbench: wrote bench/results/${stamp}.json and .md`);
   if (options.baseline) {
     const baselinePath = join(repoRoot, 'bench/BASELINE.md');
     // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
-    const markdown = await prettier.format(renderMarkdown(report, { baseline: true }) + keptHistory(baselinePath), {
-      ...(await prettier.resolveConfig(baselinePath)),
-      filepath: baselinePath,
-    });
+    const markdown = await prettier.format(
+      renderMarkdown(report, { baseline: true }) + noisyNeighbour + fleet + keptHistory(baselinePath),
+      { ...(await prettier.resolveConfig(baselinePath)), filepath: baselinePath },
+    );
     writeFileSync(baselinePath, markdown);
     log('bench: wrote bench/BASELINE.md');
   }
   return failures.length > 0 || problems.length > 0 ? 1 : 0;
+}
+
+/** The fair-queue scenario runs in-process, after the others: see bench/noisyNeighbour.ts. */
+async function runNoisyNeighbourSection(quick: boolean, log: (line: string) => void): Promise<string> {
+  const size = quick ? noisyNeighbourSizes.quick : noisyNeighbourSizes.full;
+  log(`${noisyNeighbourId}: fair queue vs FIFO, ${size.durationS} s each …`);
+  return `\n${renderNoisyNeighbour(await runNoisyNeighbour(size), size)}`;
 }
 
 /** The hand-written section of BASELINE.md (what was changed, with before/after figures): kept across refreshes. */

@@ -54,6 +54,9 @@ const envSchema = z.object({
   UPSTREAM_QUOTA_TPS: positiveInt.default(5),
   UPSTREAM_QUOTA_MARGIN_MS: nonNegativeInt.max(1000).default(100),
   UPSTREAM_QUEUE_MAX: nonNegativeInt.default(50),
+  UPSTREAM_QUEUE_MAX_PER_CALLER: nonNegativeInt.optional(),
+  UPSTREAM_QUEUE_POLICY: z.enum(['fair', 'fifo']).default('fair'),
+  UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: nonNegativeInt.max(60_000).default(1000),
   UPSTREAM_MAX_ATTEMPTS: positiveInt.max(10).default(3),
   UPSTREAM_RETRY_BASE_MS: positiveInt.default(100),
   UPSTREAM_RETRY_MAX_MS: positiveInt.default(1000),
@@ -77,6 +80,8 @@ const envSchema = z.object({
   AUTH_AUDIENCE: z.string().optional(),
   AUTH_JWT_ALGORITHMS: algorithmList.default(['RS256', 'ES256']),
   AUTH_STAGES_CLAIM: z.string().min(1).default('ivs_stages'),
+  AUTH_WEIGHT_CLAIM: z.string().min(1).default('ivs_weight'),
+  AUTH_REVALIDATE_CLAIM: z.string().min(1).default('ivs_revalidate'),
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   AUTH_API_KEYS_FILE: z.string().optional(),
   AUTH_API_KEYS: z.string().optional(),
@@ -120,6 +125,10 @@ export type AuthConfig =
       readonly algorithms: readonly JwtAlgorithm[];
       /** Claim holding the stage ARN patterns the caller may read. */
       readonly stagesClaim: string;
+      /** Claim holding the caller's quota weight (a number in (0, 100]; default 1). */
+      readonly weightClaim: string;
+      /** Claim that, when `false`, denies the caller revalidation (`Cache-Control: no-cache` is ignored). */
+      readonly revalidateClaim: string;
       readonly clockToleranceSeconds: number;
     }
   | {
@@ -155,6 +164,12 @@ export interface Config {
     readonly quotaMarginMs: number;
     /** Lookups that may wait for quota; one more fails THROTTLED at once. */
     readonly queueMax: number;
+    /** Lookups one caller may have waiting; one more fails THROTTLED (CALLER_QUEUE_FULL) while others still queue. */
+    readonly queueMaxPerCaller: number;
+    /** `fair`: callers take turns (weighted); `fifo`: one line for everybody. */
+    readonly queuePolicy: 'fair' | 'fifo';
+    /** A `Cache-Control: no-cache` lookup this soon after IVS last answered for the key is served that answer. */
+    readonly revalidateMinIntervalMs: number;
     /** GetParticipant calls per lookup, the first included; the SDK itself never retries. */
     readonly maxAttempts: number;
     readonly retryBaseDelayMs: number;
@@ -263,6 +278,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       quotaTps: e.UPSTREAM_QUOTA_TPS,
       quotaMarginMs: e.UPSTREAM_QUOTA_MARGIN_MS,
       queueMax: e.UPSTREAM_QUEUE_MAX,
+      // Default: half the queue, so one caller can never fill it alone.
+      queueMaxPerCaller: e.UPSTREAM_QUEUE_MAX_PER_CALLER ?? Math.ceil(e.UPSTREAM_QUEUE_MAX / 2),
+      queuePolicy: e.UPSTREAM_QUEUE_POLICY,
+      revalidateMinIntervalMs: e.UPSTREAM_REVALIDATE_MIN_INTERVAL_MS,
       maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
       retryBaseDelayMs: e.UPSTREAM_RETRY_BASE_MS,
       retryMaxDelayMs: e.UPSTREAM_RETRY_MAX_MS,
@@ -350,6 +369,8 @@ function chooseAuth(e: Env): AuthConfig {
     audience: required('AUTH_AUDIENCE', e.AUTH_AUDIENCE),
     algorithms: e.AUTH_JWT_ALGORITHMS,
     stagesClaim: e.AUTH_STAGES_CLAIM,
+    weightClaim: e.AUTH_WEIGHT_CLAIM,
+    revalidateClaim: e.AUTH_REVALIDATE_CLAIM,
     clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
   };
 }

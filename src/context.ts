@@ -14,6 +14,8 @@ export interface GatewayContext {
   principal: Principal;
   /** `revalidate` when the caller sent `Cache-Control: no-cache` and may revalidate: no cached participant or response. */
   cacheMode: CacheMode;
+  /** Distinct participants this HTTP request asked for, across a batch's operations (src/limits/queryLimits.ts). */
+  participantsAsked: Set<string>;
 }
 
 export interface ContextDependencies {
@@ -40,13 +42,14 @@ export function createContextFactory(
       lookupStats,
       principal: request.principal,
       cacheMode,
+      participantsAsked: new Set(),
     };
   };
 }
 
 /** The principal as the upstream layer sees it. */
 export function callerOf(principal: Principal): Caller {
-  return { id: principal.id, label: principal.id, weight: 1, mayRevalidate: true };
+  return { id: principal.id, label: principal.label, ...principal.share };
 }
 
 // The standard request directives for "revalidate with the origin": no-cache, or max-age=0.

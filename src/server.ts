@@ -5,7 +5,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthenticator } from './auth/fromConfig.js';
-import { createStageAccess } from './auth/principal.js';
+import { createStageAccess, defaultQuotaShare, type Principal } from './auth/principal.js';
 import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
@@ -44,7 +44,12 @@ type ServerContext = GatewayContext & { operation: OperationRecord };
 type BaseServerContext = Pick<ServerContext, 'operation'>;
 
 // Fail closed: a context built without a principal (no code path does) can read no stage.
-const noAccess = { id: 'unauthenticated', stages: createStageAccess([]) };
+const noAccess: Principal = {
+  id: 'unauthenticated',
+  label: 'unauthenticated',
+  stages: createStageAccess([]),
+  share: defaultQuotaShare,
+};
 
 /**
  * Builds the HTTP app (GraphQL at /graphql, /healthz, /readyz, /metrics unless it has its own port)

@@ -3,13 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, type AuthConfig } from '../config.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
-import { createStageAccess, isStagePattern, type StageAccess } from './principal.js';
+import { createStageAccess, isStagePattern, type QuotaShare, type StageAccess } from './principal.js';
 
 /** One configured API key: only its SHA-256 is stored, so the config file is not a secret store. */
 export interface ApiKey {
   readonly name: string;
   readonly sha256: Buffer;
   readonly stages: StageAccess;
+  readonly share: QuotaShare;
 }
 
 const apiKeysSchema = z
@@ -22,6 +23,10 @@ const apiKeysSchema = z
       stages: z
         .array(z.string().refine(isStagePattern, 'must be *, a stage ARN, or an ARN prefix ending in *'))
         .min(1, 'must list at least one stage pattern'),
+      /** Share of the IVS quota while callers compete (default 1). */
+      weight: z.number().positive().max(100).default(1),
+      /** false: this key's `Cache-Control: no-cache` is ignored (default true). */
+      revalidate: z.boolean().default(true),
     }),
   )
   .min(1, 'must hold at least one key');
@@ -51,7 +56,7 @@ export async function loadApiKeys(source: Extract<AuthConfig, { mode: 'api-key' 
   return parseApiKeys(text, variable);
 }
 
-/** Parses the JSON list `[{ "name", "sha256", "stages": [...] }]`. */
+/** Parses the JSON list `[{ "name", "sha256", "stages": [...], "weight"?, "revalidate"? }]`. */
 export function parseApiKeys(text: string, variable: string): ApiKey[] {
   let json: unknown;
   try {
@@ -75,10 +80,11 @@ export function parseApiKeys(text: string, variable: string): ApiKey[] {
     names.add(name);
     hashes.add(sha256.toLowerCase());
   }
-  return parsed.data.map(({ name, sha256, stages }) => ({
+  return parsed.data.map(({ name, sha256, stages, weight, revalidate }) => ({
     name,
     sha256: Buffer.from(sha256, 'hex'),
     stages: createStageAccess(stages),
+    share: { weight, mayRevalidate: revalidate },
   }));
 }
 
@@ -100,7 +106,7 @@ export function createApiKeyAuthenticator(keys: readonly ApiKey[]): Authenticato
         if (timingSafeEqual(key.sha256, digest)) match ??= key;
       }
       if (match === undefined) throw new AuthenticationError('invalid', 'unknown API key');
-      return { id: `api-key:${match.name}`, stages: match.stages };
+      return { id: `api-key:${match.name}`, label: match.name, stages: match.stages, share: match.share };
     },
   };
 }

@@ -12,7 +12,7 @@ import {
 } from 'jose';
 import { ConfigError, type AuthConfig } from '../config.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
-import { createStageAccess } from './principal.js';
+import { createStageAccess, defaultQuotaShare, type QuotaShare } from './principal.js';
 
 type JwtConfig = Extract<AuthConfig, { mode: 'jwt' }>;
 
@@ -54,7 +54,9 @@ export async function createJwtAuthenticator(config: JwtConfig): Promise<Authent
       }
       return {
         id: `jwt:${payload.sub ?? '(no sub)'}`,
+        label: 'jwt',
         stages: createStageAccess(stagePatterns(payload[config.stagesClaim])),
+        share: quotaShare(payload[config.weightClaim], payload[config.revalidateClaim]),
       };
     },
   };
@@ -72,6 +74,13 @@ function classifyVerificationFailure(error: unknown, remote: boolean): Authentic
   if (keySourceFailed) return new AuthenticationError('unavailable', 'JWKS could not be fetched', { cause: error });
   const code = error instanceof errors.JOSEError ? error.code : 'unknown';
   return new AuthenticationError('invalid', `token rejected (${code})`, { cause: error });
+}
+
+// A weight outside (0, 100] or of another type is ignored rather than refusing the token.
+function quotaShare(weightClaim: unknown, revalidateClaim: unknown): QuotaShare {
+  const weight =
+    typeof weightClaim === 'number' && weightClaim > 0 && weightClaim <= 100 ? weightClaim : defaultQuotaShare.weight;
+  return { weight, mayRevalidate: revalidateClaim !== false };
 }
 
 function stagePatterns(claim: unknown): string[] {

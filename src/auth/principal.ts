@@ -11,11 +11,24 @@ export interface StageAccess {
   readonly fingerprint: string;
 }
 
+/** How a caller shares the IVS quota with others (src/upstream/waitQueue.ts, README "Fair share"). */
+export interface QuotaShare {
+  /** Relative share while callers compete for quota; 1 unless the credential says otherwise. */
+  readonly weight: number;
+  /** Whether the caller's `Cache-Control: no-cache` may ask IVS again; if not, the header is ignored. */
+  readonly mayRevalidate: boolean;
+}
+
+export const defaultQuotaShare: QuotaShare = { weight: 1, mayRevalidate: true };
+
 /** Who is asking, as established by src/auth; never carries the credential itself. */
 export interface Principal {
-  /** For logs: `anonymous`, `jwt:<sub>` or `api-key:<name>`. */
+  /** For logs and the fair queue: `anonymous`, `jwt:<sub>` or `api-key:<name>`. */
   readonly id: string;
+  /** For metrics, bounded: the API key's name, `jwt` or `anonymous`; never a raw JWT subject. */
+  readonly label: string;
   readonly stages: StageAccess;
+  readonly share: QuotaShare;
 }
 
 /** Why a stage-access FORBIDDEN differs from IVS's own AccessDenied (which has no reason). */
@@ -42,13 +55,18 @@ export function createStageAccess(patterns: readonly string[]): StageAccess {
   };
 }
 
-export const anonymousPrincipal: Principal = { id: 'anonymous', stages: createStageAccess(['*']) };
+export const anonymousPrincipal: Principal = {
+  id: 'anonymous',
+  label: 'anonymous',
+  stages: createStageAccess(['*']),
+  share: defaultQuotaShare,
+};
 
 /**
  * The one stage check both `Query.participant` and `_entities` go through, after validation and
  * before the loader: a stage outside the caller's grants fails FORBIDDEN without an IVS call.
  */
-export function authorizeParticipantKey(principal: Principal, key: ParticipantKey): ParticipantKey {
+export function authorizeParticipantKey(principal: Pick<Principal, 'stages'>, key: ParticipantKey): ParticipantKey {
   if (principal.stages.allows(key.stageArn)) return key;
   throw new LookupError(ErrorCode.FORBIDDEN, 'Your credentials do not grant access to this stage', {
     reason: stageNotAllowed,

@@ -10,16 +10,16 @@ import {
 import { participantKeyText } from '../model.js';
 
 /**
- * Distinct participants an operation asks for: every root `participant` field and every `_entities`
+ * The distinct participants an operation asks for, as key texts: every root `participant` field and every `_entities`
  * representation, with arguments read from literals and variables, counted once per key. Each
- * costs the same (at most one IVS call), so this count is the operation's upstream cost.
+ * costs the same (at most one IVS call), so their number is the operation's upstream cost.
  * Only the root selection matters: no type below Query leads back to a lookup.
  */
-export function countParticipants(
+export function participantKeysOf(
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   variables: Readonly<Record<string, unknown>> | undefined,
-): number {
+): Set<string> {
   const keys = new Set<string>();
   const visitedFragments = new Set<string>();
   const visit = (selectionSet: SelectionSetNode): void => {
@@ -43,7 +43,7 @@ export function countParticipants(
     }
   };
   if (operation.operation === OperationTypeNode.QUERY) visit(operation.selectionSet);
-  return keys.size;
+  return keys;
 }
 
 function argument(field: FieldNode, variables: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {

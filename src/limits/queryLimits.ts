@@ -11,7 +11,13 @@ import {
 } from 'graphql';
 import type { Config } from '../config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
-import { countParticipants } from './participantBudget.js';
+import { participantKeysOf } from './participantBudget.js';
+
+/** What the plugin needs of the context: one set per HTTP request, shared by the operations of a batch. */
+export interface BudgetContext extends BaseContext {
+  /** Distinct participant keys the request's operations asked for so far. */
+  readonly participantsAsked: Set<string>;
+}
 
 /** The values of `extensions.limit` on a QUERY_TOO_COMPLEX error. */
 export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'participants';
@@ -20,10 +26,11 @@ export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'participants';
  * Refuses an operation over any limit before execution (so before any IVS call) with
  * QUERY_TOO_COMPLEX, HTTP 400 and `extensions.limit`. Depth, aliases and directives use
  * graphql-armor's rules; the participant budget counts distinct lookups including `_entities`
- * representations, which arrive in variables and so cannot be a validation rule.
+ * representations, which arrive in variables and so cannot be a validation rule. The operations of
+ * a batch (GRAPHQL_BATCHING) share one participant budget: they share one request and its loader.
  * The token limit sits in the parser (Apollo `parseOptions.maxTokens`) and fails earlier.
  */
-export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerPlugin<BaseContext> {
+export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerPlugin<BudgetContext> {
   const report =
     (limit: QueryLimit) =>
     (context: ValidationContext | null, error: GraphQLError): void =>
@@ -60,7 +67,7 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operation, request }) {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
           const violation = firstViolation(schema, document);
           if (violation) {
             const limit = violation.extensions['limit'] as QueryLimit;
@@ -73,13 +80,18 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
               )
               .map((fragment) => [fragment.name.value, fragment]),
           );
-          const participants = operation ? countParticipants(operation, fragments, request.variables) : 0;
-          if (participants > limits.maxParticipants) {
+          const asked = contextValue.participantsAsked;
+          const keys = operation ? participantKeysOf(operation, fragments, request.variables) : new Set<string>();
+          const total = new Set([...asked, ...keys]).size;
+          if (total > limits.maxParticipants) {
             throw tooComplex(
-              `This operation asks for ${participants} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
+              asked.size === 0
+                ? `This operation asks for ${total} distinct participants; at most ${limits.maxParticipants} are allowed per request.`
+                : `This batch asks for ${total} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
               'participants',
             );
           }
+          for (const key of keys) asked.add(key);
         },
       };
     },

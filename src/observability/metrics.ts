@@ -74,8 +74,15 @@ export function createMetrics(): GatewayMetrics {
   });
   const limiterWait = new Histogram({
     name: 'ivs_limiter_wait_seconds',
-    help: 'Time lookups waited for the quota limiter before calling IVS.',
+    help: 'Time lookups waited for the quota limiter before calling IVS, by caller (API key name, jwt or anonymous).',
+    labelNames: ['caller'],
     buckets: [0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers,
+  });
+  const limiterRefused = new Counter({
+    name: 'ivs_limiter_refused_total',
+    help: 'Lookups refused IVS quota (THROTTLED), by reason (GATEWAY_QUOTA, CALLER_QUEUE_FULL) and caller.',
+    labelNames: ['reason', 'caller'],
     registers,
   });
   const breaker = new Gauge({
@@ -124,7 +131,8 @@ export function createMetrics(): GatewayMetrics {
       cacheLookup: (result) => cacheLookups.inc({ result }),
       coalesced: () => coalesced.inc(),
       limiterQueueLength: (length) => queueLength.set(length),
-      limiterWait: (waitMs) => limiterWait.observe(waitMs / 1000),
+      limiterWait: (waitMs, caller) => limiterWait.observe({ caller }, waitMs / 1000),
+      limiterRefused: (reason, caller) => limiterRefused.inc({ reason, caller }),
       breakerState: setBreaker,
     },
     httpRequest: ({ method, route, status }, seconds) =>

@@ -79,6 +79,9 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     for (const listener of healthListeners) listener(next);
   };
   const refresh = (): void => setHealth(client.status === 'ready' && subscriber.status === 'ready' ? 'up' : 'down');
+  // Scripts this connection has sent in full since it (re)connected: a restarted Redis knows none.
+  const loaded = new Set<string>();
+  client.on('ready', () => loaded.clear());
   for (const socket of [client, subscriber]) {
     socket.on('ready', refresh);
     socket.on('close', refresh);
@@ -99,6 +102,12 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     onHealthChange: (listener) => void healthListeners.push(listener),
 
     async run(script, keys, args) {
+      // The first run on a connection sends the script itself, so commands keep their order (an EVALSHA
+      // refused with NOSCRIPT and sent again as EVAL would run after commands sent meanwhile).
+      if (!loaded.has(script.sha)) {
+        loaded.add(script.sha);
+        return client.eval(script.lua, keys.length, ...keys, ...args);
+      }
       try {
         return await client.evalsha(script.sha, keys.length, ...keys, ...args);
       } catch (error) {

@@ -98,17 +98,15 @@ interface LocalMode {
   /** No local start before this: the fleet's last shared starts must leave the window first. */
   readonly quietUntil: number;
   probeAt: number;
-  /** This replica's local starts inside the window, replayed into Redis on resume. */
-  readonly starts: number[];
+  /** This replica's local starts inside the window (moved to their end once ended), replayed into Redis on resume. */
+  readonly starts: { at: number }[];
 }
 
-/** Moves one logged start to Redis's current time, if it is still in the log. */
+/** Moves one logged start to Redis's current time, if it is still in the log (a call that ended). */
 const restampScript = redisScript(`
 local t = redis.call('TIME')
 return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000, ARGV[1])
 `);
-// A reply later than this (event-loop lag, a slow network) re-stamps the start it granted.
-const lateReplyMs = 20;
 
 /**
  * A SlotSource enforced for the whole fleet in Redis. When the connection drops, or Redis stays slow
@@ -131,7 +129,6 @@ export function createSharedSlots(options: SharedSlotsOptions): SlotSource & { m
   const call = async (action: 'take' | 'resume' | 'throttled', extra: readonly number[] = []): Promise<SlotAnswer> => {
     sequence += 1;
     const member = `${replicaId}:${sequence}`;
-    const sentAt = clock.now();
     const reply = (await connection.run(slotsScript, keys, [
       action,
       callsPerWindow,
@@ -142,12 +139,10 @@ export function createSharedSlots(options: SharedSlotsOptions): SlotSource & { m
     ])) as [number, number, number];
     sharedLimit = Number(reply[2]);
     if (reply[0] !== 1) return { granted: false, retryInMs: Number(reply[1]) };
-    // The call starts when the reply is read, not when Redis logged it: a late reply moves the start to now,
-    // so that a replica lagging behind cannot land its call right beside the next ones of the others.
-    if (clock.now() - sentAt > lateReplyMs) {
-      connection.run(restampScript, [keys[0] as string], [member]).catch(() => undefined);
-    }
-    return { granted: true };
+    // IVS counts the call when it arrives, some time before its answer: at its end the start moves to then,
+    // on Redis's clock, so a call that was slow to leave this replica cannot land beside the others' next ones.
+    const ended = (): void => void connection.run(restampScript, [keys[0] as string], [member]).catch(() => undefined);
+    return { granted: true, slot: { ended } };
   };
 
   const enterLocal = (error: unknown): LocalMode => {
@@ -183,17 +178,31 @@ export function createSharedSlots(options: SharedSlotsOptions): SlotSource & { m
     const now = clock.now();
     if (now < state.quietUntil) return { granted: false, retryInMs: Math.ceil(state.quietUntil - now) };
     const answer = await state.slots.take();
-    if (answer.granted) {
-      state.starts.push(now);
-      while (state.starts.length > 0 && now - (state.starts[0] ?? now) >= windowMs) state.starts.shift();
-    }
-    return answer;
+    if (!answer.granted) return answer;
+    const start = { at: now };
+    state.starts.push(start);
+    while (state.starts.length > 0 && now - (state.starts[0]?.at ?? now) >= windowMs) state.starts.shift();
+    return {
+      granted: true,
+      slot: {
+        ended() {
+          start.at = clock.now();
+          answer.slot.ended();
+        },
+      },
+    };
   };
 
   const tryResume = async (state: LocalMode): Promise<SlotAnswer | undefined> => {
     const now = clock.now();
     state.probeAt = now + probeMs;
-    const { ages, othersMax } = resumeEntries(state.starts, now, windowMs, state.share, state.fleetSize);
+    const { ages, othersMax } = resumeEntries(
+      state.starts.map((start) => start.at),
+      now,
+      windowMs,
+      state.share,
+      state.fleetSize,
+    );
     try {
       const answer = await call('resume', [othersMax, ...ages]);
       local = undefined;

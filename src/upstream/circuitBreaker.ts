@@ -17,7 +17,8 @@ export interface UpstreamBreaker {
    * cool-down is over; otherwise throws UPSTREAM_UNAVAILABLE (CIRCUIT_OPEN) at once. `beforeCall` (the
    * quota wait) runs after that decision, so a refused lookup never waits for nor spends quota and a
    * recovering circuit cannot release a burst of calls that queued behind its probe; its failure does
-   * not count against the circuit. Only failures that say IVS is unwell (5xx, network, timeout) count;
+   * not count against the circuit. Only failures that say IVS is unwell (5xx, network, timeout, a call
+   * still outstanding at its deadline) count;
    * any answer, NOT_FOUND or FORBIDDEN included, counts as health.
    */
   run<T>(call: () => Promise<T>, beforeCall?: () => Promise<void>): Promise<T>;
@@ -98,11 +99,11 @@ export function createUpstreamBreaker({ threshold, coolDownMs, observer }: Upstr
   };
 }
 
-// An abort by the lookup's own deadline says the budget ran out, not that IVS is unwell.
+// A call still outstanding at its lookup's deadline is UPSTREAM_TIMEOUT too, and counts: IVS did not
+// answer. A deadline that ran out while the lookup merely waited for quota never reaches `call`.
 function isUpstreamFailure(error: unknown): boolean {
   return (
     error instanceof LookupError &&
-    (error.code === ErrorCode.UPSTREAM_UNAVAILABLE || error.code === ErrorCode.UPSTREAM_TIMEOUT) &&
-    error.details.ivs?.errorType !== 'AbortError'
+    (error.code === ErrorCode.UPSTREAM_UNAVAILABLE || error.code === ErrorCode.UPSTREAM_TIMEOUT)
   );
 }

@@ -14,7 +14,7 @@ import { createQuotaLimiter, type Waiter } from './quotaLimiter.js';
 import { createRetrier } from './retry.js';
 import { createLocalSlots } from './slots.js';
 import { createUpstreamRead, type UpstreamRead } from './upstreamRead.js';
-import { createFifoQueue } from './waitQueue.js';
+import { createFairQueue, createFifoQueue } from './waitQueue.js';
 
 /** GetParticipant behind the upstream protection layer. */
 export type ParticipantLookup = UpstreamRead<ParticipantKey, ParticipantModel>;
@@ -57,9 +57,9 @@ export function createUpstream(
   const domain = { account: 'default', region: config.backend.region, operation: 'GetParticipant' } as const;
   const limiter = createQuotaLimiter({
     slots: fleet ? fleet.slots(domain, quota) : createLocalSlots({ ...quota, clock: systemClock }),
-    queue: createFifoQueue<Waiter>(),
+    queue: upstream.queuePolicy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
     queueMax: upstream.queueMax,
-    queueMaxPerCaller: upstream.queueMax,
+    queueMaxPerCaller: upstream.queueMaxPerCaller,
     windowMs,
     clock: systemClock,
     observer,
@@ -95,7 +95,7 @@ export function createUpstream(
     }),
     deadlineMs: config.lookup.deadlineMs,
     serveStale: upstream.serveStale,
-    revalidateMinIntervalMs: 0,
+    revalidateMinIntervalMs: upstream.revalidateMinIntervalMs,
     observer,
   });
   return { participants, close: () => limiter.close() };

@@ -17,7 +17,10 @@ export interface UpstreamObserver {
   /** A lookup joined another request's in-flight call instead of making its own. */
   coalesced(): void;
   limiterQueueLength(length: number): void;
-  limiterWait(waitMs: number): void;
+  /** A lookup was granted its start after waiting `waitMs`; `caller` is the bounded caller label. */
+  limiterWait(waitMs: number, caller: string): void;
+  /** A lookup was refused quota: `reason` GATEWAY_QUOTA (queue full or deadline) or CALLER_QUEUE_FULL. */
+  limiterRefused(reason: string, caller: string): void;
   breakerState(state: BreakerState): void;
 }
 
@@ -27,5 +30,6 @@ export const noopUpstreamObserver: UpstreamObserver = {
   coalesced() {},
   limiterQueueLength() {},
   limiterWait() {},
+  limiterRefused() {},
   breakerState() {},
 };

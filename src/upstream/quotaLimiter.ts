@@ -2,7 +2,7 @@ import { ErrorCode, LookupError } from '../errors.js';
 import type { Caller } from './caller.js';
 import type { Clock } from './clock.js';
 import type { UpstreamObserver } from './observer.js';
-import type { SlotSource } from './slots.js';
+import type { Slot, SlotSource } from './slots.js';
 import type { WaitQueue } from './waitQueue.js';
 
 export interface QuotaLimiterOptions {
@@ -17,7 +17,7 @@ export interface QuotaLimiterOptions {
   /** Length of the quota window, for retryAfterSeconds. */
   readonly windowMs: number;
   readonly clock: Clock;
-  readonly observer: Pick<UpstreamObserver, 'limiterQueueLength' | 'limiterWait'>;
+  readonly observer: Pick<UpstreamObserver, 'limiterQueueLength' | 'limiterWait' | 'limiterRefused'>;
 }
 
 export interface AcquireRequest {
@@ -33,10 +33,11 @@ export interface AcquireRequest {
  */
 export interface QuotaLimiter {
   /**
-   * Resolves when one call may start now and counts that start. Rejects with THROTTLED (and
+   * Resolves when one call may start now and counts that start; call the slot's `ended()` when the call
+   * ends (queued lookups are looked at again then). Rejects with THROTTLED (and
    * `retryAfterSeconds`) when the queue or the caller's share of it is full, or when `signal` aborts first.
    */
-  acquire(request: AcquireRequest): Promise<void>;
+  acquire(request: AcquireRequest): Promise<Slot>;
   /** IVS throttled a call anyway (someone else shares the account's quota). */
   reportThrottled(): void;
   /** Refuses every waiter and cancels the timer; for shutdown. */
@@ -47,7 +48,7 @@ export interface QuotaLimiter {
 export interface Waiter {
   readonly callerId: string;
   readonly weight: number;
-  grant(): void;
+  grant(slot: Slot): void;
   refuse(error: LookupError): void;
 }
 
@@ -58,7 +59,8 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
   let pumping = false;
   let closed = false;
 
-  const throttled = (message: string, reason: string): LookupError => {
+  const throttled = (message: string, reason: string, caller: Caller): LookupError => {
+    observer.limiterRefused(reason, caller.label);
     // Time for everyone queued (and this caller) to start at the current limit.
     const waitMs = ((queue.length + 1) / Math.max(1, slots.currentLimit())) * windowMs;
     return new LookupError(ErrorCode.THROTTLED, message, {
@@ -85,7 +87,7 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
         // Whoever is first now: the waiter first before the slot came back may have given up meanwhile.
         const waiter = queue.shift();
         observer.limiterQueueLength(queue.length);
-        waiter?.grant();
+        waiter?.grant(answer.slot);
       }
     } finally {
       pumping = false;
@@ -97,35 +99,37 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
       if (closed) throw new LookupError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The gateway is shutting down');
       const enqueuedAt = clock.now();
       if (signal.aborted) {
-        throw throttled('The lookup ran out of time before IVS quota was free', 'GATEWAY_QUOTA');
+        throw throttled('The lookup ran out of time before IVS quota was free', 'GATEWAY_QUOTA', caller);
       }
       // Waiters keep their turn: a newcomer only takes a start directly when nobody is queued.
       if (queue.length === 0) {
         const answer = await slots.take();
         if (answer.granted) {
-          observer.limiterWait(0);
-          return;
+          observer.limiterWait(0, caller.label);
+          return answer.slot;
         }
       }
       if (queue.length >= queueMax) {
-        throw throttled('Too many lookups are waiting for IVS quota', 'GATEWAY_QUOTA');
+        throw throttled('Too many lookups are waiting for IVS quota', 'GATEWAY_QUOTA', caller);
       }
       if (queue.lengthOf(caller.id) >= queueMaxPerCaller) {
-        throw throttled('This caller has too many lookups waiting for IVS quota', 'CALLER_QUEUE_FULL');
+        throw throttled('This caller has too many lookups waiting for IVS quota', 'CALLER_QUEUE_FULL', caller);
       }
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<Slot>((resolve, reject) => {
         const onAbort = (): void => {
           if (!queue.remove(waiter)) return;
           observer.limiterQueueLength(queue.length);
-          reject(throttled('The lookup could not start before its deadline: IVS quota is in use', 'GATEWAY_QUOTA'));
+          reject(
+            throttled('The lookup could not start before its deadline: IVS quota is in use', 'GATEWAY_QUOTA', caller),
+          );
         };
         const waiter: Waiter = {
           callerId: caller.id,
           weight: caller.weight,
-          grant() {
+          grant(slot) {
             signal.removeEventListener('abort', onAbort);
-            observer.limiterWait(clock.now() - enqueuedAt);
-            resolve();
+            observer.limiterWait(clock.now() - enqueuedAt, caller.label);
+            resolve(slot);
           },
           refuse(error) {
             signal.removeEventListener('abort', onAbort);

@@ -19,7 +19,7 @@ const unrefSleep = (ms: number): Promise<void> => sleep(ms, undefined, { ref: fa
  * `LookupError.details.ivs.retryable` says), with capped exponential backoff and decorrelated jitter.
  * It gives up with the last failure once attempts run out or the next one could not start before the deadline.
  */
-export type Retrier = <T>(attempt: () => Promise<T>, deadline: Deadline) => Promise<T>;
+export type Retrier = <T>(attempt: () => Promise<T>, deadline: Pick<Deadline, 'remainingMs'>) => Promise<T>;
 
 /**
  * The backoff is cockatiel's; the loop is ours because cockatiel 3's RetryPolicy sleeps on a timer

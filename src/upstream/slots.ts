@@ -1,13 +1,26 @@
 import type { Clock } from './clock.js';
 
-export type SlotAnswer = { readonly granted: true } | { readonly granted: false; readonly retryInMs: number };
+/** A start that was counted: call `ended()` when the call's answer (or failure) arrived. */
+export interface Slot {
+  /**
+   * Moves the start to now. IVS counts a call when it arrives, which is some time between our start and
+   * its answer (a cold connection, a slow network); counting it at its end as well keeps the window safe.
+   */
+  ended(): void;
+}
+
+export type SlotAnswer =
+  { readonly granted: true; readonly slot: Slot } | { readonly granted: false; readonly retryInMs: number };
 
 /**
  * Where call starts come from: at most `currentLimit()` starts in any sliding window. In one process
  * the window lives here (createLocalSlots); in shared mode it lives in Redis, for the whole fleet.
  */
 export interface SlotSource {
-  /** Counts one call start now if the window has room, else says how long until one may be free. Never rejects. */
+  /**
+   * Counts one call start now if the window has room, else says how long until one may be free. Never
+   * rejects. A start stays in the window until `windowMs` after its `ended()` (or its start, if it never ends).
+   */
   take(): Promise<SlotAnswer>;
   /** IVS throttled a call anyway (someone else shares the account): halve the limit, then recover step by step. */
   reportThrottled(): void;
@@ -37,8 +50,8 @@ export interface LocalSlots extends SlotSource {
 export function createLocalSlots(options: LocalSlotsOptions): LocalSlots {
   const { callsPerWindow, windowMs, clock } = options;
   const recoveryStepMs = options.recoveryStepMs ?? 2000;
-  // Start times still inside the window, oldest first.
-  const starts: number[] = [];
+  // Starts still inside the window, oldest first; `at` moves to the call's end when it ends.
+  const starts: { at: number }[] = [];
   let reduction: { limit: number; since: number } | undefined;
 
   const limitAt = (now: number): number => {
@@ -49,16 +62,25 @@ export function createLocalSlots(options: LocalSlotsOptions): LocalSlots {
     return callsPerWindow;
   };
 
+  const restamp = (start: { at: number }): void => {
+    const index = starts.indexOf(start);
+    if (index < 0) return;
+    starts.splice(index, 1);
+    start.at = clock.now();
+    starts.push(start);
+  };
+
   const takeNow = (): SlotAnswer => {
     const now = clock.now();
-    while (starts.length > 0 && now - (starts[0] ?? now) >= windowMs) starts.shift();
+    while (starts.length > 0 && now - (starts[0]?.at ?? now) >= windowMs) starts.shift();
     const limit = limitAt(now);
     if (starts.length < limit) {
-      starts.push(now);
-      return { granted: true };
+      const start = { at: now };
+      starts.push(start);
+      return { granted: true, slot: { ended: () => restamp(start) } };
     }
     // The start that has to leave the window before one more fits (the limit may have been lowered).
-    let freeAt = (starts[starts.length - limit] ?? now) + windowMs;
+    let freeAt = (starts[starts.length - limit]?.at ?? now) + windowMs;
     if (reduction !== undefined) {
       const steps = Math.floor((now - reduction.since) / recoveryStepMs) + 1;
       freeAt = Math.min(freeAt, reduction.since + steps * recoveryStepMs);

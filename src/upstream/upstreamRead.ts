@@ -9,6 +9,7 @@ import type { UpstreamObserver } from './observer.js';
 import type { IvsReadOperation } from './quotaDomain.js';
 import type { QuotaLimiter } from './quotaLimiter.js';
 import type { Retrier } from './retry.js';
+import type { Slot } from './slots.js';
 
 /** What one lookup cost and where its answer came from; the request adds these up (lookupStats.ts). */
 export interface ReadReport {
@@ -71,17 +72,20 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
 
   /** The cached answer this request may be served without asking IVS, if any. */
   const usable = (cached: CacheRead<V> | undefined, request: ReadRequest): CacheRead<V> | undefined => {
-    if (cached === undefined) return undefined;
-    if (request.cacheMode === 'use') return cached.freshness === 'fresh' ? cached : undefined;
-    return now() - cached.fetchedAt < deps.revalidateMinIntervalMs ? cached : undefined;
+    if (cached?.freshness !== 'fresh') return undefined;
+    // A revalidation is served a fresh answer only if IVS gave it moments ago.
+    if (request.cacheMode === 'use' || now() - cached.fetchedAt < deps.revalidateMinIntervalMs) return cached;
+    return undefined;
   };
 
   const call = async (key: K, deadline: Deadline, request: ReadRequest, billed: { calls: number }): Promise<V> => {
-    const waitForQuota = () =>
-      limiter.acquire({
+    let slot: Slot | undefined;
+    const waitForQuota = async () => {
+      slot = await limiter.acquire({
         caller: request.caller,
         signal: AbortSignal.timeout(Math.max(0, Math.floor(deadline.remainingMs() - callReserveMs))),
       });
+    };
     return breaker.run(async () => {
       billed.calls += 1;
       const started = performance.now();
@@ -90,11 +94,15 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
         observer.upstreamCall('OK', performance.now() - started);
         return value;
       } catch (error) {
-        const failure = asLookupError(error);
+        // Still outstanding when the lookup's budget ran out: IVS did not answer in time, whatever the SDK
+        // called the abort. The breaker counts it, so a hanging IVS opens the circuit.
+        const failure = deadline.expired() ? deadlineFailure(error) : asLookupError(error);
         observer.upstreamCall(failure.code, performance.now() - started);
         // Our own limiter kept to the quota, so someone else shares the account: slow down.
         if (failure.code === ErrorCode.THROTTLED && failure.details.ivs?.httpStatus === 429) limiter.reportThrottled();
         throw failure;
+      } finally {
+        slot?.ended();
       }
     }, waitForQuota);
   };
@@ -185,6 +193,14 @@ const couldNotAnswerCodes = new Set<ErrorCode>([
 
 function ivsCouldNotAnswer(error: LookupError): boolean {
   return couldNotAnswerCodes.has(error.code);
+}
+
+function deadlineFailure(cause: unknown): LookupError {
+  return new LookupError(ErrorCode.UPSTREAM_TIMEOUT, 'IVS did not answer within the lookup deadline', {
+    reason: 'DEADLINE',
+    ivs: { retryable: false },
+    cause,
+  });
 }
 
 // Sources promise LookupError only; anything else is a bug, masked by the formatter.

@@ -169,6 +169,45 @@ describe('query limits at their defaults', () => {
 });
 
 describe('batching when enabled', () => {
+  test('the operations of a batch share one participant budget: over it, the operation that crosses it is refused and costs no call', async () => {
+    const stack = await startStack({
+      env: { GRAPHQL_BATCHING: 'true', MAX_PARTICIPANTS_PER_REQUEST: '3' },
+      emulator: { generatedParticipants: { ...demo, count: 4 } },
+    });
+    try {
+      const batch = async (operations: string[][]) => {
+        const response = await fetch(`${stack.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(operations.map((ids) => ({ query: participantsQuery(ids) }))),
+        });
+        return (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] }[];
+      };
+      // Four distinct participants in two operations of two: one operation runs, the other is refused.
+      const over = await batch([
+        ['p-0000', 'p-0001'],
+        ['p-0002', 'p-0003'],
+      ]);
+      const refused = over.filter((result) => result.errors?.[0]?.extensions?.['code'] === 'QUERY_TOO_COMPLEX');
+      assert.equal(refused.length, 1);
+      assert.equal(refused[0]?.errors?.[0]?.extensions?.['limit'], 'participants');
+      assert.equal(stack.emulator.stats().calls, 2);
+
+      // The same participants asked twice in one batch count once.
+      stack.emulator.reset();
+      const repeated = await batch([
+        ['alice', 'bob'],
+        ['bob', 'alice'],
+      ]);
+      assert.deepEqual(
+        repeated.map((result) => result.errors),
+        [undefined, undefined],
+      );
+    } finally {
+      await stack.close();
+    }
+  });
+
   test('GRAPHQL_BATCHING=true answers a batch with one result per operation', async () => {
     const stack = await startStack({ env: { GRAPHQL_BATCHING: 'true' } });
     try {

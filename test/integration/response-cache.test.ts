@@ -12,6 +12,8 @@ describe('full-response cache', () => {
   before(async () => {
     stack = await startStack({
       env: {
+        // Revalidation here means a new call every time (the interval has its own test: fair-share.test.ts).
+        UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '0',
         AUTH_MODE: 'api-key',
         AUTH_API_KEYS: JSON.stringify([
           { name: 'all', sha256: hashApiKey(everyStage['x-api-key']), stages: ['*'] },

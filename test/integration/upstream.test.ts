@@ -111,7 +111,8 @@ describe('upstream protection: coalescing and quota', () => {
     await withStack(
       {
         emulator: { generatedParticipants: { ...demo, count: 10 } },
-        env: { UPSTREAM_QUEUE_MAX: '2', LOOKUP_DEADLINE_MS: '5000' },
+        // One caller here, so the per-caller share is the whole queue.
+        env: { UPSTREAM_QUEUE_MAX: '2', UPSTREAM_QUEUE_MAX_PER_CALLER: '2', LOOKUP_DEADLINE_MS: '5000' },
       },
       async (stack) => {
         assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
@@ -182,6 +183,33 @@ describe('upstream protection: retries, deadlines, breaker', () => {
       const next = await ask(stack, 'alice');
       assert.equal(next.body.data?.participant?.participantId, 'alice');
     });
+  });
+
+  test('with a lookup deadline shorter than an SDK attempt, a hanging IVS still opens the breaker: the next lookup fails fast without a call', async () => {
+    await withStack(
+      {
+        emulator: { generatedParticipants: { ...demo, count: 10 } },
+        env: { LOOKUP_DEADLINE_MS: '2000', IVS_ATTEMPT_TIMEOUT_MS: '3000', UPSTREAM_BREAKER_THRESHOLD: '5' },
+      },
+      async (stack) => {
+        stack.emulator.injectFault(faults.hang(), { times: Infinity });
+        // Five at once: all inside one quota window, so each one is a call that IVS leaves hanging.
+        const hung = await Promise.all([0, 1, 2, 3, 4].map((index) => ask(stack, generatedId(index))));
+        assert.deepEqual(
+          hung.map((response) => firstError(response).code),
+          Array<string>(5).fill('UPSTREAM_TIMEOUT'),
+        );
+        const calls = stack.emulator.stats().calls;
+        assert.equal(calls, 5);
+
+        const started = performance.now();
+        const refused = await ask(stack, generatedId(5));
+        const ms = performance.now() - started;
+        assert.equal(firstError(refused).reason, 'CIRCUIT_OPEN');
+        assert.equal(stack.emulator.stats().calls, calls, 'no call while the circuit is open');
+        assert.ok(ms < 1000, `refused after ${Math.round(ms)} ms instead of failing fast`);
+      },
+    );
   });
 
   test('after sustained 5xx the breaker stops calls during its cool-down, serves stale data flagged, then recovers', async () => {
@@ -285,22 +313,25 @@ describe('upstream protection: breaker recovery', () => {
 describe('upstream protection: cache', () => {
   test('a second query within the TTL makes no IVS call, one after the TTL does; no-cache forces a call', async () => {
     const ttlMs = 1000;
-    await withStack({ env: { UPSTREAM_CACHE_TTL_MS: String(ttlMs) } }, async (stack) => {
-      const started = Date.now();
-      assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
-      assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
-      assert.equal(stack.emulator.stats().calls, 1);
+    await withStack(
+      { env: { UPSTREAM_CACHE_TTL_MS: String(ttlMs), UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '0' } },
+      async (stack) => {
+        const started = Date.now();
+        assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
+        assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
+        assert.equal(stack.emulator.stats().calls, 1);
 
-      await pollUntil(
-        () => ask(stack, 'alice'),
-        () => stack.emulator.stats().calls === 2,
-      );
-      assert.ok(Date.now() - started >= ttlMs, 'the second call came only after the TTL');
+        await pollUntil(
+          () => ask(stack, 'alice'),
+          () => stack.emulator.stats().calls === 2,
+        );
+        assert.ok(Date.now() - started >= ttlMs, 'the second call came only after the TTL');
 
-      const fresh = await ask(stack, 'alice', { 'cache-control': 'no-cache' });
-      assert.equal(fresh.body.data?.participant?.participantId, 'alice');
-      assert.equal(stack.emulator.stats().calls, 3);
-    });
+        const fresh = await ask(stack, 'alice', { 'cache-control': 'no-cache' });
+        assert.equal(fresh.body.data?.participant?.participantId, 'alice');
+        assert.equal(stack.emulator.stats().calls, 3);
+      },
+    );
   });
 
   test('NOT_FOUND is cached for its own TTL', async () => {

@@ -80,6 +80,8 @@ describe('API keys', () => {
     ['a name with spaces', JSON.stringify([entry({ name: 'my key' })])],
     ['duplicate names', JSON.stringify([entry(), entry({ sha256: hashApiKey('other') })])],
     ['duplicate hashes', JSON.stringify([entry(), entry({ name: 'other' })])],
+    ['a zero weight', JSON.stringify([entry({ weight: 0 })])],
+    ['a revalidate flag that is not a boolean', JSON.stringify([entry({ revalidate: 'no' })])],
   ] as const) {
     test(`a key list with ${name} is a ConfigError naming the variable`, () => {
       assert.throws(
@@ -92,7 +94,10 @@ describe('API keys', () => {
 
   const authenticator = createApiKeyAuthenticator(
     parseApiKeys(
-      JSON.stringify([entry(), entry({ name: 'ops', sha256: hashApiKey('ops-key'), stages: ['arn:aws:ivs:*'] })]),
+      JSON.stringify([
+        entry(),
+        entry({ name: 'ops', sha256: hashApiKey('ops-key'), stages: ['arn:aws:ivs:*'], weight: 2, revalidate: false }),
+      ]),
       'AUTH_API_KEYS',
     ),
   );
@@ -109,7 +114,19 @@ describe('API keys', () => {
   test('a known key becomes a principal named after the key, with its stage grants', async () => {
     const principal = await authenticator.authenticate({ 'x-api-key': 'ops-key' });
     assert.equal(principal.id, 'api-key:ops');
+    assert.equal(principal.label, 'ops');
     assert.ok(principal.stages.allows(stage('123456789012', 'abc')));
+  });
+
+  test("a key's quota share comes from its entry: weight and revalidation, defaulting to 1 and allowed", async () => {
+    assert.deepEqual((await authenticator.authenticate({ 'x-api-key': 'ops-key' })).share, {
+      weight: 2,
+      mayRevalidate: false,
+    });
+    assert.deepEqual((await authenticator.authenticate({ 'x-api-key': 'k' })).share, {
+      weight: 1,
+      mayRevalidate: true,
+    });
   });
 
   test('missing, unknown, repeated and oversized keys are refused', async () => {

@@ -7,7 +7,7 @@ import { noopUpstreamObserver } from '../../src/upstream/observer.js';
 import type { Caller } from '../../src/upstream/caller.js';
 import { createQuotaLimiter, type Waiter } from '../../src/upstream/quotaLimiter.js';
 import { createLocalSlots } from '../../src/upstream/slots.js';
-import { createFifoQueue } from '../../src/upstream/waitQueue.js';
+import { createFairQueue, createFifoQueue } from '../../src/upstream/waitQueue.js';
 
 /** A clock that only moves when told to, firing due callbacks in time order. */
 function manualClock() {
@@ -42,9 +42,17 @@ function manualClock() {
   };
 }
 
-const caller = (id: string): Caller => ({ id, label: id, weight: 1, mayRevalidate: true });
+const caller = (id: string, weight = 1): Caller => ({ id, label: id, weight, mayRevalidate: true });
 
-function setup(options: { callsPerWindow?: number; queueMax?: number; recoveryStepMs?: number } = {}) {
+function setup(
+  options: {
+    callsPerWindow?: number;
+    queueMax?: number;
+    queueMaxPerCaller?: number;
+    recoveryStepMs?: number;
+    policy?: 'fair' | 'fifo';
+  } = {},
+) {
   const time = manualClock();
   const slots = createLocalSlots({
     callsPerWindow: options.callsPerWindow ?? 5,
@@ -55,9 +63,9 @@ function setup(options: { callsPerWindow?: number; queueMax?: number; recoverySt
   const queueMax = options.queueMax ?? 100;
   const limiter = createQuotaLimiter({
     slots,
-    queue: createFifoQueue<Waiter>(),
+    queue: options.policy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
     queueMax,
-    queueMaxPerCaller: queueMax,
+    queueMaxPerCaller: options.queueMaxPerCaller ?? queueMax,
     windowMs: 1000,
     clock: time.clock,
     observer: noopUpstreamObserver,
@@ -186,5 +194,134 @@ describe('quota limiter', () => {
     limiter.close();
     await settle();
     assert.equal(failures.length, 1);
+  });
+});
+
+describe('fair queue', () => {
+  /** Queues `count` lookups for `who` and records, in grant order, whose each was. */
+  function fairSetup(options: Parameters<typeof setup>[0] = {}) {
+    const base = setup({ callsPerWindow: 1, policy: 'fair', ...options });
+    const order: string[] = [];
+    const refused: LookupError[] = [];
+    const queue = (who: Caller, count = 1, signal = new AbortController().signal) => {
+      for (let i = 0; i < count; i += 1) {
+        void base.limiter.acquire({ caller: who, signal }).then(
+          () => order.push(who.id),
+          (error: unknown) => refused.push(error as LookupError),
+        );
+      }
+    };
+    return { ...base, order, refused, queue };
+  }
+
+  test('callers waiting together take turns; each caller keeps its own arrival order', async () => {
+    const { time, limiter, queue, order } = fairSetup();
+    const labels: string[] = [];
+    const a = caller('a');
+    for (let i = 0; i < 3; i += 1) {
+      void limiter.acquire({ caller: a, signal: new AbortController().signal }).then(() => labels.push(`a${i}`));
+    }
+    queue(caller('b'), 2);
+    queue(caller('c'), 1);
+    await settle();
+    await time.advance(10_000);
+    assert.deepEqual(labels, ['a0', 'a1', 'a2']);
+    assert.deepEqual(order, ['b', 'c', 'b']);
+  });
+
+  test('a newcomer with one lookup starts after about one turn per other waiting caller, not behind a backlog', async () => {
+    const { time, queue, order } = fairSetup();
+    queue(caller('greedy'), 40);
+    await settle();
+    await time.advance(3000);
+    queue(caller('modest'));
+    await settle();
+    await time.advance(2000);
+    // `greedy` had 4 starts at 0, 1000, 2000, 3000; the next turn (4000) is the modest caller's.
+    assert.deepEqual(order.slice(0, 5), ['greedy', 'greedy', 'greedy', 'greedy', 'modest']);
+  });
+
+  test('with FIFO the same newcomer waits behind the whole backlog', async () => {
+    const { time, queue, order } = fairSetup({ policy: 'fifo' });
+    queue(caller('greedy'), 10);
+    await settle();
+    await time.advance(3000);
+    queue(caller('modest'));
+    await settle();
+    await time.advance(20_000);
+    assert.equal(order.indexOf('modest'), 10);
+  });
+
+  test('a caller of weight 2 gets two turns for every turn of a caller of weight 1', async () => {
+    const { time, queue, order } = fairSetup();
+    queue(caller('heavy', 2), 6);
+    queue(caller('light', 1), 6);
+    await settle();
+    await time.advance(9000);
+    assert.deepEqual(order.slice(0, 9), [
+      'heavy',
+      'heavy',
+      'light',
+      'heavy',
+      'heavy',
+      'light',
+      'heavy',
+      'heavy',
+      'light',
+    ]);
+  });
+
+  test('a waiter that gives up at its deadline leaves its turn to the next caller and never starts', async () => {
+    const { time, queue, order, refused } = fairSetup();
+    queue(caller('a'));
+    const deadline = new AbortController();
+    queue(caller('b'), 1, deadline.signal);
+    queue(caller('c'));
+    await settle();
+    deadline.abort();
+    await time.advance(5000);
+    assert.deepEqual(order, ['a', 'c']);
+    assert.equal(refused.length, 1);
+    assertThrottled(refused[0]);
+  });
+
+  test('a caller over its share of the queue is refused CALLER_QUEUE_FULL while others still queue', async () => {
+    const { time, queue, order, refused } = fairSetup({ queueMax: 10, queueMaxPerCaller: 3 });
+    queue(caller('a'), 5);
+    queue(caller('b'), 2);
+    await settle();
+    assert.equal(refused.length, 1, 'the first of a starts at once, three wait, the fifth is refused');
+    assert.equal(refused[0]?.code, ErrorCode.THROTTLED);
+    assert.equal(refused[0]?.details.reason, 'CALLER_QUEUE_FULL');
+    assert.ok((refused[0]?.details.retryAfterSeconds ?? 0) >= 1);
+    await time.advance(10_000);
+    assert.equal(order.filter((id) => id === 'b').length, 2);
+  });
+
+  test('close refuses every waiter of every caller', async () => {
+    const { limiter, queue, refused } = fairSetup();
+    queue(caller('a'), 3);
+    queue(caller('b'), 2);
+    await settle();
+    limiter.close();
+    await settle();
+    assert.equal(refused.length, 4);
+    assert.ok(refused.every((error) => error.code === ErrorCode.UPSTREAM_UNAVAILABLE));
+  });
+});
+
+describe('start slots', () => {
+  test('a start stays in the window until a window after its call ended, so a call that reached IVS late cannot overlap the next ones', async () => {
+    const time = manualClock();
+    const slots = createLocalSlots({ callsPerWindow: 1, windowMs: 1000, clock: time.clock });
+    const first = slots.takeNow();
+    assert.ok(first.granted);
+    await time.advance(300);
+    // The first call's answer came 300 ms after its start: IVS may have counted it as late as that.
+    first.slot.ended();
+    await time.advance(700);
+    assert.deepEqual(slots.takeNow(), { granted: false, retryInMs: 300 });
+    await time.advance(300);
+    assert.equal(slots.takeNow().granted, true);
   });
 });

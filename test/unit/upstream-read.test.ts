@@ -58,6 +58,7 @@ function setup(ttls: Partial<Ttls> = {}) {
     coalesced() {},
     limiterQueueLength() {},
     limiterWait() {},
+    limiterRefused() {},
     breakerState() {},
   };
   const participants = createUpstreamRead<ParticipantKey, ParticipantModel>({
