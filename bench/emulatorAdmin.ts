@@ -6,6 +6,8 @@ export interface EmulatorCounters {
   faulted: number;
   rejected: number;
   byKey: Record<string, number>;
+  /** Calls per IVS operation (the counters above are GetParticipant's). */
+  byOperation: Record<string, { calls: number; served: number; throttled: number }>;
   windowMs: number;
   /** Most calls (any outcome) that arrived within one `windowMs` window. */
   maxCallsInAnyWindow: number;

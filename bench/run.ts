@@ -25,6 +25,7 @@ import {
 } from './scenarios.js';
 import { targetDefinitions, targetEnv } from './targets.js';
 import { noisyNeighbourSizes, renderNoisyNeighbour, runNoisyNeighbour } from './noisyNeighbour.js';
+import { describeRosterRuns, rosterId, runRosterBench } from './roster.js';
 
 const noisyNeighbourId = 'noisy-neighbour';
 const fleetId = 'fleet';
@@ -40,7 +41,7 @@ const usage = `npm run bench [-- options]
   --participants <n>   participants the emulator generates for cold keys (default 200000)
   --only <ids>         scenarios to run, comma-separated: ${allScenarios(fullSizes)
     .map((s) => s.id)
-    .join(', ')}, noisy-neighbour, fleet (3 replicas with and without Redis; needs redis-server)
+    .join(', ')}, noisy-neighbour, ${rosterId}, fleet (3 replicas with and without Redis; needs redis-server)
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
   --profile            run every target with --cpu-prof and summarise the measured part of each run
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
@@ -65,7 +66,7 @@ interface Options {
   latencyMs: number;
   durationS: number | undefined;
   participants: number;
-  only: (ScenarioId | typeof noisyNeighbourId | typeof fleetId)[] | undefined;
+  only: (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof fleetId)[] | undefined;
   targets: TargetId[] | undefined;
   profile: boolean;
   pin: boolean;
@@ -112,9 +113,10 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${raw}'`);
     return value;
   };
-  const scenarioIds: (ScenarioId | typeof noisyNeighbourId | typeof fleetId)[] = [
+  const scenarioIds: (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof fleetId)[] = [
     ...allScenarios(fullSizes).map((s) => s.id),
     noisyNeighbourId,
+    rosterId,
     fleetId,
   ];
   const list = <T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] | undefined => {
@@ -357,6 +359,7 @@ async function main(): Promise<number> {
   const profiles: string[] = [];
   let fleetSection: string | undefined;
 
+  let roster = '';
   const emulatorPort = await freePort();
   let emulatorChild: ChildServer | undefined;
   try {
@@ -409,6 +412,16 @@ async function main(): Promise<number> {
         failures.push({ scenario: scenario.id, target, error: message });
         log(`        FAILED: ${message}`);
       }
+    }
+    if (options.only === undefined || options.only.includes(rosterId)) {
+      log(`${rosterId}: gateway, 50 connections, caches on then off …`);
+      const rosterRuns = await runRosterBench({
+        ...ctx,
+        durationS: options.durationS ?? sizes.durationS,
+        latencyMs: options.latencyMs,
+      });
+      roster = `\n${describeRosterRuns(rosterRuns).join('\n')}\n`;
+      if (rosterRuns.some((run) => run.participantsPerSecond === 0)) problems.push(`${rosterId}: no roster was served`);
     }
     const fleetWanted =
       (options.only === undefined || options.only.includes(fleetId)) &&
@@ -474,16 +487,19 @@ async function main(): Promise<number> {
   };
   // The fleet comparison, when it ran, as a section of its own after the others.
   const fleet = fleetSection === undefined ? '' : `\n${fleetSection}`;
-  log(renderTerminal(report) + noisyNeighbour + fleet);
+  log(renderTerminal(report) + noisyNeighbour + roster + fleet);
   for (const summary of profiles) log(`\n${summary}`);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }) + noisyNeighbour + fleet);
+  writeFileSync(
+    join(resultsDir, `${stamp}.md`),
+    renderMarkdown(report, { baseline: false }) + noisyNeighbour + roster + fleet,
+  );
   log(`\nbench: wrote bench/results/${stamp}.json and .md`);
   if (options.baseline) {
     const baselinePath = join(repoRoot, 'bench/BASELINE.md');
     // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
     const markdown = await prettier.format(
-      renderMarkdown(report, { baseline: true }) + noisyNeighbour + fleet + keptHistory(baselinePath),
+      renderMarkdown(report, { baseline: true }) + noisyNeighbour + roster + fleet + keptHistory(baselinePath),
       { ...(await prettier.resolveConfig(baselinePath)), filepath: baselinePath },
     );
     writeFileSync(baselinePath, markdown);

@@ -2,16 +2,15 @@ import type { Config } from './config.js';
 import type { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
 import { startEmulator, type IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
-import { createIvsParticipantSource } from './ivs/participantSource.js';
+import { createIvsSources } from './ivs/sources.js';
 import type { Logger } from './logger.js';
 import { createFleet, type FleetObserver } from './redis/fleet.js';
-import { createUpstream } from './upstream/fromConfig.js';
+import { createUpstream, type UpstreamReads } from './upstream/fromConfig.js';
 import { noopUpstreamObserver, type UpstreamObserver } from './upstream/observer.js';
-import type { ParticipantLookup } from './upstream/fromConfig.js';
 
 export interface Backend {
-  /** IVS behind the upstream protection layer: cache, coalescing, quota, retries, breaker. */
-  participants: ParticipantLookup;
+  /** Each IVS read operation behind the upstream protection layer: cache, flight, quota, retries, breaker. */
+  reads: UpstreamReads;
   /** Stops what the backend started (queued lookups, sockets, the embedded emulator). */
   close(): Promise<void>;
 }
@@ -44,13 +43,13 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
   const fleet = config.redis
     ? createFleet({ redis: config.redis, logger, observer: options.fleetObserver ?? { fleetState() {} } })
     : undefined;
-  const upstream = createUpstream(config, createIvsParticipantSource(client, logger), {
+  const upstream = createUpstream(config, createIvsSources(client, logger), {
     logger,
     observer: options.observer ?? noopUpstreamObserver,
     ...(fleet && { fleet }),
   });
   return {
-    participants: upstream.participants,
+    reads: upstream.reads,
     close: async () => {
       upstream.close();
       await fleet?.close();

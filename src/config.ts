@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { IvsReadOperation } from './upstream/quotaDomain.js';
 
 /** Where GetParticipant calls go: real AWS, an explicit endpoint, or the emulator started in-process. */
 export type Backend =
@@ -52,6 +53,11 @@ const envSchema = z.object({
   IVS_MAX_SOCKETS: positiveInt.default(50),
   LOOKUP_DEADLINE_MS: positiveInt.max(60_000).default(10_000),
   UPSTREAM_QUOTA_TPS: positiveInt.default(5),
+  UPSTREAM_QUOTA_TPS_GET_STAGE: positiveInt.optional(),
+  UPSTREAM_QUOTA_TPS_GET_STAGE_SESSION: positiveInt.optional(),
+  UPSTREAM_QUOTA_TPS_LIST_STAGE_SESSIONS: positiveInt.optional(),
+  UPSTREAM_QUOTA_TPS_LIST_PARTICIPANTS: positiveInt.optional(),
+  UPSTREAM_QUOTA_TPS_LIST_PARTICIPANT_EVENTS: positiveInt.optional(),
   UPSTREAM_QUOTA_MARGIN_MS: nonNegativeInt.max(1000).default(100),
   UPSTREAM_QUEUE_MAX: nonNegativeInt.default(50),
   UPSTREAM_QUEUE_MAX_PER_CALLER: nonNegativeInt.optional(),
@@ -68,6 +74,11 @@ const envSchema = z.object({
   UPSTREAM_CACHE_DISCONNECTED_TTL_MS: nonNegativeInt.default(60_000),
   UPSTREAM_CACHE_NOT_FOUND_TTL_MS: nonNegativeInt.default(2000),
   UPSTREAM_CACHE_STALE_MS: nonNegativeInt.default(300_000),
+  UPSTREAM_CACHE_STAGE_TTL_MS: nonNegativeInt.default(10_000),
+  UPSTREAM_CACHE_SESSIONS_TTL_MS: nonNegativeInt.default(10_000),
+  UPSTREAM_CACHE_ROSTER_TTL_MS: nonNegativeInt.default(2000),
+  UPSTREAM_CACHE_EVENTS_TTL_MS: nonNegativeInt.default(5000),
+  UPSTREAM_CACHE_SETTLED_TTL_MS: nonNegativeInt.default(3_600_000),
   UPSTREAM_SERVE_STALE: flag.default(true),
   RESPONSE_CACHE_TTL_SECONDS: nonNegativeInt.max(60).default(1),
   RESPONSE_CACHE_MAX_BYTES: positiveInt.default(16 * 1024 * 1024),
@@ -86,6 +97,7 @@ const envSchema = z.object({
   AUTH_API_KEYS_FILE: z.string().optional(),
   AUTH_API_KEYS: z.string().optional(),
   MAX_PARTICIPANTS_PER_REQUEST: positiveInt.default(50),
+  MAX_LIST_CALLS_PER_REQUEST: positiveInt.default(10),
   MAX_QUERY_DEPTH: positiveInt.default(10),
   MAX_ALIASES: positiveInt.default(100),
   MAX_DIRECTIVES: positiveInt.default(50),
@@ -160,6 +172,8 @@ export interface Config {
   readonly upstream: {
     /** GetParticipant calls allowed to start in any sliding window of one second plus `quotaMarginMs`. */
     readonly quotaTps: number;
+    /** The same per IVS read operation: each has its own quota at AWS (GetParticipant's is `quotaTps`). */
+    readonly quotaTpsByOperation: Readonly<Record<IvsReadOperation, number>>;
     /** Lengthens the window so network jitter cannot squeeze quotaTps + 1 arrivals into one IVS second. */
     readonly quotaMarginMs: number;
     /** Lookups that may wait for quota; one more fails THROTTLED at once. */
@@ -191,6 +205,15 @@ export interface Config {
       readonly notFoundTtlMs: number;
       /** How long a participant is kept past its freshness, to be served stale when IVS cannot answer. */
       readonly staleMs: number;
+      /** Freshness of the other operations' answers; see src/upstream/discoveryReads.ts for which answer gets which. */
+      readonly discovery: {
+        readonly stageTtlMs: number;
+        readonly sessionsTtlMs: number;
+        readonly rosterTtlMs: number;
+        readonly eventsTtlMs: number;
+        /** Answers that can no longer change: an ended session, a full page of events, a history that ended with LEFT. */
+        readonly settledTtlMs: number;
+      };
     };
     readonly serveStale: boolean;
   };
@@ -203,8 +226,10 @@ export interface Config {
   readonly auth: AuthConfig;
   /** Checked before execution; a request over any of them costs no IVS call. */
   readonly limits: {
-    /** Distinct participants one operation may read (`participant` fields plus `_entities` representations). */
+    /** Participant lookups an operation may cause: distinct `participant` keys, `_entities` representations, participant `node` IDs and roster detail lookups. */
     readonly maxParticipants: number;
+    /** List calls (roster, session and event pages) an operation may cause, counted for every connection it can reach. */
+    readonly maxListCalls: number;
     readonly maxDepth: number;
     readonly maxAliases: number;
     readonly maxDirectives: number;
@@ -276,6 +301,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lookup: { deadlineMs: e.LOOKUP_DEADLINE_MS },
     upstream: {
       quotaTps: e.UPSTREAM_QUOTA_TPS,
+      quotaTpsByOperation: {
+        GetParticipant: e.UPSTREAM_QUOTA_TPS,
+        GetStage: e.UPSTREAM_QUOTA_TPS_GET_STAGE ?? e.UPSTREAM_QUOTA_TPS,
+        GetStageSession: e.UPSTREAM_QUOTA_TPS_GET_STAGE_SESSION ?? e.UPSTREAM_QUOTA_TPS,
+        ListStageSessions: e.UPSTREAM_QUOTA_TPS_LIST_STAGE_SESSIONS ?? e.UPSTREAM_QUOTA_TPS,
+        ListParticipants: e.UPSTREAM_QUOTA_TPS_LIST_PARTICIPANTS ?? e.UPSTREAM_QUOTA_TPS,
+        ListParticipantEvents: e.UPSTREAM_QUOTA_TPS_LIST_PARTICIPANT_EVENTS ?? e.UPSTREAM_QUOTA_TPS,
+      },
       quotaMarginMs: e.UPSTREAM_QUOTA_MARGIN_MS,
       queueMax: e.UPSTREAM_QUEUE_MAX,
       // Default: half the queue, so one caller can never fill it alone.
@@ -293,6 +326,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         disconnectedTtlMs: e.UPSTREAM_CACHE_DISCONNECTED_TTL_MS,
         notFoundTtlMs: e.UPSTREAM_CACHE_NOT_FOUND_TTL_MS,
         staleMs: e.UPSTREAM_CACHE_STALE_MS,
+        discovery: {
+          stageTtlMs: e.UPSTREAM_CACHE_STAGE_TTL_MS,
+          sessionsTtlMs: e.UPSTREAM_CACHE_SESSIONS_TTL_MS,
+          rosterTtlMs: e.UPSTREAM_CACHE_ROSTER_TTL_MS,
+          eventsTtlMs: e.UPSTREAM_CACHE_EVENTS_TTL_MS,
+          settledTtlMs: e.UPSTREAM_CACHE_SETTLED_TTL_MS,
+        },
       },
       serveStale: e.UPSTREAM_SERVE_STALE,
     },
@@ -307,6 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: chooseAuth(e),
     limits: {
       maxParticipants: e.MAX_PARTICIPANTS_PER_REQUEST,
+      maxListCalls: e.MAX_LIST_CALLS_PER_REQUEST,
       maxDepth: e.MAX_QUERY_DEPTH,
       maxAliases: e.MAX_ALIASES,
       maxDirectives: e.MAX_DIRECTIVES,

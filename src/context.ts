@@ -1,13 +1,21 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from './auth/principal.js';
-import { createParticipantLoader, type ParticipantLoader } from './loaders/participantLoader.js';
+import type DataLoader from 'dataloader';
+import { readKeyTexts, type IvsReadTypes } from './ivs/sources.js';
+import { createReadLoader } from './loaders/readLoader.js';
 import type { Caller, CacheMode } from './upstream/caller.js';
-import type { ParticipantLookup } from './upstream/fromConfig.js';
+import type { UpstreamReads } from './upstream/fromConfig.js';
+import type { IvsReadOperation } from './upstream/quotaDomain.js';
 import { createLookupStats, type LookupStats } from './upstream/lookupStats.js';
+
+/** One per-request DataLoader per IVS read operation, named after the operation. */
+export type Loaders = {
+  readonly [O in IvsReadOperation]: DataLoader<IvsReadTypes[O]['key'], IvsReadTypes[O]['value'], string>;
+};
 
 /** What every resolver receives. Built fresh for each GraphQL request. */
 export interface GatewayContext {
-  loaders: { participant: ParticipantLoader };
+  loaders: Loaders;
   /** Cache hits, upstream calls etc. of this request's lookups; for the operation log line and the stale marker. */
   lookupStats: LookupStats;
   /** Who is asking (src/auth); resolvers check its stage grants before any lookup. */
@@ -19,8 +27,8 @@ export interface GatewayContext {
 }
 
 export interface ContextDependencies {
-  /** The process-wide upstream layer (see src/upstream/upstreamRead.ts). */
-  participants: ParticipantLookup;
+  /** The process-wide upstream layer, one read per IVS operation (see src/upstream/upstreamRead.ts). */
+  reads: UpstreamReads;
 }
 
 /** Returns the per-request context factory; fresh loaders mean no data leaks between requests. */
@@ -31,13 +39,22 @@ export function createContextFactory(
     const lookupStats = createLookupStats();
     const caller = callerOf(request.principal);
     const cacheMode = caller.mayRevalidate ? cacheModeOf(request.headers['cache-control']) : 'use';
+    const readRequest = { caller, cacheMode };
+    const loader = <O extends IvsReadOperation>(operation: O) =>
+      createReadLoader<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']>({
+        read: deps.reads[operation],
+        keyText: readKeyTexts[operation],
+        request: readRequest,
+        stats: lookupStats,
+      });
     return {
       loaders: {
-        participant: createParticipantLoader({
-          participants: deps.participants,
-          request: { caller, cacheMode },
-          stats: lookupStats,
-        }),
+        GetParticipant: loader('GetParticipant'),
+        GetStage: loader('GetStage'),
+        GetStageSession: loader('GetStageSession'),
+        ListStageSessions: loader('ListStageSessions'),
+        ListParticipants: loader('ListParticipants'),
+        ListParticipantEvents: loader('ListParticipantEvents'),
       },
       lookupStats,
       principal: request.principal,

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   });
   const app = await createGateway({
     config,
-    participants: backend.participants,
+    reads: backend.reads,
     logger,
     metrics,
     readiness,

@@ -22,14 +22,14 @@ import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import { operationRecordPlugin, type OperationRecord } from './observability/operationRecord.js';
 import { buildSchema } from './schema.js';
-import type { ParticipantLookup } from './upstream/fromConfig.js';
+import type { UpstreamReads } from './upstream/fromConfig.js';
 import { responseCachePlugins } from './upstream/responseCache.js';
 import { staleResponsePlugin } from './upstream/staleResponsePlugin.js';
 
 export interface GatewayDependencies {
   config: Config;
-  /** IVS behind the upstream protection layer, built once per process by connectBackend. */
-  participants: ParticipantLookup;
+  /** Each IVS read operation behind the upstream protection layer, built once per process by connectBackend. */
+  reads: UpstreamReads;
   logger: Logger;
   /** The same metrics whose `upstreamObserver` was given to connectBackend. */
   metrics: GatewayMetrics;
@@ -57,7 +57,7 @@ const noAccess: Principal = {
  * free ports in tests).
  */
 export async function createGateway(deps: GatewayDependencies): Promise<FastifyInstance> {
-  const { config, participants, logger, metrics } = deps;
+  const { config, reads, logger, metrics } = deps;
   const development = config.env === 'development';
   // Typed as Fastify's base logger so the app is a plain FastifyInstance, not one generic over pino's.
   const loggerInstance: FastifyBaseLogger = logger;
@@ -124,7 +124,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     maxAge: 600,
   });
 
-  const createContext = createContextFactory({ participants });
+  const createContext = createContextFactory({ reads });
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',

@@ -1,6 +1,7 @@
 import { ErrorCode, LookupError } from './errors.js';
-import { getParticipantConstraints, type FieldConstraint } from './ivs/constraints.js';
-import type { ParticipantKey } from './model.js';
+import type { ParticipantRecordingState, ParticipantState } from './__generated__/resolvers-types.js';
+import { getParticipantConstraints, listConstraints, type FieldConstraint } from './ivs/constraints.js';
+import type { ParticipantKey, RosterFilter, StageSessionKey } from './model.js';
 
 // AWS's published constraints, except that an empty participantId is refused:
 // it can never name a participant, so asking IVS would only spend quota.
@@ -43,4 +44,79 @@ export function validateParticipantKey(input: Record<keyof ParticipantKey, unkno
   // Copy only the key fields: federation representations carry __typename and may carry more.
   const { stageArn, sessionId, participantId } = input as ParticipantKey;
   return { stageArn, sessionId, participantId };
+}
+
+const pageSize = { min: 1, max: 100 };
+
+/** A stage ARN that meets IVS's constraints, or BAD_USER_INPUT naming the argument. */
+export function validateStageArn(value: unknown, argument = 'arn'): string {
+  const problem = checkKeyField('stageArn', value);
+  if (problem !== undefined) throw new LookupError(ErrorCode.BAD_USER_INPUT, problem.replace(/^stageArn/, argument));
+  return value as string;
+}
+
+/** A stage session key that meets IVS's constraints, or BAD_USER_INPUT naming each bad field. */
+export function validateStageSessionKey(input: Record<keyof StageSessionKey, unknown>): StageSessionKey {
+  const problems = (['stageArn', 'sessionId'] as const)
+    .map((field) => checkKeyField(field, input[field]))
+    .filter((problem) => problem !== undefined);
+  if (problems.length > 0) {
+    throw new LookupError(ErrorCode.BAD_USER_INPUT, `Invalid stage session key: ${problems.join('; ')}`);
+  }
+  return { stageArn: input.stageArn as string, sessionId: input.sessionId as string };
+}
+
+/** A connection's `first`: IVS pages hold 1 to 100 items. */
+export function validatePageSize(first: number): number {
+  if (!Number.isInteger(first) || first < pageSize.min || first > pageSize.max) {
+    throw new LookupError(
+      ErrorCode.BAD_USER_INPUT,
+      `first must be between ${pageSize.min} and ${pageSize.max}, got ${first}`,
+    );
+  }
+  return first;
+}
+
+/** The roster filter as IVS takes it: at most one condition, since ListParticipants filters on one field. */
+export function validateRosterFilter(
+  filter:
+    | {
+        state?: ParticipantState | null | undefined;
+        published?: boolean | null | undefined;
+        userId?: string | null | undefined;
+        recordingState?: ParticipantRecordingState | null | undefined;
+      }
+    | null
+    | undefined,
+): RosterFilter | undefined {
+  const given = Object.entries(filter ?? {}).filter(([, value]) => value !== null && value !== undefined);
+  if (given.length > 1) {
+    throw new LookupError(
+      ErrorCode.BAD_USER_INPUT,
+      `IVS filters a roster on one field per call; got ${given.map(([name]) => name).join(', ')}`,
+      { reason: 'ONE_FILTER' },
+    );
+  }
+  const { state, published, userId, recordingState } = filter ?? {};
+  if (state != null) return { by: 'state', state };
+  if (published != null) return { by: 'published', published };
+  if (userId != null) {
+    if (userId.length > listConstraints.filterByUserId.max) {
+      throw new LookupError(
+        ErrorCode.BAD_USER_INPUT,
+        `filter.userId must be at most ${listConstraints.filterByUserId.max} characters`,
+      );
+    }
+    return { by: 'userId', userId };
+  }
+  if (recordingState != null) {
+    if (recordingState === 'DISABLED') {
+      throw new LookupError(
+        ErrorCode.BAD_USER_INPUT,
+        'filter.recordingState cannot be DISABLED: IVS does not filter on it',
+      );
+    }
+    return { by: 'recordingState', recordingState };
+  }
+  return undefined;
 }

@@ -63,12 +63,18 @@ export const anonymousPrincipal: Principal = {
 };
 
 /**
- * The one stage check both `Query.participant` and `_entities` go through, after validation and
- * before the loader: a stage outside the caller's grants fails FORBIDDEN without an IVS call.
+ * The one stage check every root field, entity and list goes through, after validation and before
+ * the loader: a stage outside the caller's grants fails FORBIDDEN without an IVS call.
  */
-export function authorizeParticipantKey(principal: Pick<Principal, 'stages'>, key: ParticipantKey): ParticipantKey {
-  if (principal.stages.allows(key.stageArn)) return key;
+export function authorizeStageArn(principal: Pick<Principal, 'stages'>, stageArn: string): string {
+  if (principal.stages.allows(stageArn)) return stageArn;
   throw new LookupError(ErrorCode.FORBIDDEN, 'Your credentials do not grant access to this stage', {
     reason: stageNotAllowed,
   });
+}
+
+/** `authorizeStageArn` for a participant key. */
+export function authorizeParticipantKey(principal: Pick<Principal, 'stages'>, key: ParticipantKey): ParticipantKey {
+  authorizeStageArn(principal, key.stageArn);
+  return key;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { EmulatorStats } from './callLog.js';
 import type { Fault, FaultOptions } from './faults.js';
 import type { Quota } from './quota.js';
+import { emulatedOperations } from './validation.js';
 import { readBody, sendJson } from './wire.js';
 
 export interface EmulatorConfig {
@@ -41,6 +42,7 @@ const injectSchema = z.strictObject({
   // JSON has no Infinity, so "until cleared" is spelled as the string.
   times: z.union([z.number().int().positive(), z.literal('Infinity')]).optional(),
   participantId: z.string().optional(),
+  operation: z.enum(emulatedOperations).optional(),
 });
 
 /**
@@ -71,8 +73,8 @@ export function createAdminHandler(controls: EmulatorControls) {
       case 'POST /_emulator/faults': {
         const body = await readJson(req, injectSchema);
         if (!body.ok) return sendJson(res, 400, { error: body.error });
-        const { fault, times, participantId } = body.value;
-        controls.injectFault(fault, { times: times === 'Infinity' ? Infinity : times, participantId });
+        const { fault, times, participantId, operation } = body.value;
+        controls.injectFault(fault, { times: times === 'Infinity' ? Infinity : times, participantId, operation });
         return sendJson(res, 200, { ok: true });
       }
       case 'DELETE /_emulator/faults':

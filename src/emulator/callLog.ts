@@ -1,32 +1,59 @@
-/** How the emulator answered a GetParticipant call. */
+import { participantKeyText } from '../model.js';
+import { emulatedOperations, type EmulatedOperation } from './validation.js';
+
+/** How the emulator answered a call. */
 export type CallOutcome = 'served' | 'throttled' | 'faulted' | 'rejected';
 
 /**
- * Counters since start or the last reset. Every received GetParticipant call counts in `calls` and,
- * once decided (on arrival; `latencyMs` only delays the answer), in exactly one outcome:
- * `served` (200), `throttled` (429 from the quota), `faulted` (an injected fault, any kind),
- * `rejected` (validation, not found).
+ * One operation's counters. Every received call counts in `calls` and, once decided (on arrival;
+ * `latencyMs` only delays the answer), in exactly one outcome: `served` (200), `throttled` (429 from the
+ * quota), `faulted` (an injected fault, any kind), `rejected` (validation, not found).
  */
-export interface EmulatorStats {
+export interface OperationCounts {
   readonly calls: number;
   readonly served: number;
   readonly throttled: number;
   readonly faulted: number;
   readonly rejected: number;
-  /** Calls per `participantKey`, for every call whose body named a stage, session and participant. */
+}
+
+/**
+ * Counters since start or the last reset. The top-level counts, `byKey` and the window are GetParticipant's
+ * (what most tests count); `byOperation` has every operation's counts.
+ */
+export interface EmulatorStats extends OperationCounts {
+  readonly byOperation: Readonly<Record<EmulatedOperation, OperationCounts>>;
+  /**
+   * GetParticipant calls per participant, keyed by the gateway's `participantKeyText`, for every call whose
+   * body named a stage, session and participant. At most `limits.maxKeys` keys: calls for further keys
+   * count in `untrackedKeyCalls` only.
+   */
   readonly byKey: Readonly<Record<string, number>>;
-  /** The most calls received (throttled and failed included) that started within any window of this length. */
+  readonly untrackedKeyCalls: number;
+  /** The most GetParticipant calls (any outcome) that started within any window of this length, over the last `limits.maxArrivals` calls. */
   readonly maxCallsInAnyWindow: (windowMs?: number) => number;
 }
 
+/**
+ * How much the log keeps, so an emulator running for days (or a benchmark over 200,000 keys) stays bounded:
+ * the arrival times of the most recent calls, and call counts for the first keys seen since the last reset.
+ */
+export interface CallLogLimits {
+  readonly maxArrivals: number;
+  readonly maxKeys: number;
+}
+
+export const defaultCallLogLimits: CallLogLimits = { maxArrivals: 100_000, maxKeys: 100_000 };
+
 export interface CallLog {
   /** Records a call's arrival time (ms, monotonic). */
-  recordCall(at: number): void;
-  recordKey(key: string): void;
-  recordOutcome(outcome: CallOutcome): void;
+  recordCall(operation: EmulatedOperation, at: number): void;
+  /** Counts a GetParticipant call against its participant. */
+  recordKey(stageArn: string, sessionId: string, participantId: string): void;
+  recordOutcome(operation: EmulatedOperation, outcome: CallOutcome): void;
   /** A snapshot: later calls do not change it. */
   stats(): EmulatorStats;
-  /** Resolves once at least `count` calls have been decided since the last clear. */
+  /** Resolves once at least `count` GetParticipant calls have been decided since the last clear. */
   waitForDecided(count: number): Promise<void>;
   /** Rejects every pending wait, e.g. when the emulator closes. */
   abandonWaits(reason: Error): void;
@@ -50,31 +77,55 @@ interface DecidedWait {
   reject(reason: Error): void;
 }
 
-export function createCallLog(): CallLog {
-  let times: number[] = [];
+type MutableCounts = { -readonly [K in keyof OperationCounts]: number };
+
+const zeroCounts = (): Record<EmulatedOperation, MutableCounts> =>
+  Object.fromEntries(
+    emulatedOperations.map((operation) => [operation, { calls: 0, served: 0, throttled: 0, faulted: 0, rejected: 0 }]),
+  ) as Record<EmulatedOperation, MutableCounts>;
+
+export function createCallLog(limits: CallLogLimits = defaultCallLogLimits): CallLog {
+  let arrivals: number[] = [];
   let byKey = new Map<string, number>();
-  let outcomes: Record<CallOutcome, number> = { served: 0, throttled: 0, faulted: 0, rejected: 0 };
+  let untrackedKeyCalls = 0;
+  let counts = zeroCounts();
   let waits: DecidedWait[] = [];
-  const decided = (): number => outcomes.served + outcomes.throttled + outcomes.faulted + outcomes.rejected;
+  const decided = (): number => {
+    const { served, throttled, faulted, rejected } = counts.GetParticipant;
+    return served + throttled + faulted + rejected;
+  };
   return {
-    recordCall(at) {
-      times.push(at);
+    recordCall(operation, at) {
+      counts[operation].calls += 1;
+      if (operation !== 'GetParticipant') return;
+      arrivals.push(at);
+      // Trimmed in batches, so keeping the bound costs O(1) per call on average.
+      if (arrivals.length >= 2 * limits.maxArrivals) arrivals = arrivals.slice(-limits.maxArrivals);
     },
-    recordKey(key) {
-      byKey.set(key, (byKey.get(key) ?? 0) + 1);
+    recordKey(stageArn, sessionId, participantId) {
+      const key = participantKeyText({ stageArn, sessionId, participantId });
+      const seen = byKey.get(key);
+      if (seen !== undefined) byKey.set(key, seen + 1);
+      else if (byKey.size < limits.maxKeys) byKey.set(key, 1);
+      else untrackedKeyCalls += 1;
     },
-    recordOutcome(outcome) {
-      outcomes[outcome] += 1;
+    recordOutcome(operation, outcome) {
+      counts[operation][outcome] += 1;
+      if (operation !== 'GetParticipant') return;
       const done = decided();
       for (const wait of waits.filter((w) => w.count <= done)) wait.resolve();
       waits = waits.filter((w) => w.count > done);
     },
     stats() {
-      const snapshot = [...times];
+      const snapshot = arrivals.slice(-limits.maxArrivals);
+      const byOperation = Object.fromEntries(
+        emulatedOperations.map((operation) => [operation, { ...counts[operation] }]),
+      ) as Record<EmulatedOperation, OperationCounts>;
       return {
-        calls: snapshot.length,
-        ...outcomes,
+        ...byOperation.GetParticipant,
+        byOperation,
         byKey: Object.fromEntries(byKey),
+        untrackedKeyCalls,
         maxCallsInAnyWindow: (windowMs = 1000) => maxInAnyWindow(snapshot, windowMs),
       };
     },
@@ -87,9 +138,10 @@ export function createCallLog(): CallLog {
       waits = [];
     },
     clear() {
-      times = [];
+      arrivals = [];
       byKey = new Map();
-      outcomes = { served: 0, throttled: 0, faulted: 0, rejected: 0 };
+      untrackedKeyCalls = 0;
+      counts = zeroCounts();
     },
   };
 }

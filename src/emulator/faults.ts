@@ -1,6 +1,7 @@
+import type { EmulatedOperation } from './validation.js';
 import { knownError, type KnownErrorType } from './wire.js';
 
-/** What an injected fault does to a GetParticipant call. */
+/** What an injected fault does to a call. */
 export type Fault =
   | {
       readonly kind: 'error';
@@ -16,8 +17,10 @@ export type Fault =
 export interface FaultOptions {
   /** How many matching calls fail; default 1, `Infinity` until cleared. */
   readonly times?: number;
-  /** Only calls for this participantId match; default every call. */
+  /** Only calls naming this participantId match (GetParticipant, ListParticipantEvents); default every call. */
   readonly participantId?: string;
+  /** Only calls of this operation match; default every operation. */
+  readonly operation?: EmulatedOperation;
 }
 
 const errorFault = (errorType: KnownErrorType, message?: string): Fault => ({
@@ -53,13 +56,14 @@ export const faults = {
 export interface FaultQueue {
   inject(fault: Fault, options?: FaultOptions): void;
   /** Takes the oldest fault matching this call and uses up one of its `times`. */
-  take(participantId: string | undefined): Fault | undefined;
+  take(operation: EmulatedOperation, participantId: string | undefined): Fault | undefined;
   clear(): void;
 }
 
 interface PendingFault {
   readonly fault: Fault;
   readonly participantId: string | undefined;
+  readonly operation: EmulatedOperation | undefined;
   remaining: number;
 }
 
@@ -72,10 +76,14 @@ export function createFaultQueue(): FaultQueue {
       if (!(times >= 1) || (!Number.isInteger(times) && times !== Infinity)) {
         throw new RangeError(`Fault times must be a positive integer or Infinity, got ${times}`);
       }
-      pending.push({ fault, participantId: options.participantId, remaining: times });
+      pending.push({ fault, participantId: options.participantId, operation: options.operation, remaining: times });
     },
-    take(participantId) {
-      const match = pending.find((p) => p.participantId === undefined || p.participantId === participantId);
+    take(operation, participantId) {
+      const match = pending.find(
+        (p) =>
+          (p.operation === undefined || p.operation === operation) &&
+          (p.participantId === undefined || p.participantId === participantId),
+      );
       if (match === undefined) return undefined;
       match.remaining -= 1;
       if (match.remaining <= 0) pending = pending.filter((p) => p !== match);

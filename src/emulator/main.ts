@@ -31,7 +31,10 @@ function describeDemoKeys(): string {
     .stages.flatMap((stage) =>
       stage.sessions.map(
         (session) =>
-          `${session.participants.map((p) => p.participantId).join(', ')} @ ${stage.stageArn} ${session.sessionId}`,
+          `${[
+            ...session.participants.map((p) => p.participantId),
+            ...(session.generatedParticipants ? [`${session.generatedParticipants} generated (p-0000 ...)`] : []),
+          ].join(', ')} @ ${stage.stageArn} ${session.sessionId}`,
       ),
     )
     .join(' | ');

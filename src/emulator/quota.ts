@@ -2,7 +2,7 @@ export interface Quota {
   readonly callsPerSecond: number;
 }
 
-export interface QuotaLimiter {
+export interface EmulatorQuota {
   /** Admits a call started at `now` (ms, monotonic) or refuses it; refused calls do not use quota. */
   tryAdmit(now: number): boolean;
 }
@@ -10,10 +10,10 @@ export interface QuotaLimiter {
 const windowMs = 1000;
 
 /**
- * Sliding-window limiter: at most `callsPerSecond` admitted calls in any 1-second window [t, t + 1000).
+ * One operation's quota, a sliding window: at most `callsPerSecond` admitted calls in any 1-second window [t, t + 1000).
  * Stricter than the token bucket AWS uses, so a gateway that passes here also passes there.
  */
-export function createQuotaLimiter(quota: Quota | null): QuotaLimiter {
+export function createEmulatorQuota(quota: Quota | null): EmulatorQuota {
   if (quota === null) return { tryAdmit: () => true };
   const { callsPerSecond } = quota;
   if (!Number.isInteger(callsPerSecond) || callsPerSecond < 0) {

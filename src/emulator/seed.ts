@@ -47,15 +47,41 @@ const wireParticipantSchema = z.strictObject({
 
 export type WireParticipant = z.infer<typeof wireParticipantSchema>;
 
+/** One ListParticipantEvents event as IVS puts it on the wire (eventTime as ISO-8601). */
+const wireEventSchema = z.strictObject({
+  name: ivsEnum,
+  participantId: z.string().optional(),
+  eventTime: z.iso.datetime(),
+  remoteParticipantId: z.string().optional(),
+  errorCode: ivsEnum.optional(),
+  destinationStageArn: z.string().optional(),
+  destinationSessionId: z.string().optional(),
+  replica: z.boolean().optional(),
+  // TOKEN_EXCHANGED carries the old and new token's claims; the gateway must never pass them on.
+  previousToken: z.record(z.string(), z.unknown()).optional(),
+  newToken: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type WireEvent = z.infer<typeof wireEventSchema>;
+
 // Seeded keys must pass GetParticipant validation, otherwise they could never be fetched.
 const seedSchema = z.strictObject({
   stages: z.array(
     z.strictObject({
       stageArn: z.string().regex(inputPatterns.stageArn).max(inputConstraints.stageArn.max),
+      name: z.string().optional(),
+      tags: z.record(z.string(), z.string()).optional(),
       sessions: z.array(
         z.strictObject({
           sessionId: z.string().regex(inputPatterns.sessionId).length(inputConstraints.sessionId.max),
+          startTime: z.iso.datetime().optional(),
+          /** Absent while the session is active; a stage has at most one active session. */
+          endTime: z.iso.datetime().optional(),
           participants: z.array(wireParticipantSchema),
+          /** Adds `generateParticipants(count)` after the listed participants, so demo rosters stay small in JSON. */
+          generatedParticipants: z.number().int().nonnegative().optional(),
+          /** Event histories by participantId; a participant without one gets `derivedEvents`. */
+          events: z.record(z.string(), z.array(wireEventSchema)).optional(),
         }),
       ),
     }),
@@ -68,6 +94,13 @@ export type Seed = z.infer<typeof seedSchema>;
 export function parseSeed(data: unknown): Seed {
   const result = seedSchema.safeParse(data);
   if (!result.success) throw new Error(`Invalid emulator seed:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+/** Validates one participant's event history, e.g. one passed to `setEvents`. */
+export function parseWireEvents(data: unknown): WireEvent[] {
+  const result = z.array(wireEventSchema).safeParse(data);
+  if (!result.success) throw new Error(`Invalid events:\n${z.prettifyError(result.error)}`);
   return result.data;
 }
 
@@ -111,4 +144,26 @@ export function generateParticipants(count: number): WireParticipant[] {
       redundantIngest: false,
     };
   });
+}
+
+/**
+ * The history a participant's own fields imply, for participants the seed gives none:
+ * joined at firstJoinTime, published two seconds later if it ever published, left a minute in if disconnected.
+ * Generated participants whose index is a multiple of 7 also show a publish error, so error codes appear.
+ */
+export function derivedEvents(participant: WireParticipant): WireEvent[] {
+  const joined = participant.firstJoinTime === undefined ? generatedEpochMs : Date.parse(participant.firstJoinTime);
+  const at = (seconds: number) => new Date(joined + seconds * 1000).toISOString();
+  const { participantId } = participant;
+  const events: WireEvent[] = [{ name: 'JOINED', participantId, eventTime: at(0) }];
+  const index = /^p-(\d+)$/.exec(participantId)?.[1];
+  if (index !== undefined && Number(index) % 7 === 0) {
+    events.push({ name: 'PUBLISH_ERROR', participantId, eventTime: at(1), errorCode: 'BITRATE_EXCEEDED' });
+  }
+  if (participant.published === true) events.push({ name: 'PUBLISH_STARTED', participantId, eventTime: at(2) });
+  if (participant.state === 'DISCONNECTED') {
+    if (participant.published === true) events.push({ name: 'PUBLISH_STOPPED', participantId, eventTime: at(59) });
+    events.push({ name: 'LEFT', participantId, eventTime: at(60) });
+  }
+  return events;
 }

@@ -1,28 +1,30 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminHandler, type EmulatorConfig, type EmulatorControls } from './admin.js';
-import { createCallLog } from './callLog.js';
+import { createCallLog, type CallLogLimits } from './callLog.js';
 import { createFaultQueue, type Fault, type FaultOptions } from './faults.js';
-import { createGetParticipantHandler, type CallSettings } from './getParticipant.js';
-import { createParticipantStore } from './participantStore.js';
-import { createQuotaLimiter, type Quota } from './quota.js';
+import { createOperationHandler, type CallSettings } from './handler.js';
+import { createEmulatorQuota, type EmulatorQuota, type Quota } from './quota.js';
 import {
   generateParticipants,
   loadDemoSeed,
   parseSeed,
+  parseWireEvents,
   parseWireParticipant,
   type Seed,
+  type WireEvent,
   type WireParticipant,
 } from './seed.js';
-import { validateGetParticipantInput } from './validation.js';
+import { createStageStore } from './stageStore.js';
+import { emulatedOperations, validateGetParticipantInput, type EmulatedOperation } from './validation.js';
 import { knownError, sendError } from './wire.js';
 
 export type { EmulatorConfig } from './admin.js';
-export type { EmulatorStats } from './callLog.js';
+export type { CallLogLimits, EmulatorStats, OperationCounts } from './callLog.js';
 export { faults, type Fault, type FaultOptions } from './faults.js';
-export { participantKey } from './participantStore.js';
 export type { Quota } from './quota.js';
-export { loadDemoSeed, type Seed, type WireParticipant } from './seed.js';
+export { loadDemoSeed, type Seed, type WireEvent, type WireParticipant } from './seed.js';
+export { emulatedOperations, type EmulatedOperation } from './validation.js';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -33,10 +35,12 @@ export interface EmulatorOptions {
   readonly seed?: Seed;
   /** Adds participants `p-0000` ... `p-<count-1>` to this stage and session. */
   readonly generatedParticipants?: { readonly stageArn: string; readonly sessionId: string; readonly count: number };
-  /** At most this many GetParticipant calls admitted in any 1-second window; default null (no limit). */
+  /** At most this many calls of each operation admitted in any 1-second window; default null (no limit). */
   readonly quota?: Quota | null;
-  /** Delay before each GetParticipant answer; default 0. */
+  /** Delay before each answer; default 0. */
   readonly latencyMs?: number;
+  /** How much of the call history `stats()` keeps; default 100,000 arrivals and 100,000 keys. */
+  readonly callLogLimits?: CallLogLimits;
 }
 
 export interface IvsEmulator extends EmulatorControls {
@@ -44,22 +48,27 @@ export interface IvsEmulator extends EmulatorControls {
   readonly url: string;
   /** Resolves once at least `count` GetParticipant calls have been decided since the last reset; rejects on close. */
   waitForCalls(count: number): Promise<void>;
-  /** Adds or replaces a participant in a stage session. */
+  /** Adds or replaces a participant in a stage session (creating the stage and session if new). */
   addParticipant(stageArn: string, sessionId: string, participant: WireParticipant): void;
+  /** Replaces a known participant's ListParticipantEvents history. */
+  setEvents(stageArn: string, sessionId: string, participantId: string, events: WireEvent[]): void;
   /** Stops listening, ends every open or hanging connection; safe to call twice. */
   close(): Promise<void>;
 }
 
-/** Starts the IVS Real-Time emulator: GetParticipant over restJson1, plus `/_emulator/` admin routes. */
+/**
+ * Starts the IVS Real-Time emulator: GetParticipant, GetStage, GetStageSession, ListStageSessions,
+ * ListParticipants and ListParticipantEvents over restJson1, plus `/_emulator/` admin routes.
+ */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsEmulator> {
   if (process.env['NODE_ENV'] === 'production') {
     throw new Error('The IVS emulator is a dev/test tool and refuses to start when NODE_ENV=production');
   }
-  const store = createParticipantStore(options.seed === undefined ? loadDemoSeed() : parseSeed(options.seed));
+  const store = createStageStore(options.seed === undefined ? loadDemoSeed() : parseSeed(options.seed));
   const addParticipant = (stageArn: string, sessionId: string, participant: WireParticipant): void => {
     const key = validateGetParticipantInput({ stageArn, sessionId, participantId: participant.participantId });
     if (!key.ok) throw new Error(`Cannot add participant: ${key.message}`);
-    store.put(stageArn, sessionId, parseWireParticipant(participant));
+    store.putParticipant(stageArn, sessionId, parseWireParticipant(participant));
   };
   if (options.generatedParticipants !== undefined) {
     const { stageArn, sessionId, count } = options.generatedParticipants;
@@ -68,11 +77,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     for (const participant of generateParticipants(count)) addParticipant(stageArn, sessionId, participant);
   }
 
-  const callLog = createCallLog();
+  const callLog = createCallLog(options.callLogLimits);
   const faultQueue = createFaultQueue();
   const closing = new AbortController();
   let config: EmulatorConfig = { quota: null, latencyMs: 0 };
-  let settings: CallSettings = { limiter: createQuotaLimiter(null), latencyMs: 0 };
+  const quotasFor = (quota: Quota | null) =>
+    Object.fromEntries(emulatedOperations.map((operation) => [operation, createEmulatorQuota(quota)])) as Record<
+      EmulatedOperation,
+      EmulatorQuota
+    >;
+  let settings: CallSettings = { quotas: quotasFor(null), latencyMs: 0 };
 
   const configure = (change: Partial<EmulatorConfig>): void => {
     const next: EmulatorConfig = {
@@ -81,8 +95,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     };
     if (!Number.isFinite(next.latencyMs) || next.latencyMs < 0)
       throw new RangeError(`latencyMs must be a non-negative number, got ${next.latencyMs}`);
-    // A new limiter also starts a fresh window, so a changed quota applies from now on.
-    settings = { limiter: createQuotaLimiter(next.quota), latencyMs: next.latencyMs };
+    // New quotas also start fresh windows, so a changed quota applies from now on.
+    settings = { quotas: quotasFor(next.quota), latencyMs: next.latencyMs };
     config = next;
   };
   configure({ quota: options.quota ?? null, latencyMs: options.latencyMs ?? 0 });
@@ -99,7 +113,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     configure,
     config: () => config,
   };
-  const getParticipant = createGetParticipantHandler({
+  const handleOperation = createOperationHandler({
     store,
     callLog,
     faultQueue,
@@ -110,10 +124,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
+    const operation = emulatedOperations.find((name) => url.pathname === `/${name}`);
     const handled = url.pathname.startsWith('/_emulator/')
       ? admin(req, res, url)
-      : req.method === 'POST' && url.pathname === '/GetParticipant'
-        ? getParticipant(req, res)
+      : req.method === 'POST' && operation !== undefined
+        ? handleOperation(operation, req, res)
         : Promise.resolve(sendError(res, knownError('UnknownOperationException')));
     handled.catch((error: unknown) => {
       // A bug or an aborted admin request; answer if the response is still ours to write.
@@ -139,6 +154,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     // After close nothing would ever settle a new wait, so it fails at once.
     waitForCalls: (count) => (closed === undefined ? callLog.waitForDecided(count) : Promise.reject(closedError())),
     addParticipant,
+    setEvents: (stageArn, sessionId, participantId, events) =>
+      store.putEvents(stageArn, sessionId, participantId, parseWireEvents(events)),
     close() {
       closed ??= new Promise<void>((resolve) => {
         closing.abort();

@@ -1,58 +1,127 @@
-import { getParticipantConstraints as inputConstraints } from '../ivs/constraints.js';
+import { getParticipantConstraints, listConstraints, type FieldConstraint } from '../ivs/constraints.js';
 
-/** GetParticipant input as IVS accepts it. */
-export interface GetParticipantInput {
-  readonly stageArn: string;
-  readonly sessionId: string;
-  readonly participantId: string;
-}
+/** One input member of an IVS operation, as its front end checks it. */
+export type MemberRule =
+  | { readonly kind: 'string'; readonly required: boolean; readonly constraint: FieldConstraint }
+  | { readonly kind: 'integer'; readonly min: number; readonly max: number }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'enum'; readonly values: readonly string[] };
 
-/** The same patterns, compiled once. */
-export const inputPatterns = {
-  stageArn: new RegExp(inputConstraints.stageArn.pattern),
-  sessionId: new RegExp(inputConstraints.sessionId.pattern),
-  participantId: new RegExp(inputConstraints.participantId.pattern),
-};
+export type InputRules = Readonly<Record<string, MemberRule>>;
+
+/** Parsed input: only the members the rules name, each of the type its rule says. */
+export type ValidInput = Readonly<Record<string, string | number | boolean | undefined>>;
 
 export type InputValidation =
-  { readonly ok: true; readonly input: GetParticipantInput } | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly input: ValidInput } | { readonly ok: false; readonly message: string };
+
+const required = (constraint: FieldConstraint): MemberRule => ({ kind: 'string', required: true, constraint });
+const optional = (constraint: FieldConstraint): MemberRule => ({ kind: 'string', required: false, constraint });
+const maxResults: MemberRule = { kind: 'integer', ...listConstraints.maxResults };
+const { stageArn, sessionId, participantId } = getParticipantConstraints;
+
+/** Each emulated operation's input members (AWS's IVS Real-Time API reference). */
+export const operationInputs = {
+  GetParticipant: {
+    stageArn: required(stageArn),
+    sessionId: required(sessionId),
+    participantId: required(participantId),
+  },
+  GetStage: { arn: required(stageArn) },
+  GetStageSession: { stageArn: required(stageArn), sessionId: required(sessionId) },
+  ListStageSessions: {
+    stageArn: required(stageArn),
+    nextToken: optional(listConstraints.nextToken),
+    maxResults,
+  },
+  ListParticipants: {
+    stageArn: required(stageArn),
+    sessionId: required(sessionId),
+    filterByUserId: optional(listConstraints.filterByUserId),
+    filterByPublished: { kind: 'boolean' },
+    filterByState: { kind: 'enum', values: ['CONNECTED', 'DISCONNECTED'] },
+    filterByRecordingState: { kind: 'enum', values: ['STARTING', 'ACTIVE', 'STOPPING', 'STOPPED', 'FAILED'] },
+    nextToken: optional(listConstraints.nextToken),
+    maxResults,
+  },
+  ListParticipantEvents: {
+    stageArn: required(stageArn),
+    sessionId: required(sessionId),
+    participantId: required(participantId),
+    nextToken: optional(listConstraints.nextToken),
+    maxResults,
+  },
+} as const satisfies Record<string, InputRules>;
+
+/** The IVS operations the emulator serves. */
+export type EmulatedOperation = keyof typeof operationInputs;
+export const emulatedOperations = Object.keys(operationInputs) as EmulatedOperation[];
+
+/** The key patterns, compiled once (seed and addParticipant checks use them too). */
+export const inputPatterns = {
+  stageArn: new RegExp(stageArn.pattern),
+  sessionId: new RegExp(sessionId.pattern),
+  participantId: new RegExp(participantId.pattern),
+};
+
+const compiled = new Map<string, RegExp>();
+const patternOf = (pattern: string): RegExp => {
+  let regex = compiled.get(pattern);
+  if (regex === undefined) compiled.set(pattern, (regex = new RegExp(pattern)));
+  return regex;
+};
 
 /** Validates a parsed request body the way the AWS front end does, with its message format. */
-export function validateGetParticipantInput(body: unknown): InputValidation {
+export function validateInput(rules: InputRules, body: unknown): InputValidation {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, message: 'Request body must be a JSON object' };
   }
   const record = body as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const field of Object.keys(inputConstraints) as (keyof GetParticipantInput)[]) {
-    const problem = fieldProblem(field, record[field]);
-    if (problem !== undefined) problems.push(problem);
-  }
+  const problems = Object.entries(rules)
+    .map(([member, rule]) => memberProblem(member, rule, record[member]))
+    .filter((problem) => problem !== undefined);
   if (problems.length > 0) {
     const count = `${problems.length} validation error${problems.length === 1 ? '' : 's'} detected: `;
     return { ok: false, message: count + problems.join('; ') };
   }
-  return {
-    ok: true,
-    input: {
-      stageArn: record['stageArn'] as string,
-      sessionId: record['sessionId'] as string,
-      participantId: record['participantId'] as string,
-    },
-  };
+  const input: Record<string, string | number | boolean | undefined> = {};
+  for (const member of Object.keys(rules)) {
+    const value = record[member];
+    if (value !== undefined && value !== null) input[member] = value as string | number | boolean;
+  }
+  return { ok: true, input };
 }
 
-function fieldProblem(field: keyof GetParticipantInput, value: unknown): string | undefined {
-  const { min, max, pattern } = inputConstraints[field];
+/** GetParticipant's validation, kept by name for the seed and `addParticipant` checks. */
+export function validateGetParticipantInput(body: unknown): InputValidation {
+  return validateInput(operationInputs.GetParticipant, body);
+}
+
+function memberProblem(member: string, rule: MemberRule, value: unknown): string | undefined {
+  const at = (shown: string) => `Value ${shown} at '${member}' failed to satisfy constraint: Member must`;
   if (value === undefined || value === null) {
-    return `Value null at '${field}' failed to satisfy constraint: Member must not be null`;
+    return rule.kind === 'string' && rule.required ? `${at('null')} not be null` : undefined;
   }
-  if (typeof value !== 'string') {
-    return `Value '${JSON.stringify(value)}' at '${field}' failed to satisfy constraint: Member must be a string`;
+  const shown = `'${typeof value === 'string' ? value : JSON.stringify(value)}'`;
+  switch (rule.kind) {
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `${at(shown)} be a boolean`;
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return `${at(shown)} be an integer`;
+      if (value < rule.min) return `${at(shown)} have value greater than or equal to ${rule.min}`;
+      if (value > rule.max) return `${at(shown)} have value less than or equal to ${rule.max}`;
+      return undefined;
+    case 'enum':
+      return typeof value === 'string' && rule.values.includes(value)
+        ? undefined
+        : `${at(shown)} satisfy enum value set: [${rule.values.join(', ')}]`;
+    case 'string': {
+      if (typeof value !== 'string') return `${at(`'${JSON.stringify(value)}'`)} be a string`;
+      const { min, max, pattern } = rule.constraint;
+      if (value.length < min) return `${at(shown)} have length greater than or equal to ${min}`;
+      if (value.length > max) return `${at(shown)} have length less than or equal to ${max}`;
+      if (!patternOf(pattern).test(value)) return `${at(shown)} satisfy regular expression pattern: ${pattern}`;
+      return undefined;
+    }
   }
-  const prefix = `Value '${value}' at '${field}' failed to satisfy constraint: Member must`;
-  if (value.length < min) return `${prefix} have length greater than or equal to ${min}`;
-  if (value.length > max) return `${prefix} have length less than or equal to ${max}`;
-  if (!inputPatterns[field].test(value)) return `${prefix} satisfy regular expression pattern: ${pattern}`;
-  return undefined;
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WireParticipant } from './seed.js';
 
 /**
  * Errors the emulator knows by name. Errors modelled by IVS carry `exceptionMessage`; errors raised by
@@ -67,11 +66,6 @@ export function sendError(res: ServerResponse, error: WireError): void {
   const message =
     error.message ?? (isKnownErrorType(error.errorType) ? knownErrors[error.errorType].message : error.errorType);
   sendJson(res, error.status, { [field]: message }, { 'x-amzn-ErrorType': error.errorType });
-}
-
-/** Writes a successful GetParticipant response. */
-export function sendParticipant(res: ServerResponse, participant: WireParticipant): void {
-  sendJson(res, 200, { participant });
 }
 
 /** Writes any JSON response with a fresh request id (admin endpoints use it too). */

@@ -13,3 +13,10 @@ export const getParticipantConstraints = {
   sessionId: { min: 16, max: 16, pattern: '^st-[a-zA-Z0-9]+$' },
   participantId: { min: 0, max: 64, pattern: '^[a-zA-Z0-9-]*$' },
 } as const satisfies Record<keyof ParticipantKey, FieldConstraint>;
+
+/** The list operations' paging and filter inputs, as published in the same reference. */
+export const listConstraints = {
+  nextToken: { min: 0, max: 1024, pattern: '^[a-zA-Z0-9+/=_-]*$' },
+  filterByUserId: { min: 0, max: 128, pattern: '^[\\s\\S]*$' },
+  maxResults: { min: 1, max: 100 },
+} as const;

@@ -11,7 +11,7 @@ import {
 } from 'graphql';
 import type { Config } from '../config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
-import { participantKeysOf } from './participantBudget.js';
+import { costOf } from './requestBudget.js';
 
 /** What the plugin needs of the context: one set per HTTP request, shared by the operations of a batch. */
 export interface BudgetContext extends BaseContext {
@@ -20,7 +20,7 @@ export interface BudgetContext extends BaseContext {
 }
 
 /** The values of `extensions.limit` on a QUERY_TOO_COMPLEX error. */
-export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'participants';
+export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'participants' | 'listCalls';
 
 /**
  * Refuses an operation over any limit before execution (so before any IVS call) with
@@ -80,15 +80,26 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
               )
               .map((fragment) => [fragment.name.value, fragment]),
           );
+          if (!operation) return;
+          const cost = costOf(schema, operation, fragments, request.variables);
+          if (cost.inputProblem !== undefined) {
+            throw new GatewayError(ErrorCode.BAD_USER_INPUT, cost.inputProblem, { http: { status: 400 } });
+          }
           const asked = contextValue.participantsAsked;
-          const keys = operation ? participantKeysOf(operation, fragments, request.variables) : new Set<string>();
-          const total = new Set([...asked, ...keys]).size;
+          const keys = cost.participantKeys;
+          const total = new Set([...asked, ...keys]).size + cost.rosterLookups;
           if (total > limits.maxParticipants) {
             throw tooComplex(
               asked.size === 0
-                ? `This operation asks for ${total} distinct participants; at most ${limits.maxParticipants} are allowed per request.`
-                : `This batch asks for ${total} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
+                ? `This operation can ask for ${total} distinct participants; at most ${limits.maxParticipants} are allowed per request.`
+                : `This batch can ask for ${total} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
               'participants',
+            );
+          }
+          if (cost.listCalls > limits.maxListCalls) {
+            throw tooComplex(
+              `This operation can cost ${cost.listCalls} list calls (pages of rosters, sessions or events); at most ${limits.maxListCalls} are allowed per request.`,
+              'listCalls',
             );
           }
           for (const key of keys) asked.add(key);

@@ -12,5 +12,5 @@ export async function loadParticipant(
   context: GatewayContext,
   input: Record<keyof ParticipantKey, unknown>,
 ): Promise<ParticipantModel> {
-  return context.loaders.participant.load(authorizeParticipantKey(context.principal, validateParticipantKey(input)));
+  return context.loaders.GetParticipant.load(authorizeParticipantKey(context.principal, validateParticipantKey(input)));
 }

@@ -1,16 +1,19 @@
 import type { Config } from '../config.js';
-import type { ParticipantSource } from '../ivs/participantSource.js';
+import { readKeyTexts, type IvsReadTypes, type IvsSources } from '../ivs/sources.js';
 import type { Logger } from '../logger.js';
-import { participantKeyText, type ParticipantKey, type ParticipantModel } from '../model.js';
+import type { ParticipantKey, ParticipantModel } from '../model.js';
 import { createAnswerCache, disabledAnswerCache, type AnswerTtls } from './answerCache.js';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Fleet } from '../redis/fleet.js';
-import { participantEntryCodec, type CacheEntry } from './cacheEntry.js';
+import { participantEntryCodec, type CacheEntry, type EntryCodec } from './cacheEntry.js';
 import { createUpstreamBreaker } from './circuitBreaker.js';
 import { systemClock } from './clock.js';
 import { createLocalFlight } from './flight.js';
 import { createMemoryStore } from './memoryStore.js';
+import { discoveryCodecs, discoveryTtls } from './discoveryReads.js';
 import type { UpstreamObserver } from './observer.js';
-import { createQuotaLimiter, type Waiter } from './quotaLimiter.js';
+import type { IvsReadOperation } from './quotaDomain.js';
+import { createQuotaLimiter, type QuotaLimiter, type Waiter } from './quotaLimiter.js';
 import { createRetrier } from './retry.js';
 import { createLocalSlots } from './slots.js';
 import { createUpstreamRead, type UpstreamRead } from './upstreamRead.js';
@@ -19,17 +22,22 @@ import { createFairQueue, createFifoQueue } from './waitQueue.js';
 /** GetParticipant behind the upstream protection layer. */
 export type ParticipantLookup = UpstreamRead<ParticipantKey, ParticipantModel>;
 
+/** Every IVS read operation behind its own protection layer: quota, cache, flight, breaker. */
+export type UpstreamReads = {
+  readonly [O in IvsReadOperation]: UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']>;
+};
+
 export interface Upstream {
-  participants: ParticipantLookup;
+  reads: UpstreamReads;
   /** Refuses lookups still waiting for quota; call after the HTTP server has drained. */
   close(): void;
 }
 
-// The in-process copies in front of the shared cache: the hot keys only.
+// The in-process copies in front of the shared cache, per operation: the hot keys only.
 const nearEntriesMax = 1000;
 
 /** Participant freshness: CONNECTED participants may change at any moment, DISCONNECTED ones hardly. */
-export function participantTtls(cache: Config['upstream']['cache']): AnswerTtls<ParticipantModel> {
+export function participantTtls(cache: Omit<Config['upstream']['cache'], 'discovery'>): AnswerTtls<ParticipantModel> {
   return {
     freshnessMs: (answer) => {
       if (answer.kind === 'not_found') return cache.notFoundTtlMs;
@@ -39,64 +47,95 @@ export function participantTtls(cache: Config['upstream']['cache']): AnswerTtls<
   };
 }
 
-/** Wraps the IVS source in the configured protection layer; one per process, shared by all requests. */
+/**
+ * Wraps each IVS source in the configured protection layer; one per process, shared by all requests.
+ * Each operation is its own quota domain (AWS budgets each read API separately) with its own limiter,
+ * cache namespace, flight and breaker; retries, deadline and stale rules are the same for all.
+ */
 export function createUpstream(
   config: Pick<Config, 'upstream' | 'lookup' | 'backend' | 'ivs'>,
-  source: ParticipantSource,
+  sources: IvsSources,
   deps: {
     logger: Logger;
     observer: UpstreamObserver;
-    /** With REDIS_URL: the fleet-wide window, cache and flight; without, everything stays in this process. */
+    /** With REDIS_URL: the fleet-wide windows, cache and flights; without, everything stays in this process. */
     fleet?: Fleet;
   },
 ): Upstream {
   const { upstream } = config;
   const { logger, observer, fleet } = deps;
   const windowMs = 1000 + upstream.quotaMarginMs;
-  const quota = { callsPerWindow: upstream.quotaTps, windowMs };
-  const domain = { account: 'default', region: config.backend.region, operation: 'GetParticipant' } as const;
-  const limiter = createQuotaLimiter({
-    slots: fleet ? fleet.slots(domain, quota) : createLocalSlots({ ...quota, clock: systemClock }),
-    queue: upstream.queuePolicy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
-    queueMax: upstream.queueMax,
-    queueMaxPerCaller: upstream.queueMaxPerCaller,
-    windowMs,
-    clock: systemClock,
-    observer,
-  });
   const { cache } = upstream;
-  const participantCache =
-    cache.maxEntries === 0
-      ? disabledAnswerCache<ParticipantModel>()
-      : createAnswerCache({
-          store: fleet
-            ? fleet.store(participantEntryCodec, Math.min(cache.maxEntries, nearEntriesMax))
-            : createMemoryStore<CacheEntry<ParticipantModel>>({
-                maxEntries: cache.maxEntries,
-                maxBytes: cache.maxBytes,
-              }),
-          namespace: 'GetParticipant',
-          ttls: participantTtls(cache),
-          onStoreError: (error) => logger.warn({ err: error }, 'participant cache store failed; treated as a miss'),
-        });
-  const participants = createUpstreamRead<ParticipantKey, ParticipantModel>({
-    operation: 'GetParticipant',
-    keyText: participantKeyText,
-    call: (key, signal) => source.getParticipant(key, signal),
-    cache: participantCache,
-    // A holder that stopped refreshing its claim for one attempt's time is presumed dead.
-    flight: fleet ? fleet.flight(config.ivs.attemptTimeoutMs) : createLocalFlight(),
-    limiter,
-    breaker: createUpstreamBreaker({ ...upstream.breaker, observer }),
-    retry: createRetrier({
-      maxAttempts: upstream.maxAttempts,
-      baseDelayMs: upstream.retryBaseDelayMs,
-      maxDelayMs: upstream.retryMaxDelayMs,
-    }),
-    deadlineMs: config.lookup.deadlineMs,
-    serveStale: upstream.serveStale,
-    revalidateMinIntervalMs: upstream.revalidateMinIntervalMs,
-    observer,
+  // One store for every operation: the namespace keeps their keys apart, the limits bound them together.
+  const memory =
+    cache.maxEntries === 0 || fleet !== undefined
+      ? undefined
+      : createMemoryStore<CacheEntry<unknown>>({ maxEntries: cache.maxEntries, maxBytes: cache.maxBytes });
+  // Each operation's entries under its own namespace, so the memory store's view per operation is exact.
+  const storeFor = <V>(codec: EntryCodec<V>): KeyValueCache<CacheEntry<V>> | undefined => {
+    if (cache.maxEntries === 0) return undefined;
+    if (fleet !== undefined) return fleet.store(codec, Math.min(cache.maxEntries, nearEntriesMax));
+    return memory as KeyValueCache<CacheEntry<V>> | undefined;
+  };
+  const limiters: QuotaLimiter[] = [];
+  const retry = createRetrier({
+    maxAttempts: upstream.maxAttempts,
+    baseDelayMs: upstream.retryBaseDelayMs,
+    maxDelayMs: upstream.retryMaxDelayMs,
   });
-  return { participants, close: () => limiter.close() };
+  const ttls = { GetParticipant: participantTtls(cache), ...discoveryTtls(cache) };
+  const codecs = { GetParticipant: participantEntryCodec, ...discoveryCodecs };
+
+  const read = <O extends IvsReadOperation>(
+    operation: O,
+  ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
+    type V = IvsReadTypes[O]['value'];
+    const quota = { callsPerWindow: upstream.quotaTpsByOperation[operation], windowMs };
+    const domain = { account: 'default', region: config.backend.region, operation };
+    const store = storeFor<V>(codecs[operation]);
+    const limiter = createQuotaLimiter({
+      slots: fleet ? fleet.slots(domain, quota) : createLocalSlots({ ...quota, clock: systemClock }),
+      queue: upstream.queuePolicy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
+      queueMax: upstream.queueMax,
+      queueMaxPerCaller: upstream.queueMaxPerCaller,
+      windowMs,
+      clock: systemClock,
+      observer,
+    });
+    limiters.push(limiter);
+    return createUpstreamRead<IvsReadTypes[O]['key'], V>({
+      operation,
+      keyText: readKeyTexts[operation],
+      call: sources[operation],
+      cache:
+        store === undefined
+          ? disabledAnswerCache<V>()
+          : createAnswerCache<V>({
+              store,
+              namespace: operation,
+              ttls: ttls[operation],
+              onStoreError: (error) =>
+                logger.warn({ err: error, operation }, 'answer cache store failed; treated as a miss'),
+            }),
+      // A holder that stopped refreshing its claim for one attempt's time is presumed dead.
+      flight: fleet ? fleet.flight<V>(config.ivs.attemptTimeoutMs) : createLocalFlight(),
+      limiter,
+      breaker: createUpstreamBreaker({ ...upstream.breaker, observer }),
+      retry,
+      deadlineMs: config.lookup.deadlineMs,
+      serveStale: upstream.serveStale,
+      revalidateMinIntervalMs: upstream.revalidateMinIntervalMs,
+      observer,
+    });
+  };
+
+  const reads: UpstreamReads = {
+    GetParticipant: read('GetParticipant'),
+    GetStage: read('GetStage'),
+    GetStageSession: read('GetStageSession'),
+    ListStageSessions: read('ListStageSessions'),
+    ListParticipants: read('ListParticipants'),
+    ListParticipantEvents: read('ListParticipantEvents'),
+  };
+  return { reads, close: () => limiters.forEach((limiter) => limiter.close()) };
 }

@@ -73,7 +73,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const app = await createGateway({
     config,
-    participants: backend.participants,
+    reads: backend.reads,
     logger,
     metrics,
     readiness: createReadiness(),

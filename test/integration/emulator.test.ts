@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import {
-  GetParticipantCommand,
-  IVSRealTimeClient,
-  type GetParticipantCommandInput,
-} from '@aws-sdk/client-ivs-realtime';
-import { faults, participantKey, startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
+import type { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
+import { GetParticipantCommand, type GetParticipantCommandInput } from '@aws-sdk/client-ivs-realtime';
+import { faults, startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
+import { participantKeyText } from '../../src/model.js';
+import { ivsClientFor } from '../helpers/ivsClient.js';
 
 const stage1 = 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01';
 const session1 = 'st-DemoSession01';
 const alice = { stageArn: stage1, sessionId: session1, participantId: 'alice' };
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function clientFor(url: string): IVSRealTimeClient {
-  return new IVSRealTimeClient({
-    region: 'us-east-1',
-    endpoint: url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-}
 
 /** The fields an SDK service error carries, read without trusting its type. */
 interface ServiceErrorShape {
@@ -48,7 +38,7 @@ describe('IVS emulator, called through the AWS SDK', () => {
 
   before(async () => {
     emulator = await startEmulator();
-    client = clientFor(emulator.url);
+    client = ivsClientFor(emulator.url);
   });
   afterEach(() => {
     emulator.configure({ quota: null, latencyMs: 0 });
@@ -119,7 +109,7 @@ describe('IVS emulator, called through the AWS SDK', () => {
     assert.equal(malformed.headers.get('x-amzn-errortype'), 'ValidationException');
     assert.match(malformed.headers.get('x-amzn-requestid') ?? '', uuid);
     assert.match(((await malformed.json()) as { exceptionMessage: string }).exceptionMessage, /Could not parse/);
-    const unknown = await fetch(`${emulator.url}/ListParticipants`, { method: 'POST', body: '{}' });
+    const unknown = await fetch(`${emulator.url}/DeleteStage`, { method: 'POST', body: '{}' });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.headers.get('x-amzn-errortype'), 'UnknownOperationException');
     await unknown.body?.cancel();
@@ -184,8 +174,8 @@ describe('IVS emulator, called through the AWS SDK', () => {
     assert.equal(stats.calls, 3);
     assert.equal(stats.rejected, 1);
     assert.deepEqual(stats.byKey, {
-      [participantKey(stage1, session1, 'alice')]: 2,
-      [participantKey(stage1, session1, 'nobody')]: 1,
+      [participantKeyText({ stageArn: stage1, sessionId: session1, participantId: 'alice' })]: 2,
+      [participantKeyText({ stageArn: stage1, sessionId: session1, participantId: 'nobody' })]: 1,
     });
     assert.equal(stats.maxCallsInAnyWindow(60_000), 3);
     emulator.reset();
@@ -237,16 +227,22 @@ describe('IVS emulator, called through the AWS SDK', () => {
     await assert.rejects(get(alice), serviceError('ServiceUnavailableException', 503));
     await admin('DELETE', 'faults');
     await get(alice);
-    assert.deepEqual(await admin('GET', 'stats?windowMs=60000'), {
+    const { byOperation, ...counters } = (await admin('GET', 'stats?windowMs=60000')) as Record<string, unknown> & {
+      byOperation: Record<string, { calls: number }>;
+    };
+    assert.deepEqual(counters, {
       calls: 3,
       served: 1,
       throttled: 0,
       faulted: 2,
       rejected: 0,
-      byKey: { [participantKey(stage1, session1, 'alice')]: 3 },
+      byKey: { [participantKeyText({ stageArn: stage1, sessionId: session1, participantId: 'alice' })]: 3 },
+      untrackedKeyCalls: 0,
       windowMs: 60000,
       maxCallsInAnyWindow: 3,
     });
+    assert.equal(byOperation['GetParticipant']?.calls, 3);
+    assert.equal(byOperation['ListParticipants']?.calls, 0);
     await admin('POST', 'reset');
     assert.equal(emulator.stats().calls, 0);
     const bad = await fetch(`${emulator.url}/_emulator/config`, { method: 'POST', body: '{"latencyMs":-1}' });
@@ -274,7 +270,7 @@ describe('IVS emulator lifecycle', () => {
     const emulator = await startEmulator({
       generatedParticipants: { stageArn: stage1, sessionId: session1, count: 3 },
     });
-    const client = clientFor(emulator.url);
+    const client = ivsClientFor(emulator.url);
     t.after(async () => {
       client.destroy();
       await emulator.close();
@@ -289,7 +285,7 @@ describe('IVS emulator lifecycle', () => {
 
   test('close ends a hanging call promptly and fails it on the client', async () => {
     const emulator = await startEmulator();
-    const client = clientFor(emulator.url);
+    const client = ivsClientFor(emulator.url);
     try {
       emulator.injectFault(faults.hang());
       const pending = client.send(new GetParticipantCommand(alice));

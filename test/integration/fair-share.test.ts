@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
 import { audience, issuer, serveJwks, signingKey, signToken } from '../helpers/jwt.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
+import { participantKeyText } from '../../src/model.js';
 
 // Two tenants of one gateway, with IVS's real 5 TPS GetParticipant quota on at the emulator.
 const keys = { greedy: 'greedy-key-0123456789', modest: 'modest-key-0123456789', frozen: 'frozen-key-0123456789' };
@@ -43,7 +44,7 @@ async function ask(stack: Stack, key: string, ids: string[], headers: Record<str
 }
 
 const callsFor = (stack: Stack, participantId: string) =>
-  stack.emulator.stats().byKey[`${demo.stageArn}/${demo.sessionId}/${participantId}`] ?? 0;
+  stack.emulator.stats().byKey[participantKeyText({ ...demo, participantId })] ?? 0;
 
 describe('fair share between callers', () => {
   test("one caller's single cold lookup does not wait behind another caller's 40", async () => {

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { composeServices } from '@apollo/composition';
-import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { printSubgraphSdl } from '../../src/printSchema.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
+import { startSupergraph, type Supergraph } from '../helpers/supergraph.js';
 
 // A second subgraph, as a platform team would write it: it only knows participant keys.
 const moderationTypeDefs = parse(`
@@ -23,34 +19,20 @@ const flagged = ['alice', 'bob', 'alice', 'ghost', 'bob', 'alice'].map((particip
 
 describe('as a Federation 2 subgraph behind @apollo/gateway', () => {
   let stack: Stack;
-  let moderation: ApolloServer;
-  let router: ApolloServer;
+  let supergraph: Supergraph;
   let routerUrl: string;
 
   before(async () => {
     stack = await startStack();
-    moderation = new ApolloServer({
-      schema: buildSubgraphSchema({
-        typeDefs: moderationTypeDefs,
-        resolvers: { Query: { flaggedParticipants: () => flagged } },
-      }),
+    supergraph = await startSupergraph(stack, {
+      name: 'moderation',
+      typeDefs: moderationTypeDefs,
+      resolvers: { Query: { flaggedParticipants: () => flagged } },
     });
-    const { url: moderationUrl } = await startStandaloneServer(moderation, { listen: { host: '127.0.0.1', port: 0 } });
-
-    const { sdl } = (await stack.graphql<{ _service: { sdl: string } }>('{ _service { sdl } }')).body.data!._service;
-    const composition = composeServices([
-      { name: 'participants', typeDefs: parse(sdl), url: `${stack.url}/graphql` },
-      { name: 'moderation', typeDefs: moderationTypeDefs, url: moderationUrl },
-    ]);
-    assert.deepEqual(composition.errors ?? [], []);
-    assert.ok(composition.supergraphSdl);
-
-    router = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composition.supergraphSdl }) });
-    ({ url: routerUrl } = await startStandaloneServer(router, { listen: { host: '127.0.0.1', port: 0 } }));
+    routerUrl = supergraph.url;
   });
   after(async () => {
-    await router.stop();
-    await moderation.stop();
+    await supergraph.stop();
     await stack.close();
   });
   beforeEach(() => stack.emulator.reset());

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { maxInAnyWindow } from '../../src/emulator/callLog.js';
 import { createFaultQueue, faults } from '../../src/emulator/faults.js';
-import { createQuotaLimiter } from '../../src/emulator/quota.js';
+import { createEmulatorQuota } from '../../src/emulator/quota.js';
 import { generateParticipants, loadDemoSeed, parseSeed } from '../../src/emulator/seed.js';
 import { validateGetParticipantInput } from '../../src/emulator/validation.js';
 
@@ -22,7 +22,7 @@ describe('emulator call window', () => {
 
 describe('emulator quota limiter', () => {
   test('admits at most callsPerSecond calls in any 1-second window, and refused calls use no quota', () => {
-    const limiter = createQuotaLimiter({ callsPerSecond: 5 });
+    const limiter = createEmulatorQuota({ callsPerSecond: 5 });
     const admitted = [0, 1, 2, 3, 4, 5, 999].map((t) => limiter.tryAdmit(t));
     assert.deepEqual(admitted, [true, true, true, true, true, false, false]);
     assert.equal(limiter.tryAdmit(1000), true, 'the call at t=0 has left the window');
@@ -30,8 +30,8 @@ describe('emulator quota limiter', () => {
   });
 
   test('a quota of 0 refuses everything and no quota admits everything', () => {
-    assert.equal(createQuotaLimiter({ callsPerSecond: 0 }).tryAdmit(0), false);
-    const unlimited = createQuotaLimiter(null);
+    assert.equal(createEmulatorQuota({ callsPerSecond: 0 }).tryAdmit(0), false);
+    const unlimited = createEmulatorQuota(null);
     assert.ok(Array.from({ length: 100 }, () => unlimited.tryAdmit(0)).every(Boolean));
   });
 });
@@ -67,20 +67,20 @@ describe('emulator fault queue', () => {
     const queue = createFaultQueue();
     queue.inject(faults.internal(), { times: 2 });
     queue.inject(faults.reset());
-    assert.equal(queue.take('alice')?.kind, 'error');
-    assert.equal(queue.take('alice')?.kind, 'error');
-    assert.equal(queue.take('alice')?.kind, 'reset');
-    assert.equal(queue.take('alice'), undefined);
+    assert.equal(queue.take('GetParticipant', 'alice')?.kind, 'error');
+    assert.equal(queue.take('GetParticipant', 'alice')?.kind, 'error');
+    assert.equal(queue.take('GetParticipant', 'alice')?.kind, 'reset');
+    assert.equal(queue.take('GetParticipant', 'alice'), undefined);
   });
 
   test('a fault scoped to a participant leaves other participants alone; Infinity lasts until cleared', () => {
     const queue = createFaultQueue();
     queue.inject(faults.hang(), { participantId: 'bob', times: Infinity });
-    assert.equal(queue.take('alice'), undefined);
-    assert.equal(queue.take(undefined), undefined);
-    for (let i = 0; i < 10; i += 1) assert.equal(queue.take('bob')?.kind, 'hang');
+    assert.equal(queue.take('GetParticipant', 'alice'), undefined);
+    assert.equal(queue.take('GetParticipant', undefined), undefined);
+    for (let i = 0; i < 10; i += 1) assert.equal(queue.take('GetParticipant', 'bob')?.kind, 'hang');
     queue.clear();
-    assert.equal(queue.take('bob'), undefined);
+    assert.equal(queue.take('GetParticipant', 'bob'), undefined);
   });
 
   test('named faults carry the real status and message field', () => {
@@ -96,7 +96,7 @@ describe('emulator fault queue', () => {
 });
 
 describe('emulator seed', () => {
-  test('the demo seed holds alice, bob and the replica carol', () => {
+  test('the demo seed holds alice, bob, an ended session and the replica carol', () => {
     const seed = loadDemoSeed();
     const all = seed.stages.flatMap((s) => s.sessions.flatMap((x) => x.participants));
     assert.deepEqual(
@@ -104,6 +104,7 @@ describe('emulator seed', () => {
       [
         ['alice', 'CONNECTED', 'SOURCE'],
         ['bob', 'DISCONNECTED', 'NONE'],
+        ['alice-0114', 'DISCONNECTED', 'NONE'],
         ['carol', 'CONNECTED', 'REPLICA'],
       ],
     );

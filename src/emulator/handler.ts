@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { CallLog, CallOutcome } from './callLog.js';
+import type { Fault, FaultQueue } from './faults.js';
+import { operations, type OperationReply } from './operations.js';
+import type { EmulatorQuota } from './quota.js';
+import type { StageStore } from './stageStore.js';
+import { operationInputs, validateInput, type EmulatedOperation } from './validation.js';
+import { knownError, readBody, sendError, sendJson } from './wire.js';
+
+/** Settings the emulator may change between calls; read once per call. */
+export interface CallSettings {
+  /** One quota per operation: IVS gives each read API its own budget. */
+  readonly quotas: Readonly<Record<EmulatedOperation, EmulatorQuota>>;
+  readonly latencyMs: number;
+}
+
+export interface OperationHandlerDeps {
+  readonly store: StageStore;
+  readonly callLog: CallLog;
+  readonly faultQueue: FaultQueue;
+  readonly settings: () => CallSettings;
+  /** Aborted when the emulator closes, so delayed answers stop waiting. */
+  readonly closing: AbortSignal;
+}
+
+type Reply = Fault | OperationReply;
+
+type ParsedBody = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+
+/**
+ * Handles `POST /<operation>`. The answer is decided on arrival, in the order AWS applies:
+ * the operation's quota, then injected faults (standing in for anything behind the front door),
+ * then validation and the operation itself.
+ */
+export function createOperationHandler(deps: OperationHandlerDeps) {
+  const { store, callLog, faultQueue } = deps;
+
+  const decide = (operation: EmulatedOperation, body: ParsedBody, quota: EmulatorQuota): Reply => {
+    const fields = body.ok ? stringFields(body.value) : {};
+    if (
+      operation === 'GetParticipant' &&
+      fields.stageArn !== undefined &&
+      fields.sessionId !== undefined &&
+      fields.participantId !== undefined
+    ) {
+      callLog.recordKey(fields.stageArn, fields.sessionId, fields.participantId);
+    }
+    const settle = (outcome: CallOutcome, reply: Reply): Reply => {
+      callLog.recordOutcome(operation, outcome);
+      return reply;
+    };
+    if (!quota.tryAdmit(performance.now()))
+      return settle('throttled', { kind: 'error', ...knownError('ThrottlingException') });
+    const fault = faultQueue.take(operation, fields.participantId);
+    if (fault !== undefined) return settle('faulted', fault);
+    if (!body.ok) return settle('rejected', { kind: 'error', ...knownError('ValidationException', body.message) });
+    const validation = validateInput(operationInputs[operation], body.value);
+    if (!validation.ok) {
+      return settle('rejected', { kind: 'error', ...knownError('ValidationException', validation.message) });
+    }
+    const reply = operations[operation](validation.input, store);
+    return settle(reply.kind === 'answer' ? 'served' : 'rejected', reply);
+  };
+
+  return async (operation: EmulatedOperation, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    callLog.recordCall(operation, performance.now());
+    let text: string;
+    try {
+      text = await readBody(req);
+    } catch {
+      return; // The client went away before finishing its request; there is no one to answer.
+    }
+    const { quotas, latencyMs } = deps.settings();
+    const reply = decide(operation, parseBody(text), quotas[operation]);
+    if (latencyMs > 0) {
+      try {
+        await delay(latencyMs, undefined, { signal: deps.closing });
+      } catch {
+        return; // The emulator is closing and has dropped the connection.
+      }
+    }
+    switch (reply.kind) {
+      case 'answer':
+        return sendJson(res, 200, reply.body);
+      case 'error':
+        return sendError(res, reply);
+      case 'hang':
+        return; // Left open on purpose; close() ends it with closeAllConnections().
+      case 'reset':
+        req.socket.resetAndDestroy();
+    }
+  };
+}
+
+function parseBody(text: string): ParsedBody {
+  // restJson1 treats an empty body as an empty input structure.
+  if (text.trim() === '') return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, message: `Could not parse request body into json: ${reason}` };
+  }
+}
+
+function stringFields(value: unknown): { stageArn?: string; sessionId?: string; participantId?: string } {
+  if (typeof value !== 'object' || value === null) return {};
+  const record = value as Record<string, unknown>;
+  const pick = (name: string): string | undefined => {
+    const field = record[name];
+    return typeof field === 'string' ? field : undefined;
+  };
+  return { stageArn: pick('stageArn'), sessionId: pick('sessionId'), participantId: pick('participantId') };
+}
