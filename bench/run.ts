@@ -151,7 +151,8 @@ function parseOptions(argv: string[]): Options {
 interface RunContext {
   options: Options;
   entries: EntryResolver;
-  auth: BenchAuth;
+  /** Credentials of the run's --auth mode, and of the modes a target asks for itself. */
+  auth: (mode: AuthMode) => Promise<BenchAuth>;
   emulatorUrl: string;
   emulator: EmulatorAdmin;
   logsDir: string;
@@ -167,6 +168,7 @@ interface RunOutcome {
 /** One scenario against one freshly started target: warm up, reset the emulator, measure, collect. */
 async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): Promise<RunOutcome> {
   const target = targetDefinitions[targetId];
+  const auth = await ctx.auth(target.auth ?? ctx.options.auth);
   const keys = new KeySpace(ctx.options.participants, warmupKeyPool);
   const requests = scenario.requests(keys);
   const latencyMs = ctx.options.latencyMs;
@@ -183,7 +185,7 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
       ...ctx.entries.nodeArgs(target.entry),
     ],
     env: targetEnv(target, port, ctx.emulatorUrl, {
-      ...ctx.auth.env,
+      ...auth.env,
       ...scenario.gatewayEnv,
       ...ctx.options.gatewayEnv,
     }),
@@ -194,14 +196,14 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
     ...(ctx.options.pin && { cpu: targetCpu }),
   });
   try {
-    const probeBody = scenario.id === 'hot-key' ? await probe(child, requests.measured(), ctx.auth.headers) : undefined;
+    const probeBody = scenario.id === 'hot-key' ? await probe(child, requests.measured(), auth.headers) : undefined;
     const warmupConnections = scenario.load.kind === 'burst' ? 50 : scenario.load.connections;
     await sustained({
       url: child.url,
       connections: warmupConnections,
       durationS: scenario.warmupS,
       timeoutS: scenario.timeoutS,
-      headers: ctx.auth.headers,
+      headers: auth.headers,
       nextBody: requests.warmup,
       progressBar: false,
     });
@@ -211,7 +213,7 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
 
     const cpuBefore = child.cpuTimeMs();
     const fromUs = monotonicUs();
-    const measurement = await measure(ctx, scenario, child.url, requests.measured);
+    const measurement = await measure(ctx, scenario, child.url, auth.headers, requests.measured);
     const toUs = monotonicUs();
     const cpuAfter = child.cpuTimeMs();
     const stats = await quiesce(ctx.emulator);
@@ -251,6 +253,16 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
   }
 }
 
+/** Prepares each auth mode's credentials the first time a run needs them, then reuses them. */
+function credentialsOnce(dir: string): (mode: AuthMode) => Promise<BenchAuth> {
+  const prepared = new Map<AuthMode, Promise<BenchAuth>>();
+  return (mode) => {
+    const auth = prepared.get(mode) ?? prepareAuth(mode, dir);
+    prepared.set(mode, auth);
+    return auth;
+  };
+}
+
 /** Waits until no upstream call arrived for `quietMs`; returns the final counters. */
 async function quiesce(emulator: EmulatorAdmin): Promise<EmulatorCounters> {
   const deadline = Date.now() + quiesceTimeoutMs;
@@ -263,7 +275,13 @@ async function quiesce(emulator: EmulatorAdmin): Promise<EmulatorCounters> {
   }
 }
 
-function measure(ctx: RunContext, scenario: Scenario, url: string, next: () => string): Promise<LoadMeasurement> {
+function measure(
+  ctx: RunContext,
+  scenario: Scenario,
+  url: string,
+  headers: Record<string, string>,
+  next: () => string,
+): Promise<LoadMeasurement> {
   const load = scenario.load;
   switch (load.kind) {
     case 'duration':
@@ -272,7 +290,7 @@ function measure(ctx: RunContext, scenario: Scenario, url: string, next: () => s
         connections: load.connections,
         durationS: ctx.options.durationS ?? load.durationS,
         timeoutS: scenario.timeoutS,
-        headers: ctx.auth.headers,
+        headers,
         nextBody: next,
         progressBar: ctx.progressBar,
       });
@@ -282,7 +300,7 @@ function measure(ctx: RunContext, scenario: Scenario, url: string, next: () => s
         connections: load.connections,
         amount: load.amount,
         timeoutS: scenario.timeoutS,
-        headers: ctx.auth.headers,
+        headers,
         nextBody: next,
         progressBar: ctx.progressBar,
       });
@@ -292,7 +310,7 @@ function measure(ctx: RunContext, scenario: Scenario, url: string, next: () => s
         clients: load.clients,
         body: next(),
         timeoutS: scenario.timeoutS,
-        headers: ctx.auth.headers,
+        headers,
       });
   }
 }
@@ -380,7 +398,7 @@ async function main(): Promise<number> {
     const ctx: RunContext = {
       options,
       entries,
-      auth: await prepareAuth(options.auth, logsDir),
+      auth: credentialsOnce(logsDir),
       emulatorUrl: emulatorChild.url,
       emulator: emulatorAdmin(emulatorChild.url),
       logsDir,
@@ -417,6 +435,7 @@ async function main(): Promise<number> {
       log(`${rosterId}: gateway, 50 connections, caches on then off …`);
       const rosterRuns = await runRosterBench({
         ...ctx,
+        auth: await ctx.auth(options.auth),
         durationS: options.durationS ?? sizes.durationS,
         latencyMs: options.latencyMs,
       });

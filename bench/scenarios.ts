@@ -2,7 +2,7 @@ import type { ParticipantKey } from '../src/model.js';
 import { entitiesQuery, fanOutQuery, generatedKey, graphqlBody, hotKey, participantQuery } from './fixtures.js';
 
 export type ScenarioId = 'hot-key' | 'cold-quota' | 'fan-out' | 'federation' | 'herd';
-export type TargetId = 'gateway' | 'bare-apollo' | 'bare-apollo-standalone' | 'naive' | 'raw-http';
+export type TargetId = 'gateway' | 'gateway-jwt' | 'bare-apollo' | 'bare-apollo-standalone' | 'naive' | 'raw-http';
 
 export type ScenarioLoad =
   /** autocannon for a fixed duration... */
@@ -130,7 +130,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: null,
       // Production defaults (limiter at 5 calls/s): the cache should make the limiter irrelevant here.
       gatewayEnv: {},
-      targets: ['gateway', 'bare-apollo', 'bare-apollo-standalone', 'naive', 'raw-http'],
+      targets: ['gateway', 'gateway-jwt', 'bare-apollo', 'bare-apollo-standalone', 'naive', 'raw-http'],
       load: { kind: 'duration', connections: 50, durationS: sizes.durationS },
       warmupS: sizes.warmupS,
       timeoutS: 10,

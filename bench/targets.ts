@@ -1,3 +1,4 @@
+import type { AuthMode } from './auth.js';
 import type { TargetId } from './scenarios.js';
 
 export interface TargetDefinition {
@@ -8,6 +9,8 @@ export interface TargetDefinition {
   description: string;
   /** Whether it calls the emulator (and so needs its URL and AWS credentials). */
   callsUpstream: boolean;
+  /** For the gateway: how requests authenticate, whatever --auth says (gateway-jwt). */
+  auth?: AuthMode;
 }
 
 export const targetDefinitions: Record<TargetId, TargetDefinition> = {
@@ -16,6 +19,13 @@ export const targetDefinitions: Record<TargetId, TargetDefinition> = {
     entry: 'src/index.ts',
     description: 'this project, started as in production (src/index.ts, NODE_ENV=production, IVS_ENDPOINT=emulator)',
     callsUpstream: true,
+  },
+  'gateway-jwt': {
+    id: 'gateway-jwt',
+    entry: 'src/index.ts',
+    description: 'the gateway as above with JWT auth (ES256 tokens from a public-key file), whatever --auth says',
+    callsUpstream: true,
+    auth: 'jwt',
   },
   'bare-apollo': {
     id: 'bare-apollo',
@@ -64,5 +74,5 @@ export function targetEnv(
         AWS_EC2_METADATA_DISABLED: 'true',
       }
     : {};
-  return { ...base, ...upstream, ...(target.id === 'gateway' ? gatewayEnv : {}) };
+  return { ...base, ...upstream, ...(target.entry === 'src/index.ts' ? gatewayEnv : {}) };
 }

@@ -94,6 +94,8 @@ const envSchema = z.object({
   AUTH_WEIGHT_CLAIM: z.string().min(1).default('ivs_weight'),
   AUTH_REVALIDATE_CLAIM: z.string().min(1).default('ivs_revalidate'),
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  AUTH_JWKS_MAX_AGE_SECONDS: positiveInt.max(86_400).default(600),
+  AUTH_JWT_CACHE_MAX_ENTRIES: nonNegativeInt.default(10_000),
   AUTH_API_KEYS_FILE: z.string().optional(),
   AUTH_API_KEYS: z.string().optional(),
   MAX_PARTICIPANTS_PER_REQUEST: positiveInt.default(50),
@@ -107,6 +109,8 @@ const envSchema = z.object({
   GRAPHQL_BATCHING: flag.default(false),
   GRAPHQL_INTROSPECTION: flag.optional(),
   GRAPHQL_LANDING_PAGE: flag.optional(),
+  GRAPHQL_APQ_MAX_BYTES: nonNegativeInt.default(8 * 1024 * 1024),
+  GRAPHQL_TRUSTED_DOCUMENTS_FILE: z.string().optional(),
   METRICS_PORT: port.optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
@@ -142,6 +146,10 @@ export type AuthConfig =
       /** Claim that, when `false`, denies the caller revalidation (`Cache-Control: no-cache` is ignored). */
       readonly revalidateClaim: string;
       readonly clockToleranceSeconds: number;
+      /** How long fetched JWKS keys are used before they are fetched again: the longest a removed key still works. */
+      readonly jwksMaxAgeSeconds: number;
+      /** Verified tokens remembered until their `exp`; 0 verifies every request. */
+      readonly verifiedTokenCacheEntries: number;
     }
   | {
       readonly mode: 'api-key';
@@ -236,7 +244,15 @@ export interface Config {
     readonly maxTokens: number;
   };
   readonly http: { readonly bodyLimitBytes: number; readonly requestTimeoutMs: number };
-  readonly graphql: { readonly batching: boolean; readonly introspection: boolean; readonly landingPage: boolean };
+  readonly graphql: {
+    readonly batching: boolean;
+    readonly introspection: boolean;
+    readonly landingPage: boolean;
+    /** Bound of the automatic-persisted-query store; 0 turns APQ off. */
+    readonly apqMaxBytes: number;
+    /** A manifest of the only operations accepted (sha256 → document); null accepts any document. */
+    readonly trustedDocumentsFile: string | null;
+  };
   /** `port: null` serves /metrics on the main port; `token: null` serves it without a bearer token. */
   readonly metrics: { readonly port: number | null; readonly token: string | null };
   /** `null`: no tracing, and no OpenTelemetry code is loaded. */
@@ -358,6 +374,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batching: e.GRAPHQL_BATCHING,
       introspection: e.GRAPHQL_INTROSPECTION ?? !production,
       landingPage: e.GRAPHQL_LANDING_PAGE ?? !production,
+      apqMaxBytes: e.GRAPHQL_APQ_MAX_BYTES,
+      trustedDocumentsFile: e.GRAPHQL_TRUSTED_DOCUMENTS_FILE ?? null,
     },
     metrics: { port: chooseMetricsPort(e.METRICS_PORT, e.PORT), token: e.METRICS_TOKEN ?? null },
     tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null },
@@ -413,6 +431,8 @@ function chooseAuth(e: Env): AuthConfig {
     weightClaim: e.AUTH_WEIGHT_CLAIM,
     revalidateClaim: e.AUTH_REVALIDATE_CLAIM,
     clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+    jwksMaxAgeSeconds: e.AUTH_JWKS_MAX_AGE_SECONDS,
+    verifiedTokenCacheEntries: e.AUTH_JWT_CACHE_MAX_ENTRIES,
   };
 }
 

@@ -38,7 +38,7 @@ export function createContextFactory(
   return async (request) => {
     const lookupStats = createLookupStats();
     const caller = callerOf(request.principal);
-    const cacheMode = caller.mayRevalidate ? cacheModeOf(request.headers['cache-control']) : 'use';
+    const cacheMode = cacheModeFor(request.principal, request.headers['cache-control']);
     const readRequest = { caller, cacheMode };
     const loader = <O extends IvsReadOperation>(operation: O) =>
       createReadLoader<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']>({
@@ -67,6 +67,11 @@ export function createContextFactory(
 /** The principal as the upstream layer sees it. */
 export function callerOf(principal: Principal): Caller {
   return { id: principal.id, label: principal.label, ...principal.share };
+}
+
+/** Whether this request may use cached answers: `revalidate` for a caller allowed to ask for it. */
+export function cacheModeFor(principal: Principal, cacheControl: string | undefined): CacheMode {
+  return principal.share.mayRevalidate ? cacheModeOf(cacheControl) : 'use';
 }
 
 // The standard request directives for "revalidate with the origin": no-cache, or max-age=0.

@@ -27,6 +27,8 @@ export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   /** The client did not send the whole request within HTTP_REQUEST_TIMEOUT_MS (HTTP 408). */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /** GRAPHQL_TRUSTED_DOCUMENTS_FILE is set and the operation is not in it (HTTP 400); nothing was parsed. */
+  PERSISTED_QUERY_NOT_TRUSTED: 'PERSISTED_QUERY_NOT_TRUSTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,7 +1,11 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthenticator } from './auth/fromConfig.js';
@@ -9,8 +13,11 @@ import { createStageAccess, defaultQuotaShare, type Principal } from './auth/pri
 import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
-import { createAuthenticationHook } from './http/authentication.js';
+import { createResponseCache } from './graphql/responseCache.js';
+import { staleResponsePlugin } from './upstream/staleResponsePlugin.js';
+import { loadTrustedDocuments } from './graphql/trustedDocuments.js';
 import { clientErrorReply, frameworkErrorReply, registerErrorReplies } from './http/errorReplies.js';
+import { registerGraphqlRoute } from './http/graphqlRoute.js';
 import { registerHealthRoutes } from './http/health.js';
 import { registerMetricsRoute } from './http/metricsRoute.js';
 import type { Readiness } from './http/readiness.js';
@@ -23,8 +30,6 @@ import type { GatewayMetrics } from './observability/metrics.js';
 import { operationRecordPlugin, type OperationRecord } from './observability/operationRecord.js';
 import { buildSchema } from './schema.js';
 import type { UpstreamReads } from './upstream/fromConfig.js';
-import { responseCachePlugins } from './upstream/responseCache.js';
-import { staleResponsePlugin } from './upstream/staleResponsePlugin.js';
 
 export interface GatewayDependencies {
   config: Config;
@@ -73,6 +78,10 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     frameworkErrors: frameworkErrorReply,
   });
   const authenticator = await createAuthenticator(config.auth);
+  const trustedDocuments =
+    config.graphql.trustedDocumentsFile === null
+      ? null
+      : await loadTrustedDocuments(config.graphql.trustedDocumentsFile);
 
   const apollo = new ApolloServer<ServerContext>({
     schema: buildSchema(),
@@ -82,6 +91,11 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     stopOnTerminationSignals: false,
     introspection: config.graphql.introspection,
     allowBatchedHttpRequests: config.graphql.batching,
+    // Bounded, and entries live until evicted: a hash maps to one document forever.
+    persistedQueries:
+      config.graphql.apqMaxBytes === 0
+        ? false
+        : { cache: new InMemoryLRUCache({ maxSize: config.graphql.apqMaxBytes }), ttl: null },
     // No "Did you mean ...?" hints: they reveal the schema even with introspection off.
     hideSchemaDetailsFromClientErrors: !development,
     // The parser stops here, before a huge document costs memory: GRAPHQL_PARSE_FAILED.
@@ -96,7 +110,8 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
       createQueryLimitsPlugin(config.limits),
       operationRecordPlugin(metrics),
       staleResponsePlugin(),
-      ...responseCachePlugins(config.responseCache),
+      // Whole answers are cached before Apollo (src/graphql/responseCache.ts): no per-field cache policy to compute.
+      ApolloServerPluginCacheControlDisabled(),
       ...(deps.plugins ?? []),
       config.graphql.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
@@ -125,17 +140,17 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
   });
 
   const createContext = createContextFactory({ reads });
-  app.route({
-    method: ['GET', 'POST', 'OPTIONS'],
-    url: '/graphql',
-    onRequest: createAuthenticationHook(authenticator, metrics),
-    handler: fastifyApolloHandler<ServerContext>(apollo, {
-      context: async (request) => {
-        const context = await createContext({ headers: request.headers, principal: request.principal ?? noAccess });
-        request.operation.lookupStats = context.lookupStats;
-        return { ...context, operation: request.operation };
-      },
-    }),
+  registerGraphqlRoute<ServerContext>(app, {
+    apollo,
+    authenticator,
+    metrics,
+    trustedDocuments,
+    responseCache: createResponseCache({ settings: config.responseCache, authMode: config.auth.mode }),
+    context: async (request) => {
+      const context = await createContext({ headers: request.headers, principal: request.principal ?? noAccess });
+      request.operation.lookupStats = context.lookupStats;
+      return { ...context, operation: request.operation };
+    },
   });
   registerHealthRoutes(app, { readiness: deps.readiness, metrics });
   if (config.metrics.port === null) registerMetricsRoute(app, { metrics, token: config.metrics.token });

@@ -1,18 +1,22 @@
-import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
   errors,
+  jwksCache,
   jwtVerify,
+  type JWKSCacheInput,
   type JSONWebKeySet,
   type JWK,
   type JWTPayload,
   type JWTVerifyGetKey,
+  type RemoteJWKSet,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { ConfigError, type AuthConfig } from '../config.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
-import { createStageAccess, defaultQuotaShare, type QuotaShare } from './principal.js';
+import { createStageAccess, defaultQuotaShare, type Principal, type QuotaShare } from './principal.js';
 
 type JwtConfig = Extract<AuthConfig, { mode: 'jwt' }>;
 
@@ -26,11 +30,9 @@ const bearer = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
  * `stagesClaim` (an array of patterns, or one space-separated string).
  */
 export async function createJwtAuthenticator(config: JwtConfig): Promise<Authenticator> {
-  const remote = config.keys.kind === 'jwks-url';
-  const keys =
-    config.keys.kind === 'jwks-url'
-      ? createRemoteJWKSet(new URL(config.keys.url), { timeoutDuration: 5000, cooldownDuration: 30_000 })
-      : await readPublicKeys(config.keys.path);
+  // jose writes the time of every successful JWKS fetch here: the version of the keys a token was checked with.
+  const fetchedKeys: JWKSCacheInput = {};
+  const { keys, remote } = await keySourceOf(config, fetchedKeys);
   const options = {
     issuer: config.issuer,
     audience: config.audience,
@@ -38,6 +40,11 @@ export async function createJwtAuthenticator(config: JwtConfig): Promise<Authent
     clockTolerance: config.clockToleranceSeconds,
     requiredClaims: ['exp'],
   };
+  const verified = createVerifiedTokens(config.verifiedTokenCacheEntries);
+  // A remembered token is as good as the keys it was checked with: once they are due for a refetch, or
+  // were refetched (a rotation may have removed its key), it is checked again.
+  const keysVersion = (): number | undefined => (remote === null ? 0 : remote.fresh ? fetchedKeys.uat : undefined);
+
   return {
     mode: 'jwt',
     challenge: 'Bearer realm="ivs-realtime-graphql"',
@@ -46,20 +53,76 @@ export async function createJwtAuthenticator(config: JwtConfig): Promise<Authent
       if (header === undefined || header === '') throw new AuthenticationError('missing', 'no Authorization header');
       const token = header.length <= maxTokenLength + 16 ? bearer.exec(header)?.[1] : undefined;
       if (token === undefined) throw new AuthenticationError('invalid', 'Authorization is not a Bearer token');
+      const id = verified === null ? '' : tokenId(token);
+      const remembered = verified?.recall(id, keysVersion());
+      if (remembered !== undefined) return remembered;
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, keys, options));
       } catch (error) {
-        throw classifyVerificationFailure(error, remote);
+        throw classifyVerificationFailure(error, remote !== null);
       }
-      return {
+      const principal: Principal = {
         id: `jwt:${payload.sub ?? '(no sub)'}`,
         label: 'jwt',
         stages: createStageAccess(stagePatterns(payload[config.stagesClaim])),
         share: quotaShare(payload[config.weightClaim], payload[config.revalidateClaim]),
       };
+      // `exp` is required, so it is there; jose accepts a token until exp + tolerance.
+      const validUntilMs = ((payload.exp ?? 0) + config.clockToleranceSeconds) * 1000;
+      verified?.remember(id, principal, validUntilMs, keysVersion());
+      return principal;
     },
   };
+}
+
+/** A verified token is remembered by its SHA-256: the cache holds no credential. */
+function tokenId(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+interface VerifiedTokens {
+  recall(id: string, keysVersion: number | undefined): Principal | undefined;
+  remember(id: string, principal: Principal, validUntilMs: number, keysVersion: number | undefined): void;
+}
+
+/**
+ * Tokens whose signature and claims were checked, by token id, each until its expiry and only with
+ * the same version of the keys; bounded LRU.
+ */
+function createVerifiedTokens(maxEntries: number): VerifiedTokens | null {
+  if (maxEntries === 0) return null;
+  const entries = new LRUCache<string, { principal: Principal; validUntilMs: number; keysVersion: number }>({
+    max: maxEntries,
+  });
+  return {
+    recall(id, keysVersion) {
+      if (keysVersion === undefined) return undefined;
+      const entry = entries.get(id);
+      if (entry === undefined) return undefined;
+      if (Date.now() < entry.validUntilMs && entry.keysVersion === keysVersion) return entry.principal;
+      entries.delete(id);
+      return undefined;
+    },
+    remember(id, principal, validUntilMs, keysVersion) {
+      if (keysVersion !== undefined) entries.set(id, { principal, validUntilMs, keysVersion });
+    },
+  };
+}
+
+/** The verification keys; `remote` is set when they come from a JWKS URL and may change while we run. */
+async function keySourceOf(
+  config: JwtConfig,
+  fetchedKeys: JWKSCacheInput,
+): Promise<{ keys: JWTVerifyGetKey | KeyObject; remote: RemoteJWKSet | null }> {
+  if (config.keys.kind === 'public-key-file') return { keys: await readPublicKeys(config.keys.path), remote: null };
+  const remote = createRemoteJWKSet(new URL(config.keys.url), {
+    timeoutDuration: 5000,
+    cooldownDuration: 30_000,
+    cacheMaxAge: config.jwksMaxAgeSeconds * 1000,
+    [jwksCache]: fetchedKeys,
+  });
+  return { keys: remote, remote };
 }
 
 // A failed JWKS fetch says nothing about the caller's token: 503, so clients retry instead of

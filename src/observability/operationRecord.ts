@@ -11,7 +11,7 @@ export interface OperationRecord {
   errorCodes: string[];
   /** The request's upstream cost, once its GraphQL context exists. */
   lookupStats: LookupStats | null;
-  /** Answered from the full-response cache, without executing (src/upstream/responseCache.ts). */
+  /** Answered from the full-response cache, without executing (src/graphql/responseCache.ts). */
   responseCacheHit: boolean;
   /** Why authentication failed, for operators (e.g. `invalid: token rejected (ERR_JWT_EXPIRED)`); never sent to the client. */
   authFailure: string | null;
@@ -36,8 +36,7 @@ export function operationRecordPlugin(metrics: GatewayMetrics): ApolloServerPlug
           record.name = operationName;
           record.type = operation?.operation ?? null;
         },
-        async willSendResponse({ response, metrics: requestMetrics }) {
-          record.responseCacheHit = requestMetrics.responseCacheHit === true;
+        async willSendResponse({ response }) {
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           const codes = (errors ?? []).map((error) => {
             const code = error.extensions?.['code'];

@@ -66,4 +66,45 @@ describe('full-response cache', () => {
     assert.equal(again.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
     assert.equal(again.headers.get('age'), null);
   });
+
+  test('an answer served from the cache is byte for byte the answer Apollo sent', async () => {
+    const post = () =>
+      fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...everyStage },
+        body: JSON.stringify({ query: `${query} # 5`, variables: {} }),
+      });
+    const executed = await post();
+    const cached = await post();
+    assert.equal(executed.headers.get('age'), null);
+    assert.match(cached.headers.get('age') ?? '', /^\d+$/);
+    assert.equal(cached.headers.get('content-type'), executed.headers.get('content-type'));
+    assert.equal(await cached.text(), await executed.text());
+  });
+
+  test('different variables or operation names are different answers', async () => {
+    const byVariables = `query ById($id: String!) { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: $id) { participantId } }`;
+    const alice = await stack.graphql(byVariables, { id: 'alice' }, everyStage);
+    const bob = await stack.graphql(byVariables, { id: 'bob' }, everyStage);
+    assert.deepEqual(alice.body.data, { participant: { participantId: 'alice' } });
+    assert.deepEqual(bob.body.data, { participant: { participantId: 'bob' } });
+    assert.equal(bob.headers.get('age'), null);
+    const twoOperations = `query A { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "alice") { participantId } } query B { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "bob") { participantId } }`;
+    const post = (operationName: string) =>
+      fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...everyStage },
+        body: JSON.stringify({ query: twoOperations, operationName }),
+      }).then((response) => response.json());
+    assert.deepEqual(await post('A'), { data: { participant: { participantId: 'alice' } } });
+    assert.deepEqual(await post('B'), { data: { participant: { participantId: 'bob' } } });
+  });
+
+  test('a cached answer is never served to a request that fails authentication', async () => {
+    const deep = `query Deep { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "alice") { attributes { key value } } }`;
+    const first = await stack.graphql(deep, undefined, everyStage);
+    assert.equal(first.body.errors, undefined);
+    const unauthenticated = await stack.graphql(deep);
+    assert.equal(unauthenticated.status, 401, 'a cached answer never skips authentication');
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { setTimeout as pause } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { faults } from '../../src/emulator/server.js';
+import { pollUntil } from '../helpers/poll.js';
 import { demo, startStack, type GraphQLResponse, type Stack, type StackOptions } from '../helpers/stack.js';
 
 const participantQuery = `query Participant($stageArn: String!, $sessionId: String!, $participantId: String!) {
@@ -29,17 +29,6 @@ function ask(stack: Stack, participantId: string, headers?: Record<string, strin
 
 function firstError(response: GraphQLResponse<ParticipantData>) {
   return response.body.errors?.[0]?.extensions ?? {};
-}
-
-/** Repeats `step` until `done` says so; fails after `timeoutMs`. For waiting out short TTLs and cool-downs. */
-async function pollUntil<T>(step: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const giveUpAt = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await step();
-    if (done(value)) return value;
-    if (Date.now() > giveUpAt) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await pause(20);
-  }
 }
 
 describe('upstream protection: coalescing and quota', () => {

@@ -74,9 +74,15 @@ describe('configuration: request limits and GraphQL surface', () => {
   });
 
   test('introspection and the landing page are on in development and off in production unless enabled', () => {
-    assert.deepEqual(loadConfig({}).graphql, { batching: false, introspection: true, landingPage: true });
+    const persisted = { apqMaxBytes: 8 * 1024 * 1024, trustedDocumentsFile: null };
+    assert.deepEqual(loadConfig({}).graphql, { batching: false, introspection: true, landingPage: true, ...persisted });
     const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', AUTH_ALLOW_ANONYMOUS: 'true' };
-    assert.deepEqual(loadConfig(production).graphql, { batching: false, introspection: false, landingPage: false });
+    assert.deepEqual(loadConfig(production).graphql, {
+      batching: false,
+      introspection: false,
+      landingPage: false,
+      ...persisted,
+    });
     const enabled = loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_LANDING_PAGE: '1' });
     assert.equal(enabled.graphql.introspection, true);
     assert.equal(enabled.graphql.landingPage, true);

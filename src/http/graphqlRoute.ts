@@ -1,0 +1,162 @@
+import { Readable } from 'node:stream';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../auth/authenticator.js';
+import { ErrorCode, errorResponseBody } from '../errors.js';
+import { cacheModeFor } from '../context.js';
+import { readOperation } from '../graphql/operationRequest.js';
+import { matchesEntityTag, type CachedResponse, type ResponseCache } from '../graphql/responseCache.js';
+import type { TrustedDocuments } from '../graphql/trustedDocuments.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { createAuthenticationHook } from './authentication.js';
+
+export interface GraphqlRouteDependencies<Context extends BaseContext> {
+  apollo: ApolloServer<Context>;
+  /** Builds Apollo's context for a request that executes. */
+  context: (request: FastifyRequest) => Promise<Context>;
+  authenticator: Authenticator;
+  responseCache: ResponseCache;
+  /** null: every document is accepted. */
+  trustedDocuments: TrustedDocuments | null;
+  metrics: GatewayMetrics;
+}
+
+/**
+ * /graphql (GET, POST, OPTIONS). After authentication, a cached answer is sent as stored, before
+ * Apollo's pipeline: nothing is parsed, validated or executed. Everything else goes through Apollo,
+ * limits included, and its answer is offered to the cache. The cache's rules live in responseCache.ts.
+ */
+export function registerGraphqlRoute<Context extends BaseContext>(
+  app: FastifyInstance,
+  deps: GraphqlRouteDependencies<Context>,
+): void {
+  const { apollo, responseCache, trustedDocuments, metrics } = deps;
+
+  // Sets the caching headers; for a GET whose If-None-Match names the answer, sends 304 instead of it.
+  const cachingHeadersOr304 = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    entry: CachedResponse | undefined,
+    served: 'cache' | 'executed',
+  ) => {
+    const headers = responseCache.headersFor(request.method, entry, served);
+    for (const [name, value] of Object.entries(headers)) {
+      // Keep what CORS already put in Vary (Origin when origins are listed).
+      const existing = name === 'vary' ? reply.getHeader('vary') : undefined;
+      reply.header(name, typeof existing === 'string' ? `${existing}, ${value}` : value);
+    }
+    if (
+      entry !== undefined &&
+      request.method === 'GET' &&
+      matchesEntityTag(request.headers['if-none-match'], entry.etag)
+    ) {
+      return reply.code(304).send();
+    }
+    return undefined;
+  };
+
+  app.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: '/graphql',
+    onRequest: createAuthenticationHook(deps.authenticator, metrics),
+    handler: async (request, reply) => {
+      const requested = readOperation(request.method, request.body, request.query);
+      let document: string | undefined;
+      if (trustedDocuments !== null && request.method !== 'OPTIONS') {
+        document = requested.kind === 'operation' ? trustedDocuments.documentFor(requested.operation) : undefined;
+        if (document === undefined) return refuseUntrusted(request, reply);
+      }
+      const operation = requested.kind === 'operation' ? requested.operation : null;
+      const principal = request.principal;
+      const key =
+        operation && principal && passesCsrfCheck(request)
+          ? responseCache.keyOf(principal, operation, request.headers.accept)
+          : null;
+
+      if (key !== null && principal !== null) {
+        const started = performance.now();
+        const entry = responseCache.read(key, cacheModeFor(principal, request.headers['cache-control']));
+        if (entry !== undefined) {
+          request.operation.name = entry.operationName;
+          request.operation.type = 'query';
+          request.operation.responseCacheHit = true;
+          metrics.graphqlOperation({ type: 'query', outcome: 'ok' }, (performance.now() - started) / 1000);
+          return cachingHeadersOr304(request, reply, entry, 'cache') ?? reply.type(entry.contentType).send(entry.body);
+        }
+      }
+
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: request.method.toUpperCase(),
+          headers: headerMapOf(request.headers),
+          search: searchOf(request.url, request.method === 'GET' ? document : undefined),
+          body:
+            request.method === 'POST' && document !== undefined
+              ? { ...(request.body as object), query: document }
+              : request.body,
+        },
+        context: () => deps.context(request),
+      });
+      for (const [name, value] of response.headers) reply.header(name, value);
+      const status = response.status ?? 200;
+      reply.code(status);
+      if (response.body.kind === 'chunked') return reply.send(Readable.from(response.body.asyncIterator));
+      const entry =
+        key === null
+          ? undefined
+          : responseCache.store(key, {
+              status,
+              body: response.body.string,
+              contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8',
+              operationType: request.operation.type,
+              operationName: request.operation.name,
+              errorCodes: request.operation.errorCodes,
+              staleHits: request.operation.lookupStats?.staleHits ?? 0,
+            });
+      return cachingHeadersOr304(request, reply, entry, 'executed') ?? reply.send(response.body.string);
+    },
+  });
+}
+
+function refuseUntrusted(request: FastifyRequest, reply: FastifyReply) {
+  request.operation.errorCodes.push(ErrorCode.PERSISTED_QUERY_NOT_TRUSTED);
+  return reply
+    .code(400)
+    .type('application/json; charset=utf-8')
+    .send(
+      errorResponseBody(
+        ErrorCode.PERSISTED_QUERY_NOT_TRUSTED,
+        'This server accepts only operations from its trusted-documents manifest',
+      ),
+    );
+}
+
+// Apollo refuses a request a browser could send cross-site without a preflight (its CSRF
+// prevention); a cached answer is only served to requests Apollo itself would accept.
+const simpleContentTypes = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+function passesCsrfCheck(request: FastifyRequest): boolean {
+  const contentType = request.headers['content-type'];
+  if (contentType !== undefined && !simpleContentTypes.has(contentType.split(';')[0]?.trim().toLowerCase() ?? '')) {
+    return true;
+  }
+  const { headers } = request;
+  return Boolean(headers['x-apollo-operation-name'] || headers['apollo-require-preflight']);
+}
+
+function headerMapOf(headers: FastifyRequest['headers']): HeaderMap {
+  const map = new HeaderMap();
+  for (const [name, value] of Object.entries(headers)) {
+    if (value) map.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return map;
+}
+
+// A trusted GET named by its hash alone gets the document from the manifest, so Apollo never looks it up.
+function searchOf(url: string, document: string | undefined): string {
+  const index = url.indexOf('?');
+  const search = index === -1 ? '' : url.slice(index);
+  if (document === undefined) return search;
+  const params = new URLSearchParams(search);
+  params.set('query', document);
+  return `?${params.toString()}`;
+}
