@@ -451,6 +451,7 @@ async function main(): Promise<number> {
         fleetSection = await runFleetBench(
           {
             ...ctx,
+            auth: await ctx.auth(options.auth),
             keys: new KeySpace(options.participants, warmupKeyPool),
             latencyMs: options.latencyMs,
             quick: options.quick,
