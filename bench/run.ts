@@ -9,6 +9,7 @@ import { authModes, prepareAuth, type AuthMode, type BenchAuth } from './auth.js
 import { prepareRuntime, type EntryResolver, type Runtime } from './build.js';
 import { emulatorAdmin, type EmulatorAdmin, type EmulatorCounters } from './emulatorAdmin.js';
 import { burst, sustained, type LoadMeasurement } from './load.js';
+import { runFleetBench } from './fleet.js';
 import { renderMarkdown, renderTerminal, type BenchReport, type RunFailure, type RunResult } from './report.js';
 import { freePort, pinSelf, startChild, type ChildServer } from './processes.js';
 import {
@@ -25,6 +26,7 @@ import { noisyNeighbourSizes, renderNoisyNeighbour, runNoisyNeighbour } from './
 import { describeRosterRuns, rosterId, runRosterBench } from './roster.js';
 
 const noisyNeighbourId = 'noisy-neighbour';
+const fleetId = 'fleet';
 
 const usage = `npm run bench [-- options]
 
@@ -37,7 +39,7 @@ const usage = `npm run bench [-- options]
   --participants <n>   participants the emulator generates for cold keys (default 200000)
   --only <ids>         scenarios to run, comma-separated: ${allScenarios(fullSizes)
     .map((s) => s.id)
-    .join(', ')}, noisy-neighbour, ${rosterId}
+    .join(', ')}, noisy-neighbour, ${rosterId}, fleet (3 replicas with and without Redis; needs redis-server)
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
   --profile            run every target with node --cpu-prof (open the .cpuprofile files in a profile viewer)
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
@@ -62,7 +64,7 @@ interface Options {
   latencyMs: number;
   durationS: number | undefined;
   participants: number;
-  only: (ScenarioId | typeof noisyNeighbourId | typeof rosterId)[] | undefined;
+  only: (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof fleetId)[] | undefined;
   targets: TargetId[] | undefined;
   profile: boolean;
   pin: boolean;
@@ -109,10 +111,11 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${raw}'`);
     return value;
   };
-  const scenarioIds: (ScenarioId | typeof noisyNeighbourId | typeof rosterId)[] = [
+  const scenarioIds: (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof fleetId)[] = [
     ...allScenarios(fullSizes).map((s) => s.id),
     noisyNeighbourId,
     rosterId,
+    fleetId,
   ];
   const list = <T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] | undefined => {
     if (raw === undefined) return undefined;
@@ -358,6 +361,7 @@ async function main(): Promise<number> {
   const runs: RunResult[] = [];
   const failures: RunFailure[] = [];
   const problems: string[] = [];
+  let fleetSection: string | undefined;
 
   let roster = '';
   const emulatorPort = await freePort();
@@ -418,6 +422,30 @@ async function main(): Promise<number> {
       roster = `\n${describeRosterRuns(rosterRuns).join('\n')}\n`;
       if (rosterRuns.some((run) => run.participantsPerSecond === 0)) problems.push(`${rosterId}: no roster was served`);
     }
+    const fleetWanted =
+      (options.only === undefined || options.only.includes(fleetId)) &&
+      (options.targets === undefined || options.targets.includes('gateway'));
+    if (fleetWanted) {
+      log('fleet · 3 gateway replicas with and without Redis …');
+      try {
+        fleetSection = await runFleetBench(
+          {
+            ...ctx,
+            auth: await ctx.auth(options.auth),
+            keys: new KeySpace(options.participants, warmupKeyPool),
+            latencyMs: options.latencyMs,
+            quick: options.quick,
+            hotKeyDurationS: options.durationS ?? sizes.durationS,
+            gatewayEnv: options.gatewayEnv,
+          },
+          log,
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        problems.push(`fleet: ${message}`);
+        log(`        FAILED: ${message}`);
+      }
+    }
   } finally {
     await emulatorChild?.stop();
     entries.dispose();
@@ -455,16 +483,21 @@ async function main(): Promise<number> {
     failures,
     problems,
   };
-  log(renderTerminal(report) + noisyNeighbour + roster);
+  // The fleet comparison, when it ran, as a section of its own after the others.
+  const fleet = fleetSection === undefined ? '' : `\n${fleetSection}`;
+  log(renderTerminal(report) + noisyNeighbour + roster + fleet);
   if (options.profile) log(`bench: CPU profiles in bench/results/profiles/${stamp}/`);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }) + noisyNeighbour + roster);
+  writeFileSync(
+    join(resultsDir, `${stamp}.md`),
+    renderMarkdown(report, { baseline: false }) + noisyNeighbour + roster + fleet,
+  );
   log(`\nbench: wrote bench/results/${stamp}.json and .md`);
   if (options.baseline) {
     const baselinePath = join(repoRoot, 'bench/BASELINE.md');
     // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
     const markdown = await prettier.format(
-      renderMarkdown(report, { baseline: true }) + noisyNeighbour + roster + keptHistory(baselinePath),
+      renderMarkdown(report, { baseline: true }) + noisyNeighbour + roster + fleet + keptHistory(baselinePath),
       { ...(await prettier.resolveConfig(baselinePath)), filepath: baselinePath },
     );
     writeFileSync(baselinePath, markdown);

@@ -4,6 +4,7 @@ import { startEmulator, type IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
 import { createIvsSources } from './ivs/sources.js';
 import type { Logger } from './logger.js';
+import { createFleet, type FleetObserver } from './redis/fleet.js';
 import { createUpstream, type UpstreamReads } from './upstream/fromConfig.js';
 import { noopUpstreamObserver, type UpstreamObserver } from './upstream/observer.js';
 
@@ -19,6 +20,8 @@ export interface BackendOptions {
   credentials?: IvsClientOverrides['credentials'];
   /** Receives the upstream layer's metrics hooks; default: none. */
   observer?: UpstreamObserver;
+  /** Receives the Redis-shared parts' state (with REDIS_URL); default: none. */
+  fleetObserver?: FleetObserver;
 }
 
 /** A query that works against the emulator's demo data; printed at start and shown in the README. */
@@ -36,14 +39,20 @@ export const demoQuery = `{
  */
 export async function connectBackend(config: Config, logger: Logger, options: BackendOptions = {}): Promise<Backend> {
   const { client, emulator } = await connectIvs(config, logger, options.credentials);
+  // Connects in the background: an unreachable Redis at start means degraded mode, not a failed start.
+  const fleet = config.redis
+    ? createFleet({ redis: config.redis, logger, observer: options.fleetObserver ?? { fleetState() {} } })
+    : undefined;
   const upstream = createUpstream(config, createIvsSources(client, logger), {
     logger,
     observer: options.observer ?? noopUpstreamObserver,
+    ...(fleet && { fleet }),
   });
   return {
     reads: upstream.reads,
     close: async () => {
       upstream.close();
+      await fleet?.close();
       client.destroy();
       await emulator?.close();
     },

@@ -122,6 +122,13 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL (user and password in the URL)' })
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().default('ivs-gql:'),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(5000).default(250),
+  REDIS_FLEET_SIZE_HINT: positiveInt.default(1),
+  REDIS_NEAR_CACHE_TTL_MS: nonNegativeInt.max(60_000).default(500),
 });
 
 /** Every environment variable the gateway reads; the README's configuration table lists each one. */
@@ -313,6 +320,21 @@ function buildConfig(e: Env) {
     metrics: { port: chooseMetricsPort(e.METRICS_PORT, e.PORT), token: e.METRICS_TOKEN ?? null },
     /** `null`: no tracing, and no OpenTelemetry code is loaded. */
     tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null },
+    /** `null`: one process on its own, everything in memory. Otherwise replicas share quota, cache and flights. */
+    redis:
+      e.REDIS_URL === undefined
+        ? null
+        : {
+            url: e.REDIS_URL,
+            /** Starts every key and channel, so several gateways (or environments) can share one Redis. */
+            keyPrefix: e.REDIS_KEY_PREFIX,
+            /** A command slower than this counts as Redis failing: the lookup goes on locally. */
+            commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+            /** The fleet size a replica assumes for its local share of the quota if it never reached Redis. */
+            fleetSizeHint: e.REDIS_FLEET_SIZE_HINT,
+            /** How long a replica keeps its own copy of a shared cache entry. */
+            nearCacheTtlMs: e.REDIS_NEAR_CACHE_TTL_MS,
+          },
     shutdown: {
       /** Past this, the process gives up on in-flight requests and exits non-zero. */
       timeoutMs: e.SHUTDOWN_TIMEOUT_MS,

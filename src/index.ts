@@ -23,7 +23,10 @@ async function main(): Promise<void> {
 
   const metrics = createMetrics();
   const readiness = createReadiness();
-  const backend = await connectBackend(config, logger, { observer: metrics.upstreamObserver });
+  const backend = await connectBackend(config, logger, {
+    observer: metrics.upstreamObserver,
+    fleetObserver: metrics.fleetObserver,
+  });
   const app = await createGateway({
     config,
     reads: backend.reads,

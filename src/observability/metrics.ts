@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FleetObserver, FleetState } from '../redis/fleet.js';
 import type { BreakerState, UpstreamObserver } from '../upstream/observer.js';
 
 /** Everything /metrics exposes, on one gateway-owned registry (several gateways may share a process in tests). */
@@ -12,6 +13,10 @@ export interface GatewayMetrics {
   authRejected(failure: string): void;
   /** Last state the breaker reported; `closed` until it reports one. */
   breakerState(): BreakerState;
+  /** Hooks for the Redis-shared parts (connectBackend's `fleetObserver`). */
+  readonly fleetObserver: FleetObserver;
+  /** What the fleet parts last reported; null without REDIS_URL. */
+  fleetState(): FleetState | null;
 }
 
 const breakerStates: readonly BreakerState[] = ['closed', 'open', 'half_open'];
@@ -93,6 +98,32 @@ export function createMetrics(): GatewayMetrics {
   };
   setBreaker('closed');
 
+  const redisUp = new Gauge({
+    name: 'gateway_redis_up',
+    help: 'Whether this replica reaches Redis (1) or runs degraded on its local share and cache (0); absent without REDIS_URL.',
+    registers,
+  });
+  const fleetReplicas = new Gauge({
+    name: 'gateway_fleet_replicas',
+    help: 'Replicas heartbeating into Redis at the last heartbeat, this one included.',
+    registers,
+  });
+  const sharedSlots = new Gauge({
+    name: 'ivs_quota_slots_shared',
+    help: 'Per quota domain: 1 while starts come from the fleet-wide window in Redis, 0 while from this replica’s local share.',
+    labelNames: ['quota_domain'],
+    registers,
+  });
+  let currentFleetState: FleetState | null = null;
+  const setFleetState = (state: FleetState): void => {
+    currentFleetState = state;
+    redisUp.set(state.redis === 'up' ? 1 : 0);
+    if (state.replicas !== null) fleetReplicas.set(state.replicas);
+    for (const [domain, mode] of Object.entries(state.slots)) {
+      sharedSlots.set({ quota_domain: domain }, mode === 'shared' ? 1 : 0);
+    }
+  };
+
   return {
     registry,
     upstreamObserver: {
@@ -110,5 +141,7 @@ export function createMetrics(): GatewayMetrics {
       operationDuration.observe({ operation_type: type, outcome }, seconds),
     authRejected: (reason) => authRejections.inc({ reason }),
     breakerState: () => currentBreakerState,
+    fleetObserver: { fleetState: setFleetState },
+    fleetState: () => currentFleetState,
   };
 }

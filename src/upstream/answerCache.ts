@@ -1,5 +1,5 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import type { CacheEntry, CachedAnswer, EntryCodec } from './cacheEntry.js';
+import type { CacheEntry, CachedAnswer } from './cacheEntry.js';
 
 export interface CacheRead<V> {
   readonly freshness: 'fresh' | 'stale';
@@ -25,11 +25,10 @@ export interface AnswerTtls<V> {
 }
 
 export interface AnswerCacheOptions<V> {
-  /** Any Apollo KeyValueCache of text: the in-process LRU (memoryStore.ts) or a shared store. */
-  readonly store: KeyValueCache<string>;
+  /** Any Apollo KeyValueCache of entries: the in-process LRU (memoryStore.ts) or a shared store through its codec (codedStore). */
+  readonly store: KeyValueCache<CacheEntry<V>>;
   /** Keeps operations apart in one store, e.g. `GetParticipant`. */
   readonly namespace: string;
-  readonly codec: EntryCodec<V>;
   readonly ttls: AnswerTtls<V>;
   readonly onStoreError: (error: unknown) => void;
   /** Wall clock in ms; injected by tests. */
@@ -39,7 +38,6 @@ export interface AnswerCacheOptions<V> {
 export function createAnswerCache<V>({
   store,
   namespace,
-  codec,
   ttls,
   onStoreError,
   now = Date.now,
@@ -47,14 +45,13 @@ export function createAnswerCache<V>({
   const storeKey = (keyText: string): string => `ivs:${namespace}:${keyText}`;
   return {
     async read(keyText) {
-      let text: string | undefined;
+      let entry: CacheEntry<V> | undefined;
       try {
-        text = await store.get(storeKey(keyText));
+        entry = await store.get(storeKey(keyText));
       } catch (error) {
         onStoreError(error);
         return undefined;
       }
-      const entry = text === undefined ? undefined : codec.decode(text);
       if (entry === undefined) return undefined;
       const at = now();
       const { answer, fetchedAt } = entry;
@@ -76,7 +73,7 @@ export function createAnswerCache<V>({
       };
       try {
         // KeyValueCache TTLs are in seconds; the store only evicts, `read` judges freshness itself.
-        await store.set(storeKey(keyText), codec.encode(entry), { ttl: keepMs / 1000 });
+        await store.set(storeKey(keyText), entry, { ttl: keepMs / 1000 });
       } catch (error) {
         onStoreError(error);
       }

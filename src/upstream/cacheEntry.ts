@@ -1,3 +1,4 @@
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { z } from 'zod';
 import type { IvsErrorDetails } from '../errors.js';
 import type { ParticipantModel } from '../model.js';
@@ -78,3 +79,18 @@ const participantSchema = z.looseObject({
 }) as unknown as z.ZodType<ParticipantModel, unknown>;
 
 export const participantEntryCodec: EntryCodec<ParticipantModel> = createEntryCodec(participantSchema);
+
+/**
+ * Entries kept as text in a shared store (Redis), where another process (or an older version) may
+ * have written the key: each read is decoded and checked, and anything this codec did not write is a miss.
+ */
+export function codedStore<V>(store: KeyValueCache<string>, codec: EntryCodec<V>): KeyValueCache<CacheEntry<V>> {
+  return {
+    async get(key) {
+      const text = await store.get(key);
+      return text === undefined ? undefined : codec.decode(text);
+    },
+    set: (key, entry, options) => store.set(key, codec.encode(entry), options),
+    delete: (key) => store.delete(key),
+  };
+}

@@ -3,7 +3,9 @@ import { readKeyTexts, type IvsReadTypes, type IvsSources } from '../ivs/sources
 import type { Logger } from '../logger.js';
 import type { ParticipantKey, ParticipantModel } from '../model.js';
 import { createAnswerCache, disabledAnswerCache, type AnswerTtls } from './answerCache.js';
-import { participantEntryCodec } from './cacheEntry.js';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { Fleet } from '../redis/fleet.js';
+import { participantEntryCodec, type CacheEntry, type EntryCodec } from './cacheEntry.js';
 import { createUpstreamBreaker } from './circuitBreaker.js';
 import { systemClock } from './clock.js';
 import { createLocalFlight } from './flight.js';
@@ -31,6 +33,9 @@ export interface Upstream {
   close(): void;
 }
 
+// The in-process copies in front of the shared cache, per operation: the hot keys only.
+const nearEntriesMax = 1000;
+
 /** Participant freshness: CONNECTED participants may change at any moment, DISCONNECTED ones hardly. */
 export function participantTtls(cache: Omit<Config['upstream']['cache'], 'discovery'>): AnswerTtls<ParticipantModel> {
   return {
@@ -48,17 +53,30 @@ export function participantTtls(cache: Omit<Config['upstream']['cache'], 'discov
  * cache namespace, flight and breaker; retries, deadline and stale rules are the same for all.
  */
 export function createUpstream(
-  config: Pick<Config, 'upstream' | 'lookup'>,
+  config: Pick<Config, 'upstream' | 'lookup' | 'ivsTarget' | 'ivs'>,
   sources: IvsSources,
-  deps: { logger: Logger; observer: UpstreamObserver },
+  deps: {
+    logger: Logger;
+    observer: UpstreamObserver;
+    /** With REDIS_URL: the fleet-wide windows, cache and flights; without, everything stays in this process. */
+    fleet?: Fleet;
+  },
 ): Upstream {
   const { upstream } = config;
-  const { logger, observer } = deps;
+  const { logger, observer, fleet } = deps;
   const windowMs = 1000 + upstream.quotaMarginMs;
   const { cache } = upstream;
   // One store for every operation: the namespace keeps their keys apart, the limits bound them together.
-  const store =
-    cache.maxEntries === 0 ? undefined : createMemoryStore({ maxEntries: cache.maxEntries, maxBytes: cache.maxBytes });
+  const memory =
+    cache.maxEntries === 0 || fleet !== undefined
+      ? undefined
+      : createMemoryStore<CacheEntry<unknown>>({ maxEntries: cache.maxEntries, maxBytes: cache.maxBytes });
+  // Each operation's entries under its own namespace, so the memory store's view per operation is exact.
+  const storeFor = <V>(codec: EntryCodec<V>): KeyValueCache<CacheEntry<V>> | undefined => {
+    if (cache.maxEntries === 0) return undefined;
+    if (fleet !== undefined) return fleet.store(codec, Math.min(cache.maxEntries, nearEntriesMax));
+    return memory as KeyValueCache<CacheEntry<V>> | undefined;
+  };
   const limiters: QuotaLimiter[] = [];
   const retry = createRetrier({
     maxAttempts: upstream.maxAttempts,
@@ -72,12 +90,11 @@ export function createUpstream(
     operation: O,
   ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
     type V = IvsReadTypes[O]['value'];
+    const quota = { callsPerWindow: upstream.quotaTpsByOperation[operation], windowMs };
+    const domain = { account: 'default', region: config.ivsTarget.region, operation };
+    const store = storeFor<V>(codecs[operation]);
     const limiter = createQuotaLimiter({
-      slots: createLocalSlots({
-        callsPerWindow: upstream.quotaTpsByOperation[operation],
-        windowMs,
-        clock: systemClock,
-      }),
+      slots: fleet ? fleet.slots(domain, quota) : createLocalSlots({ ...quota, clock: systemClock }),
       queue: upstream.queuePolicy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
       queueMax: upstream.queueMax,
       queueMaxPerCaller: upstream.queueMaxPerCaller,
@@ -96,12 +113,12 @@ export function createUpstream(
           : createAnswerCache<V>({
               store,
               namespace: operation,
-              codec: codecs[operation],
               ttls: ttls[operation],
               onStoreError: (error) =>
                 logger.warn({ err: error, operation }, 'answer cache store failed; treated as a miss'),
             }),
-      flight: createLocalFlight(),
+      // A holder that stopped refreshing its claim for one attempt's time is presumed dead.
+      flight: fleet ? fleet.flight<V>(config.ivs.attemptTimeoutMs) : createLocalFlight(),
       limiter,
       breaker: createUpstreamBreaker({ ...upstream.breaker, observer }),
       retry,

@@ -69,6 +69,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const backend = await connectBackend(config, logger, {
     credentials: options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
     observer: metrics.upstreamObserver,
+    fleetObserver: metrics.fleetObserver,
   });
   const app = await createGateway({
     config,

@@ -172,3 +172,27 @@ describe('configuration: settings that contradict each other', () => {
     );
   });
 });
+
+describe('configuration: Redis', () => {
+  test('without REDIS_URL everything stays in the process', () => {
+    assert.equal(loadConfig({}).redis, null);
+  });
+
+  test('a redis:// or rediss:// URL, with user and password in it, switches to shared mode', () => {
+    const { redis } = loadConfig({
+      REDIS_URL: 'rediss://gateway:secret@cache.internal:6380/2',
+      REDIS_KEY_PREFIX: 'prod:',
+    });
+    assert.equal(redis?.url, 'rediss://gateway:secret@cache.internal:6380/2');
+    assert.equal(redis?.keyPrefix, 'prod:');
+  });
+
+  test('any other URL is refused in one line naming REDIS_URL', () => {
+    for (const url of ['http://cache.internal:6379', 'cache.internal:6379']) {
+      assert.match(
+        refusal({ REDIS_URL: url }),
+        /^Invalid configuration: REDIS_URL: must be a redis:\/\/ or rediss:\/\//,
+      );
+    }
+  });
+});

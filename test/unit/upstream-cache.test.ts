@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { participantKeyText, type ParticipantModel } from '../../src/model.js';
 import { createAnswerCache } from '../../src/upstream/answerCache.js';
-import { participantEntryCodec, type CachedAnswer } from '../../src/upstream/cacheEntry.js';
+import { participantEntryCodec, type CacheEntry, type CachedAnswer } from '../../src/upstream/cacheEntry.js';
 import { participantTtls } from '../../src/upstream/fromConfig.js';
 import { createMemoryStore } from '../../src/upstream/memoryStore.js';
 
@@ -127,9 +127,8 @@ describe('participant cache', () => {
     let now = 1_000_000;
     const errors: unknown[] = [];
     const cache = createAnswerCache({
-      store: createMemoryStore({ maxEntries: 100, maxBytes: 1_000_000 }),
+      store: createMemoryStore<CacheEntry<ParticipantModel>>({ maxEntries: 100, maxBytes: 1_000_000 }),
       namespace: 'GetParticipant',
-      codec: participantEntryCodec,
       ttls: participantTtls({ ...ttlSettings, ...overrides }),
       onStoreError: (error) => errors.push(error),
       now: () => now,
@@ -175,7 +174,6 @@ describe('participant cache', () => {
     const cache = createAnswerCache({
       store: broken,
       namespace: 'GetParticipant',
-      codec: participantEntryCodec,
       ttls,
       onStoreError: (error) => errors.push(error),
     });
@@ -186,21 +184,33 @@ describe('participant cache', () => {
 });
 
 describe('memory store', () => {
+  const value = (text: string) => ({ text });
+
   test('is bounded by entry count', async () => {
-    const store = createMemoryStore({ maxEntries: 2, maxBytes: 1_000_000 });
-    await store.set('a', '1');
-    await store.set('b', '2');
+    const store = createMemoryStore<{ text: string }>({ maxEntries: 2, maxBytes: 1_000_000 });
+    await store.set('a', value('1'));
+    await store.set('b', value('2'));
     await store.get('a');
-    await store.set('c', '3');
-    assert.deepEqual([await store.get('a'), await store.get('b'), await store.get('c')], ['1', undefined, '3']);
+    await store.set('c', value('3'));
+    assert.deepEqual(
+      [await store.get('a'), await store.get('b'), await store.get('c')],
+      [value('1'), undefined, value('3')],
+    );
   });
 
-  test('is bounded by the UTF-8 bytes of keys and values', async () => {
-    const store = createMemoryStore({ maxEntries: 100, maxBytes: 25 });
-    await store.set('k1', 'é'.repeat(5)); // 2 + 10 bytes
-    await store.set('k2', 'é'.repeat(5));
-    assert.equal(await store.get('k1'), 'é'.repeat(5));
-    await store.set('k3', 'é'.repeat(5));
+  test('is bounded by the UTF-8 bytes of keys and values as JSON', async () => {
+    const store = createMemoryStore<{ text: string }>({ maxEntries: 100, maxBytes: 50 });
+    await store.set('k1', value('é'.repeat(5))); // 2 + 21 bytes
+    await store.set('k2', value('é'.repeat(5)));
+    assert.deepEqual(await store.get('k1'), value('é'.repeat(5)));
+    await store.set('k3', value('é'.repeat(5)));
     assert.equal(await store.get('k2'), undefined);
+  });
+
+  test('a hit is the stored object itself, not a decoded copy', async () => {
+    const store = createMemoryStore<{ text: string }>({ maxEntries: 10, maxBytes: 1_000_000 });
+    const stored = value('x');
+    await store.set('k', stored);
+    assert.equal(await store.get('k'), stored);
   });
 });

@@ -7,7 +7,7 @@ import { createUpstreamBreaker } from '../../src/upstream/circuitBreaker.js';
 import { systemClock } from '../../src/upstream/clock.js';
 import { participantKeyText, type ParticipantModel } from '../../src/model.js';
 import { createAnswerCache } from '../../src/upstream/answerCache.js';
-import { participantEntryCodec } from '../../src/upstream/cacheEntry.js';
+import type { CacheEntry } from '../../src/upstream/cacheEntry.js';
 import type { CacheMode, Caller } from '../../src/upstream/caller.js';
 import { createLocalFlight } from '../../src/upstream/flight.js';
 import { participantTtls } from '../../src/upstream/fromConfig.js';
@@ -66,9 +66,8 @@ function setup(ttls: Partial<Ttls> = {}) {
     keyText: participantKeyText,
     call: (k, signal) => source.getParticipant(k, signal),
     cache: createAnswerCache({
-      store: createMemoryStore({ maxEntries: 100, maxBytes: 1_000_000 }),
+      store: createMemoryStore<CacheEntry<ParticipantModel>>({ maxEntries: 100, maxBytes: 1_000_000 }),
       namespace: 'GetParticipant',
-      codec: participantEntryCodec,
       ttls: participantTtls({
         connectedTtlMs: 60_000,
         disconnectedTtlMs: 60_000,

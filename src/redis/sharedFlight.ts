@@ -1,0 +1,156 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, LookupError } from '../errors.js';
+import type { Flight, FlightWork } from '../upstream/flight.js';
+import { redisScript, type RedisConnection } from './connection.js';
+
+export interface SharedFlightOptions<T> {
+  readonly connection: RedisConnection;
+  /** This process's flight; the shared one runs inside it, so a replica claims each key once. */
+  readonly local: Flight<T>;
+  /** A claim not refreshed for this long expires, so a dead or stalled holder frees the key. */
+  readonly claimTtlMs: number;
+  /** Unique per process; the claim's value, so a replica only ever releases its own claims. */
+  readonly replicaId: string;
+}
+
+/** How the holder's call ended, as published to the replicas waiting for it. */
+type Notice =
+  | { readonly outcome: 'settled' }
+  | { readonly outcome: 'failed'; readonly code: ErrorCode; readonly message: string; readonly details: NoticeDetails };
+type NoticeDetails = Omit<LookupError['details'], 'cause'>;
+
+const release = redisScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+const refresh = redisScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`);
+
+/**
+ * One upstream call per key across the fleet. The local leader claims the key in Redis (SET NX PX);
+ * a replica that finds it claimed subscribes to the key's channel first, so the holder's notice
+ * cannot slip between the two, then waits for the notice, the claim's expiry, or its own deadline.
+ * A settled call is read from the shared cache; a failure is rebuilt with the holder's code and
+ * message. Without Redis, each replica calls on its own: Redis errors never fail a lookup.
+ */
+export function createSharedFlight<T>(options: SharedFlightOptions<T>): Flight<T> & { close(): Promise<void> } {
+  const { connection, local, claimTtlMs, replicaId } = options;
+  const { client } = connection;
+  const held = new Set<string>();
+
+  const hold = async (claimKey: string, channel: string, work: FlightWork<T>): Promise<T> => {
+    held.add(claimKey);
+    // While the call waits for quota and retries, the holder keeps its claim alive; a frozen one cannot.
+    const keepAlive = setInterval(
+      () => void connection.run(refresh, [claimKey], [replicaId, claimTtlMs]).catch(() => undefined),
+      Math.max(1, Math.floor(claimTtlMs / 3)),
+    );
+    keepAlive.unref();
+    const finish = async (notice: Notice): Promise<void> => {
+      clearInterval(keepAlive);
+      // The notice goes out before the claim is released, so a waiter never claims a key just settled.
+      await client.publish(channel, JSON.stringify(notice)).catch(() => undefined);
+      await connection.run(release, [claimKey], [replicaId]).catch(() => undefined);
+      held.delete(claimKey);
+    };
+    try {
+      const value = await work.start();
+      await finish({ outcome: 'settled' });
+      return value;
+    } catch (error) {
+      await finish(failureNotice(error));
+      throw error;
+    }
+  };
+
+  const waitForHolder = async (channel: string, claimKey: string, signal: AbortSignal) => {
+    let heard: (notice: Notice) => void = () => undefined;
+    const notice = new Promise<Notice>((resolve) => (heard = resolve));
+    const unsubscribe = await connection.subscribe(channel, (message) => {
+      const notice = parseNotice(message);
+      if (notice !== undefined) heard(notice);
+    });
+    try {
+      const claimed = await client.set(claimKey, replicaId, 'PX', claimTtlMs, 'NX');
+      if (claimed === 'OK') return 'claimed' as const;
+      const ttlMs = await client.pttl(claimKey);
+      const stop = new AbortController();
+      // Waits until the claim would expire, unless the notice comes first or the waiter's deadline passes.
+      const expiry = sleep(Math.max(0, ttlMs), 'expired' as const, {
+        signal: AbortSignal.any([stop.signal, signal]),
+      }).catch(() => 'aborted' as const);
+      try {
+        return await Promise.race([notice, expiry]);
+      } finally {
+        stop.abort();
+      }
+    } finally {
+      unsubscribe();
+    }
+  };
+
+  const lead = async (key: string, work: FlightWork<T>): Promise<T> => {
+    const claimKey = connection.key('flight', key);
+    const channel = connection.key('flight-done', key);
+    let slowReplies = 0;
+    for (;;) {
+      let outcome: Awaited<ReturnType<typeof waitForHolder>>;
+      try {
+        outcome = await waitForHolder(channel, claimKey, work.signal);
+      } catch {
+        // One late reply on a live connection is tried again; otherwise this replica calls on its own.
+        slowReplies += 1;
+        if (connection.health() === 'up' && slowReplies < 2 && !work.signal.aborted) continue;
+        return work.start();
+      }
+      if (outcome === 'claimed') return hold(claimKey, channel, work);
+      if (outcome === 'aborted') {
+        throw new LookupError(
+          ErrorCode.UPSTREAM_TIMEOUT,
+          'The lookup ran out of time while another gateway replica was calling IVS for it',
+        );
+      }
+      if (outcome !== 'expired' && outcome.outcome === 'failed') {
+        throw new LookupError(outcome.code, outcome.message, outcome.details);
+      }
+      // Settled, or the claim went away (released, or its holder died): what it left, else claim the key.
+      const settled = await work.settledElsewhere();
+      if (settled !== undefined) return settled;
+    }
+  };
+
+  return {
+    run: (key, work) => local.run(key, { ...work, start: () => lead(key, work) }),
+    async close() {
+      await Promise.all(
+        [...held].map((claimKey) => connection.run(release, [claimKey], [replicaId]).catch(() => undefined)),
+      );
+      held.clear();
+    },
+  };
+}
+
+function failureNotice(error: unknown): Notice {
+  if (!(error instanceof LookupError)) {
+    return { outcome: 'failed', code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error', details: {} };
+  }
+  const { cause: _cause, ...details } = error.details;
+  return { outcome: 'failed', code: error.code, message: error.message, details };
+}
+
+// Anyone with access to the Redis can publish on the channel: a message of another shape is ignored.
+function parseNotice(message: string): Notice | undefined {
+  try {
+    const notice = JSON.parse(message) as Partial<Notice> | null;
+    if (notice?.outcome === 'settled') return { outcome: 'settled' };
+    const codes: readonly string[] = Object.values(ErrorCode);
+    if (notice?.outcome === 'failed' && codes.includes(String(notice.code)) && typeof notice.message === 'string') {
+      return notice as Notice;
+    }
+  } catch {
+    // Not JSON: ignored like any other foreign message.
+  }
+  return undefined;
+}
