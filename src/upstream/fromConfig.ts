@@ -91,7 +91,7 @@ export function createUpstream(
   ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
     type V = IvsReadTypes[O]['value'];
     const quota = { callsPerWindow: upstream.quotaTpsByOperation[operation], windowMs };
-    const domain = { account: 'default', region: config.ivsTarget.region, operation };
+    const domain = { account: config.ivsTarget.accountId ?? 'default', region: config.ivsTarget.region, operation };
     const store = storeFor<V>(codecs[operation]);
     const limiter = createQuotaLimiter({
       slots: fleet ? fleet.slots(domain, quota) : createLocalSlots({ ...quota, clock: systemClock }),

@@ -267,7 +267,13 @@ describe('upstream protection: breaker recovery', () => {
     await withStack(
       {
         emulator: { generatedParticipants: { ...demo, count: 40 } },
-        env: { UPSTREAM_MAX_ATTEMPTS: '1', UPSTREAM_BREAKER_THRESHOLD: '1', UPSTREAM_BREAKER_COOLDOWN_MS: '500' },
+        env: {
+          UPSTREAM_MAX_ATTEMPTS: '1',
+          UPSTREAM_BREAKER_THRESHOLD: '1',
+          UPSTREAM_BREAKER_COOLDOWN_MS: '500',
+          // As in the fleet tests: a loaded 2-core machine delays calls past the default 100 ms margin.
+          UPSTREAM_QUOTA_MARGIN_MS: '400',
+        },
       },
       async (stack) => {
         stack.emulator.injectFault(faults.internal('down'));
