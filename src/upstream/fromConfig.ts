@@ -104,7 +104,6 @@ export function createUpstream(
     });
     limiters.push(limiter);
     return createUpstreamRead<IvsReadTypes[O]['key'], V>({
-      operation,
       keyText: readKeyTexts[operation],
       call: sources[operation],
       cache:

@@ -6,7 +6,6 @@ import type { UpstreamBreaker } from './circuitBreaker.js';
 import { startDeadline, type Deadline } from './deadline.js';
 import type { Flight } from './flight.js';
 import type { UpstreamObserver } from './observer.js';
-import type { IvsReadOperation } from './quotaDomain.js';
 import type { QuotaLimiter } from './quotaLimiter.js';
 import type { Retrier } from './retry.js';
 import type { Slot } from './slots.js';
@@ -31,7 +30,6 @@ export interface UpstreamRead<K, V> {
 }
 
 export interface UpstreamReadDeps<K, V> {
-  readonly operation: IvsReadOperation;
   /** One string per distinct key: the cache and flight key. */
   readonly keyText: (key: K) => string;
   /** The one IVS call; rejects only with LookupError (src/ivs/ classifies SDK failures). */
@@ -142,7 +140,7 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
       const served = usable(cached, request);
       if (served !== undefined) {
         observer.cacheLookup(served.answer.kind === 'value' ? 'hit' : 'negative_hit');
-        return settle(() => answerFrom(served.answer), 'cache', 0);
+        return fromCache(served.answer);
       }
       const deadline = startDeadline(deadlineMs);
       const billed = { calls: 0 };
@@ -152,37 +150,40 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
         signal: deadline.signal,
       });
       if (joined) observer.coalesced();
+      // Read once the call settled: `billed` counts until then.
+      const report = (): ReadReport => ({ served: joined ? 'joined' : 'upstream', upstreamCalls: billed.calls });
       try {
         const value = await result;
         observer.cacheLookup('miss');
-        return { ok: true, value, report: { served: joined ? 'joined' : 'upstream', upstreamCalls: billed.calls } };
+        return { ok: true, value, report: report() };
       } catch (error) {
         const failure = asLookupError(error);
-        const report: ReadReport = { served: joined ? 'joined' : 'upstream', upstreamCalls: billed.calls };
         const stale = request.cacheMode === 'use' && serveStale && ivsCouldNotAnswer(failure) ? cached : undefined;
         if (stale?.answer.kind === 'value') {
           observer.cacheLookup('stale');
-          return { ok: true, value: stale.answer.value, report: { ...report, served: 'stale' } };
+          return { ok: true, value: stale.answer.value, report: { ...report(), served: 'stale' } };
         }
         observer.cacheLookup('miss');
-        return { ok: false, error: failure, report };
+        return { ok: false, error: failure, report: report() };
       }
     },
   };
 }
 
-function settle<V>(answer: () => V, served: ReadReport['served'], upstreamCalls: number): ReadOutcome<V> {
-  const report = { served, upstreamCalls };
-  try {
-    return { ok: true, value: answer(), report };
-  } catch (error) {
-    return { ok: false, error: asLookupError(error), report };
-  }
+// A cached NOT_FOUND is a failure like IVS's own, answered without a call.
+function fromCache<V>(answer: CachedAnswer<V>): ReadOutcome<V> {
+  const report: ReadReport = { served: 'cache', upstreamCalls: 0 };
+  if (answer.kind === 'value') return { ok: true, value: answer.value, report };
+  return { ok: false, error: notFoundFrom(answer), report };
 }
 
 function answerFrom<V>(answer: CachedAnswer<V>): V {
   if (answer.kind === 'value') return answer.value;
-  throw new LookupError(ErrorCode.NOT_FOUND, answer.message, { ...(answer.ivs && { ivs: answer.ivs }) });
+  throw notFoundFrom(answer);
+}
+
+function notFoundFrom(answer: Extract<CachedAnswer<unknown>, { kind: 'not_found' }>): LookupError {
+  return new LookupError(ErrorCode.NOT_FOUND, answer.message, { ...(answer.ivs && { ivs: answer.ivs }) });
 }
 
 const couldNotAnswerCodes = new Set<ErrorCode>([

@@ -62,7 +62,6 @@ function setup(ttls: Partial<Ttls> = {}) {
     breakerState() {},
   };
   const participants = createUpstreamRead<ParticipantKey, ParticipantModel>({
-    operation: 'GetParticipant',
     keyText: participantKeyText,
     call: (k, signal) => source.getParticipant(k, signal),
     cache: createAnswerCache({
