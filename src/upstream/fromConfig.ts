@@ -11,7 +11,7 @@ import { systemClock } from './clock.js';
 import { createLocalFlight } from './flight.js';
 import { createMemoryStore } from './memoryStore.js';
 import { discoveryCodecs, discoveryTtls } from './discoveryReads.js';
-import type { UpstreamObserver } from './observer.js';
+import type { BreakerState, UpstreamObserver } from './observer.js';
 import type { IvsReadOperation } from './quotaDomain.js';
 import { createQuotaLimiter, type QuotaLimiter, type Waiter } from './quotaLimiter.js';
 import { createRetrier } from './retry.js';
@@ -83,6 +83,15 @@ export function createUpstream(
     baseDelayMs: upstream.retryBaseDelayMs,
     maxDelayMs: upstream.retryMaxDelayMs,
   });
+  // Six breakers, one `ivs_breaker_state` and one /readyz field: report the worst circuit, so that one
+  // operation's breaker closing cannot hide another's that is still open.
+  const breakerStates = new Map<IvsReadOperation, BreakerState>();
+  const breakerObserver = (operation: IvsReadOperation): Pick<UpstreamObserver, 'breakerState'> => ({
+    breakerState(state) {
+      breakerStates.set(operation, state);
+      observer.breakerState(worstBreakerState([...breakerStates.values()]));
+    },
+  });
   const ttls = { GetParticipant: participantTtls(cache), ...discoveryTtls(cache) };
   const codecs = { GetParticipant: participantEntryCodec, ...discoveryCodecs };
 
@@ -119,7 +128,7 @@ export function createUpstream(
       // A holder that stopped refreshing its claim for one attempt's time is presumed dead.
       flight: fleet ? fleet.flight<V>(config.ivs.attemptTimeoutMs) : createLocalFlight(),
       limiter,
-      breaker: createUpstreamBreaker({ ...upstream.breaker, observer }),
+      breaker: createUpstreamBreaker({ ...upstream.breaker, observer: breakerObserver(operation) }),
       retry,
       deadlineMs: config.lookup.deadlineMs,
       serveStale: upstream.serveStale,
@@ -137,4 +146,13 @@ export function createUpstream(
     ListParticipantEvents: read('ListParticipantEvents'),
   };
   return { reads, close: () => limiters.forEach((limiter) => limiter.close()) };
+}
+
+const breakerSeverity: readonly BreakerState[] = ['closed', 'half_open', 'open'];
+
+function worstBreakerState(states: readonly BreakerState[]): BreakerState {
+  return states.reduce<BreakerState>(
+    (worst, state) => (breakerSeverity.indexOf(state) > breakerSeverity.indexOf(worst) ? state : worst),
+    'closed',
+  );
 }
