@@ -1,8 +1,8 @@
 import type { Config } from './config.js';
 import type { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
-import { startEmulator, type IvsEmulator } from './emulator/server.js';
+import type { IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
-import { createIvsSources } from './ivs/sources.js';
+import { createIvsSources, type IvsSources } from './ivs/sources.js';
 import type { Logger } from './logger.js';
 import { createFleet, type FleetObserver } from './redis/fleet.js';
 import { createUpstream, type UpstreamReads } from './upstream/fromConfig.js';
@@ -38,12 +38,15 @@ export const demoQuery = `{
  * and wraps it in the upstream layer, once per process.
  */
 export async function connectBackend(config: Config, logger: Logger, options: BackendOptions = {}): Promise<Backend> {
-  const { client, emulator } = await connectIvs(config, logger, options.credentials);
+  const { clients, emulator } = await connectIvs(config, logger, options.credentials);
   // Connects in the background: an unreachable Redis at start means degraded mode, not a failed start.
   const fleet = config.redis
     ? createFleet({ redis: config.redis, logger, observer: options.fleetObserver ?? { fleetState() {} } })
     : undefined;
-  const upstream = createUpstream(config, createIvsSources(client, logger), {
+  const sources = new Map<string, IvsSources>(
+    [...clients].map(([region, client]) => [region, createIvsSources(client, logger)]),
+  );
+  const upstream = createUpstream(config, sources, {
     logger,
     observer: options.observer ?? noopUpstreamObserver,
     ...(fleet && { fleet }),
@@ -53,7 +56,7 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
     close: async () => {
       upstream.close();
       await fleet?.close();
-      client.destroy();
+      clients.forEach((client) => client.destroy());
       await emulator?.close();
     },
   };
@@ -63,22 +66,28 @@ async function connectIvs(
   config: Config,
   logger: Logger,
   credentials: IvsClientOverrides['credentials'],
-): Promise<{ client: IVSRealTimeClient; emulator?: IvsEmulator }> {
-  if (config.ivsTarget.kind !== 'embedded-emulator') {
-    const endpoint = config.ivsTarget.kind === 'endpoint' ? config.ivsTarget.endpoint : 'AWS';
-    logger.info({ region: config.ivsTarget.region, endpoint }, 'IVS backend configured');
-    return { client: createIvsClient(config, credentials && { credentials }) };
+): Promise<{ clients: Map<string, IVSRealTimeClient>; emulator?: IvsEmulator }> {
+  const { ivsTarget } = config;
+  const clientPerRegion = (overrides: IvsClientOverrides) =>
+    new Map(ivsTarget.regions.map((region) => [region, createIvsClient(config, region, overrides)]));
+  if (ivsTarget.kind !== 'embedded-emulator') {
+    const endpoints = ivsTarget.kind === 'endpoint' ? ivsTarget.endpoints : 'AWS';
+    logger.info({ regions: ivsTarget.regions, endpoints }, 'IVS backend configured');
+    return { clients: clientPerRegion(credentials ? { credentials } : {}) };
   }
+  // Loaded only here: a gateway in front of AWS never loads the emulator's code.
+  const { startEmulator } = await import('./emulator/server.js');
   const quota = config.emulator.quotaTps > 0 ? { callsPerSecond: config.emulator.quotaTps } : null;
   const emulator = await startEmulator({ quota });
   logger.warn(
-    { emulator: emulator.url, quotaTps: config.emulator.quotaTps },
+    { emulator: emulator.url, regions: ivsTarget.regions, quotaTps: config.emulator.quotaTps },
     'NO AWS BACKEND CONFIGURED: serving DEMO DATA from the built-in IVS emulator. Set AWS_REGION (real AWS) or IVS_ENDPOINT to change this.',
   );
-  // The emulator does not check signatures; fixed credentials keep the SDK from searching for real ones.
-  const client = createIvsClient(config, {
+  // One emulator answers for every demo region (it keeps each region's quota apart). It does not check
+  // signatures; fixed credentials keep the SDK from searching for real ones.
+  const clients = clientPerRegion({
     endpoint: emulator.url,
     credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
   });
-  return { client, emulator };
+  return { clients, emulator };
 }

@@ -1,18 +1,51 @@
 import { z } from 'zod';
 
 /**
- * Where GetParticipant calls go: real AWS, an explicit endpoint, or the emulator started in-process.
- * `accountId` is the AWS account whose stages the gateway serves, `null` when it is not known.
+ * Where IVS calls go: real AWS, explicit endpoints, or the emulator started in-process. `regions` are the
+ * AWS regions whose stages the gateway serves (a stage ARN's region picks one); `accountId` is the AWS
+ * account whose stages it serves, `null` when it is not known.
  */
 export type IvsTarget =
-  | { kind: 'aws'; region: string; accountId: string | null }
-  | { kind: 'endpoint'; region: string; accountId: string | null; endpoint: string }
-  | { kind: 'embedded-emulator'; region: string; accountId: string };
+  | { kind: 'aws'; regions: readonly string[]; accountId: string | null }
+  | {
+      kind: 'endpoint';
+      regions: readonly string[];
+      accountId: string | null;
+      /** The endpoint of each served region. */
+      endpoints: Readonly<Record<string, string>>;
+    }
+  | { kind: 'embedded-emulator'; regions: readonly string[]; accountId: string };
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 const port = z.coerce.number().int().min(0).max(65535);
+const region = z.string().regex(/^[a-z0-9-]+$/, 'must look like us-east-1');
+const endpointUrl = z.url({ protocol: /^https?$/ });
+const regionList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(region).min(1));
+// `us-east-1=http://127.0.0.1:4010,eu-central-1=http://127.0.0.1:4011`
+const regionEndpoints = z.string().transform((value, context) => {
+  const pairs = value
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    // The first `=` ends the region: a URL may hold more.
+    .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()] as const);
+  const valid = pairs.every(([name, url]) => region.safeParse(name).success && endpointUrl.safeParse(url).success);
+  if (!valid || pairs.length === 0) {
+    context.addIssue({ code: 'custom', message: 'must be a comma-separated list of region=URL (http or https)' });
+    return z.NEVER;
+  }
+  return pairs;
+});
 
 /** Asymmetric JWS algorithms only: `none` and HS* (shared secrets) are never accepted. */
 const jwtAlgorithms = [
@@ -46,11 +79,10 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: z.string().default('*'),
-  AWS_REGION: z
-    .string()
-    .regex(/^[a-z0-9-]+$/, 'must look like us-east-1')
-    .optional(),
-  IVS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_REGION: region.optional(),
+  IVS_REGIONS: regionList.optional(),
+  IVS_ENDPOINT: endpointUrl.optional(),
+  IVS_REGION_ENDPOINTS: regionEndpoints.optional(),
   IVS_ACCOUNT_ID: z
     .string()
     .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
@@ -409,17 +441,39 @@ function chooseMetricsPort(metricsPort: number | undefined, mainPort: number): n
   return metricsPort;
 }
 
-/** The account and region of the emulator's demo data (src/emulator/seed.json). */
-export const emulatorAccount = { region: 'us-east-1', accountId: '123456789012' } as const;
+/** The account and regions of the emulator's demo data (src/emulator/seed.json). */
+export const emulatorAccount = { regions: ['us-east-1', 'eu-central-1'], accountId: '123456789012' } as const;
 
 function chooseIvsTarget(e: Env, production: boolean): IvsTarget {
   const accountId = e.IVS_ACCOUNT_ID ?? null;
-  if (e.IVS_ENDPOINT)
-    return { kind: 'endpoint', endpoint: e.IVS_ENDPOINT, region: e.AWS_REGION ?? 'us-east-1', accountId };
-  if (e.AWS_REGION) return { kind: 'aws', region: e.AWS_REGION, accountId };
+  const endpoints = new Map(e.IVS_REGION_ENDPOINTS ?? []);
+  const listed = e.IVS_REGIONS ?? (endpoints.size > 0 ? [...endpoints.keys()] : e.AWS_REGION && [e.AWS_REGION]);
+  const regions = [...new Set(listed || [])];
+  if (e.IVS_ENDPOINT !== undefined || endpoints.size > 0) {
+    if (regions.length === 0) regions.push('us-east-1');
+    for (const name of endpoints.keys()) {
+      if (!regions.includes(name)) {
+        throw new ConfigError(`Invalid configuration: IVS_REGION_ENDPOINTS: ${name} is not one of IVS_REGIONS`);
+      }
+    }
+    const endpointOf = (name: string): string => {
+      const endpoint = endpoints.get(name) ?? e.IVS_ENDPOINT;
+      if (endpoint !== undefined) return endpoint;
+      throw new ConfigError(
+        `Invalid configuration: IVS_REGION_ENDPOINTS: no endpoint for ${name} (or set IVS_ENDPOINT)`,
+      );
+    };
+    return {
+      kind: 'endpoint',
+      regions,
+      accountId,
+      endpoints: Object.fromEntries(regions.map((name) => [name, endpointOf(name)])),
+    };
+  }
+  if (regions.length > 0) return { kind: 'aws', regions, accountId };
   if (production) {
     throw new ConfigError(
-      'Invalid configuration: AWS_REGION: required with NODE_ENV=production (or IVS_ENDPOINT); the built-in emulator only serves demo data',
+      'Invalid configuration: AWS_REGION: required with NODE_ENV=production (or IVS_REGIONS, IVS_ENDPOINT); the built-in emulator only serves demo data',
     );
   }
   return { kind: 'embedded-emulator', ...emulatorAccount };

@@ -31,26 +31,31 @@ function checkKeyField(field: keyof ParticipantKey, value: unknown): string | un
 }
 
 /**
- * The stages one gateway can look up: one IVS client serves one region, and one account when the
- * gateway knows it (IVS_ACCOUNT_ID; the embedded emulator's demo account).
+ * The stages one gateway can look up: those of its regions (one IVS client each), and of one account
+ * when the gateway knows it (IVS_ACCOUNT_ID; the embedded emulator's demo account).
  */
 export interface ServedStages {
-  readonly region: string;
+  readonly regions: readonly string[];
   readonly accountId: string | null;
 }
 
 /** `extensions.reason` of a well-formed stage ARN that this gateway cannot serve. */
 const stageNotServed = 'STAGE_NOT_SERVED';
 
+/** The region part of a stage ARN (arn:aws:ivs:<region>:<account>:stage/<id>). */
+export function regionOfStage(stageArn: string): string {
+  return stageArn.split(':')[3] ?? '';
+}
+
 // A stage in another region or account would spend quota only to be answered NOT_FOUND (and cached so).
 // `stageArn` already fits the pattern arn:aws:ivs:<region>:<account>:stage/<id>.
 function refuseForeignStage(stageArn: string, served: ServedStages): void {
-  const [, , , region, accountId] = stageArn.split(':');
-  if (region === served.region && (served.accountId === null || accountId === served.accountId)) return;
+  const [, , , region = '', accountId] = stageArn.split(':');
+  if (served.regions.includes(region) && (served.accountId === null || accountId === served.accountId)) return;
   const account = served.accountId === null ? '' : ` of account ${served.accountId}`;
   throw new LookupError(
     ErrorCode.BAD_USER_INPUT,
-    `stageArn names a stage in ${region} account ${accountId}; this gateway serves stages in ${served.region}${account} only`,
+    `stageArn names a stage in ${region} account ${accountId}; this gateway serves stages in ${served.regions.join(', ')}${account} only`,
     { reason: stageNotServed },
   );
 }

@@ -11,8 +11,8 @@ import { knownError, readBody, sendError, sendJson } from './wire.js';
 
 /** Settings the emulator may change between calls; read once per call. */
 export interface CallSettings {
-  /** One quota per operation: IVS gives each read API its own budget. */
-  readonly quotas: Readonly<Record<EmulatedOperation, EmulatorQuota>>;
+  /** One quota per operation and region: IVS gives each API its own budget in each region. */
+  readonly quotaFor: (operation: EmulatedOperation, region: string) => EmulatorQuota;
   readonly latencyMs: number;
 }
 
@@ -37,8 +37,7 @@ type ParsedBody = { readonly ok: true; readonly value: unknown } | { readonly ok
 export function createOperationHandler(deps: OperationHandlerDeps) {
   const { store, callLog, faultQueue } = deps;
 
-  const decide = (operation: EmulatedOperation, body: ParsedBody, quota: EmulatorQuota): Reply => {
-    const fields = body.ok ? stringFields(body.value) : {};
+  const decide = (operation: EmulatedOperation, body: ParsedBody, fields: KeyFields, quota: EmulatorQuota): Reply => {
     if (
       operation === 'GetParticipant' &&
       fields.stageArn !== undefined &&
@@ -72,8 +71,12 @@ export function createOperationHandler(deps: OperationHandlerDeps) {
     } catch {
       return; // The client went away before finishing its request; there is no one to answer.
     }
-    const { quotas, latencyMs } = deps.settings();
-    const reply = decide(operation, parseBody(text), quotas[operation]);
+    const { quotaFor, latencyMs } = deps.settings();
+    const body = parseBody(text);
+    const fields = body.ok ? stringFields(body.value) : {};
+    // GetStage names its stage `arn`; every other operation `stageArn`.
+    const region = (fields.stageArn ?? fields.arn)?.split(':')[3] ?? '';
+    const reply = decide(operation, body, fields, quotaFor(operation, region));
     if (latencyMs > 0) {
       try {
         await delay(latencyMs, undefined, { signal: deps.closing });
@@ -105,12 +108,24 @@ function parseBody(text: string): ParsedBody {
   }
 }
 
-function stringFields(value: unknown): { stageArn?: string; sessionId?: string; participantId?: string } {
+interface KeyFields {
+  stageArn?: string;
+  arn?: string;
+  sessionId?: string;
+  participantId?: string;
+}
+
+function stringFields(value: unknown): KeyFields {
   if (typeof value !== 'object' || value === null) return {};
   const record = value as Record<string, unknown>;
   const pick = (name: string): string | undefined => {
     const field = record[name];
     return typeof field === 'string' ? field : undefined;
   };
-  return { stageArn: pick('stageArn'), sessionId: pick('sessionId'), participantId: pick('participantId') };
+  return {
+    stageArn: pick('stageArn'),
+    arn: pick('arn'),
+    sessionId: pick('sessionId'),
+    participantId: pick('participantId'),
+  };
 }

@@ -16,7 +16,7 @@ import {
   type WireParticipant,
 } from './seed.js';
 import { createStageStore } from './stageStore.js';
-import { emulatedOperations, validateGetParticipantInput, type EmulatedOperation } from './validation.js';
+import { emulatedOperations, validateGetParticipantInput } from './validation.js';
 import { knownError, sendError } from './wire.js';
 
 export type { EmulatorConfig } from './admin.js';
@@ -81,12 +81,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
   const faultQueue = createFaultQueue();
   const closing = new AbortController();
   let config: EmulatorConfig = { quota: null, latencyMs: 0 };
-  const quotasFor = (quota: Quota | null) =>
-    Object.fromEntries(emulatedOperations.map((operation) => [operation, createEmulatorQuota(quota)])) as Record<
-      EmulatedOperation,
-      EmulatorQuota
-    >;
-  let settings: CallSettings = { quotas: quotasFor(null), latencyMs: 0 };
+  // Like AWS, a quota per operation and region (the region of the stage a call names), made on first use.
+  const quotasFor = (quota: Quota | null): CallSettings['quotaFor'] => {
+    const quotas = new Map<string, EmulatorQuota>();
+    return (operation, region) => {
+      const key = `${region}:${operation}`;
+      let found = quotas.get(key);
+      if (found === undefined) quotas.set(key, (found = createEmulatorQuota(quota)));
+      return found;
+    };
+  };
+  let settings: CallSettings = { quotaFor: quotasFor(null), latencyMs: 0 };
 
   const configure = (change: Partial<EmulatorConfig>): void => {
     const next: EmulatorConfig = {
@@ -96,7 +101,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     if (!Number.isFinite(next.latencyMs) || next.latencyMs < 0)
       throw new RangeError(`latencyMs must be a non-negative number, got ${next.latencyMs}`);
     // New quotas also start fresh windows, so a changed quota applies from now on.
-    settings = { quotas: quotasFor(next.quota), latencyMs: next.latencyMs };
+    settings = { quotaFor: quotasFor(next.quota), latencyMs: next.latencyMs };
     config = next;
   };
   configure({ quota: options.quota ?? null, latencyMs: options.latencyMs ?? 0 });

@@ -9,17 +9,19 @@ export interface IvsClientOverrides {
 }
 
 /**
- * The only place that constructs an AWS client. Build one per process: the SDK memoises
- * credentials and keeps sockets alive per client.
+ * The only place that constructs an AWS client. Build one per process and region: the SDK memoises
+ * credentials and keeps sockets alive per client, and a client signs for one region.
  */
 export function createIvsClient(
   config: Pick<Config, 'ivsTarget' | 'ivs'>,
+  region: string,
   overrides: IvsClientOverrides = {},
 ): IVSRealTimeClient {
-  const endpoint = overrides.endpoint ?? (config.ivsTarget.kind === 'endpoint' ? config.ivsTarget.endpoint : undefined);
+  const endpoint =
+    overrides.endpoint ?? (config.ivsTarget.kind === 'endpoint' ? config.ivsTarget.endpoints[region] : undefined);
   const agent = { keepAlive: true, maxSockets: config.ivs.maxSockets };
   return new IVSRealTimeClient({
-    region: config.ivsTarget.region,
+    region,
     ...(endpoint && { endpoint }),
     ...(overrides.credentials && { credentials: overrides.credentials }),
     // One attempt: retries belong to the upstream layer, where each one waits for quota.

@@ -51,7 +51,17 @@ export const readKeyTexts: { readonly [O in IvsReadOperation]: (key: IvsReadType
   ListParticipantEvents: (key) => pageKeyText([key.stageArn, key.sessionId, key.participantId], key),
 };
 
-/** Every operation's source over the one client. */
+/** The stage each key is about: its ARN's region picks the IVS client and the quota domain. */
+export const readStageArns: { readonly [O in IvsReadOperation]: (key: IvsReadTypes[O]['key']) => string } = {
+  GetParticipant: (key) => key.stageArn,
+  GetStage: (arn) => arn,
+  GetStageSession: (key) => key.stageArn,
+  ListStageSessions: (key) => key.stageArn,
+  ListParticipants: (key) => key.stageArn,
+  ListParticipantEvents: (key) => key.stageArn,
+};
+
+/** Every operation's source over one region's client. */
 export function createIvsSources(client: IVSRealTimeClient, logger: Logger): IvsSources {
   const participants = createIvsParticipantSource(client, logger);
   return {

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
-import { readKeyTexts, type IvsReadTypes, type IvsSources } from '../ivs/sources.js';
+import { readKeyTexts, readStageArns, type IvsReadTypes, type IvsSources } from '../ivs/sources.js';
 import type { Logger } from '../logger.js';
+import { regionOfStage } from '../validation.js';
 import type { ParticipantKey, ParticipantModel } from '../model.js';
 import { createAnswerCache, disabledAnswerCache, type AnswerTtls } from './answerCache.js';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
@@ -12,7 +13,7 @@ import { createLocalFlight } from './flight.js';
 import { createMemoryStore } from './memoryStore.js';
 import { discoveryCodecs, discoveryTtls } from './discoveryReads.js';
 import type { BreakerState, UpstreamObserver } from './observer.js';
-import type { IvsReadOperation } from './quotaDomain.js';
+import { quotaDomainText, type IvsReadOperation, type QuotaDomain } from './quotaDomain.js';
 import { createQuotaLimiter, type QuotaLimiter, type Waiter } from './quotaLimiter.js';
 import { createRetrier } from './retry.js';
 import { createLocalSlots } from './slots.js';
@@ -49,12 +50,15 @@ export function participantTtls(cache: Omit<Config['upstream']['cache'], 'discov
 
 /**
  * Wraps each IVS source in the configured protection layer; one per process, shared by all requests.
- * Each operation is its own quota domain (AWS budgets each read API separately) with its own limiter,
- * cache namespace, flight and breaker; retries, deadline and stale rules are the same for all.
+ * Each operation in each region is its own quota domain (AWS budgets each API separately per account
+ * and region) with its own limiter and breaker; a key's stage ARN picks its region. Cache namespace and
+ * flight are per operation (keys name their stage, so regions never share an entry); retries, deadline
+ * and stale rules are the same for all.
  */
 export function createUpstream(
   config: Pick<Config, 'upstream' | 'lookup' | 'ivsTarget' | 'ivs'>,
-  sources: IvsSources,
+  /** One region's sources per served region. */
+  sourcesByRegion: ReadonlyMap<string, IvsSources>,
   deps: {
     logger: Logger;
     observer: UpstreamObserver;
@@ -83,24 +87,26 @@ export function createUpstream(
     baseDelayMs: upstream.retryBaseDelayMs,
     maxDelayMs: upstream.retryMaxDelayMs,
   });
-  // Six breakers, one `ivs_breaker_state` and one /readyz field: report the worst circuit, so that one
-  // operation's breaker closing cannot hide another's that is still open.
-  const breakerStates = new Map<IvsReadOperation, BreakerState>();
-  const breakerObserver = (operation: IvsReadOperation): Pick<UpstreamObserver, 'breakerState'> => ({
+  // A breaker per operation and region, one `ivs_breaker_state` and one /readyz field: report the worst
+  // circuit, so that one breaker closing cannot hide another that is still open.
+  const breakerStates = new Map<string, BreakerState>();
+  const breakerObserver = (domain: QuotaDomain): Pick<UpstreamObserver, 'breakerState'> => ({
     breakerState(state) {
-      breakerStates.set(operation, state);
+      breakerStates.set(quotaDomainText(domain), state);
       observer.breakerState(worstBreakerState([...breakerStates.values()]));
     },
   });
   const ttls = { GetParticipant: participantTtls(cache), ...discoveryTtls(cache) };
   const codecs = { GetParticipant: participantEntryCodec, ...discoveryCodecs };
 
-  const read = <O extends IvsReadOperation>(
+  const regionalRead = <O extends IvsReadOperation>(
     operation: O,
+    region: string,
+    sources: IvsSources,
   ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
     type V = IvsReadTypes[O]['value'];
     const quota = { callsPerWindow: upstream.quotaTpsByOperation[operation], windowMs };
-    const domain = { account: config.ivsTarget.accountId ?? 'default', region: config.ivsTarget.region, operation };
+    const domain: QuotaDomain = { account: config.ivsTarget.accountId ?? 'default', region, operation };
     const store = storeFor<V>(codecs[operation]);
     const limiter = createQuotaLimiter({
       slots: fleet ? fleet.slots(domain, quota) : createLocalSlots({ ...quota, clock: systemClock }),
@@ -128,13 +134,30 @@ export function createUpstream(
       // A holder that stopped refreshing its claim for one attempt's time is presumed dead.
       flight: fleet ? fleet.flight<V>(config.ivs.attemptTimeoutMs) : createLocalFlight(),
       limiter,
-      breaker: createUpstreamBreaker({ ...upstream.breaker, observer: breakerObserver(operation) }),
+      breaker: createUpstreamBreaker({ ...upstream.breaker, observer: breakerObserver(domain) }),
       retry,
       deadlineMs: config.lookup.deadlineMs,
       serveStale: upstream.serveStale,
       revalidateMinIntervalMs: upstream.revalidateMinIntervalMs,
       observer,
     });
+  };
+
+  // Keys reach this layer validated: their stage is in a served region (STAGE_NOT_SERVED otherwise).
+  const read = <O extends IvsReadOperation>(
+    operation: O,
+  ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
+    const byRegion = new Map(
+      [...sourcesByRegion].map(([region, sources]) => [region, regionalRead(operation, region, sources)]),
+    );
+    return {
+      read(key, request) {
+        const region = regionOfStage(readStageArns[operation](key));
+        const regional = byRegion.get(region);
+        if (regional === undefined) throw new Error(`${operation} asked for a stage in ${region}, a region not served`);
+        return regional.read(key, request);
+      },
+    };
   };
 
   const reads: UpstreamReads = {

@@ -121,18 +121,18 @@ describe('configuration: backend', () => {
   test('IVS_ENDPOINT wins over AWS_REGION; AWS_REGION alone means real AWS; neither means the embedded emulator', () => {
     assert.deepEqual(loadConfig({ IVS_ENDPOINT: 'http://127.0.0.1:4010', AWS_REGION: 'eu-west-1' }).ivsTarget, {
       kind: 'endpoint',
-      endpoint: 'http://127.0.0.1:4010',
-      region: 'eu-west-1',
+      endpoints: { 'eu-west-1': 'http://127.0.0.1:4010' },
+      regions: ['eu-west-1'],
       accountId: null,
     });
     assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1' }).ivsTarget, {
       kind: 'aws',
-      region: 'eu-west-1',
+      regions: ['eu-west-1'],
       accountId: null,
     });
     assert.deepEqual(loadConfig({}).ivsTarget, {
       kind: 'embedded-emulator',
-      region: 'us-east-1',
+      regions: ['us-east-1', 'eu-central-1'],
       accountId: '123456789012',
     });
   });
@@ -140,12 +140,63 @@ describe('configuration: backend', () => {
   test('IVS_ACCOUNT_ID names the account whose stages are served; it must be 12 digits', () => {
     assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1', IVS_ACCOUNT_ID: '210987654321' }).ivsTarget, {
       kind: 'aws',
-      region: 'eu-west-1',
+      regions: ['eu-west-1'],
       accountId: '210987654321',
     });
     assert.throws(
       () => loadConfig({ AWS_REGION: 'eu-west-1', IVS_ACCOUNT_ID: '1234' }),
       /IVS_ACCOUNT_ID: must be a 12-digit/,
+    );
+  });
+
+  test('IVS_REGIONS serves several regions; IVS_REGION_ENDPOINTS gives each its own endpoint', () => {
+    assert.deepEqual(loadConfig({ IVS_REGIONS: 'us-east-1, eu-central-1', AWS_REGION: 'eu-west-1' }).ivsTarget, {
+      kind: 'aws',
+      regions: ['us-east-1', 'eu-central-1'],
+      accountId: null,
+    });
+    const endpoints = 'us-east-1=http://127.0.0.1:4010,eu-central-1=http://127.0.0.1:4011';
+    assert.deepEqual(loadConfig({ IVS_REGION_ENDPOINTS: endpoints }).ivsTarget, {
+      kind: 'endpoint',
+      regions: ['us-east-1', 'eu-central-1'],
+      endpoints: { 'us-east-1': 'http://127.0.0.1:4010', 'eu-central-1': 'http://127.0.0.1:4011' },
+      accountId: null,
+    });
+    // IVS_ENDPOINT is the endpoint of every listed region without one of its own.
+    assert.deepEqual(
+      loadConfig({
+        IVS_REGIONS: 'us-east-1,eu-central-1',
+        IVS_ENDPOINT: 'http://127.0.0.1:4010',
+        IVS_REGION_ENDPOINTS: 'eu-central-1=http://127.0.0.1:4011',
+      }).ivsTarget,
+      {
+        kind: 'endpoint',
+        regions: ['us-east-1', 'eu-central-1'],
+        endpoints: { 'us-east-1': 'http://127.0.0.1:4010', 'eu-central-1': 'http://127.0.0.1:4011' },
+        accountId: null,
+      },
+    );
+  });
+
+  test('region settings that cannot work are refused, naming the variable', () => {
+    const refused = (env: Record<string, string>, pattern: RegExp) =>
+      assert.throws(
+        () => loadConfig(env),
+        (error: Error) => error instanceof ConfigError && pattern.test(error.message),
+      );
+    refused({ IVS_REGIONS: 'us-east-1,EU' }, /IVS_REGIONS/);
+    refused(
+      { IVS_REGION_ENDPOINTS: 'us-east-1' },
+      /IVS_REGION_ENDPOINTS: must be a comma-separated list of region=URL/,
+    );
+    refused({ IVS_REGION_ENDPOINTS: 'us-east-1=ftp://x' }, /IVS_REGION_ENDPOINTS/);
+    refused(
+      { IVS_REGIONS: 'us-east-1', IVS_REGION_ENDPOINTS: 'eu-central-1=http://127.0.0.1:4011' },
+      /IVS_REGION_ENDPOINTS: eu-central-1 is not one of IVS_REGIONS/,
+    );
+    refused(
+      { IVS_REGIONS: 'us-east-1,eu-central-1', IVS_REGION_ENDPOINTS: 'eu-central-1=http://127.0.0.1:4011' },
+      /IVS_REGION_ENDPOINTS: no endpoint for us-east-1/,
     );
   });
 

@@ -8,7 +8,7 @@ const valid = {
   sessionId: 'st-a1b2c3d4e5f6g',
   participantId: 'p-1',
 };
-const served = { region: 'us-east-1', accountId: '123456789012' };
+const served = { regions: ['us-east-1'], accountId: '123456789012' };
 
 function problemOf(input: Record<string, unknown>, servedStages: ServedStages = served): string {
   try {
@@ -59,10 +59,20 @@ describe('validateParticipantKey', () => {
     assert.match(message, /serves stages in us-east-1/);
   });
 
+  test('with several regions, accepts a stage in any of them and names them all when refusing', () => {
+    const twoRegions = { regions: ['us-east-1', 'eu-central-1'], accountId: '123456789012' };
+    const frankfurt = { stageArn: 'arn:aws:ivs:eu-central-1:123456789012:stage/abcdABCDefgh' };
+    assert.deepEqual(validateParticipantKey({ ...valid, ...frankfurt }, twoRegions), { ...valid, ...frankfurt });
+    assert.match(
+      problemOf({ stageArn: 'arn:aws:ivs:eu-west-1:123456789012:stage/abcdABCDefgh' }, twoRegions),
+      /serves stages in us-east-1, eu-central-1 of account 123456789012 only/,
+    );
+  });
+
   test('refuses a stage of another account when the account is known, and accepts any account when not', () => {
     const otherAccount = { stageArn: 'arn:aws:ivs:us-east-1:999999999999:stage/abcdABCDefgh' };
     assert.match(problemOf(otherAccount), /account 123456789012 only/);
-    const unknownAccount = { region: 'us-east-1', accountId: null };
+    const unknownAccount = { regions: ['us-east-1'], accountId: null };
     assert.deepEqual(validateParticipantKey({ ...valid, ...otherAccount }, unknownAccount), {
       ...valid,
       ...otherAccount,
