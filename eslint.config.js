@@ -19,8 +19,6 @@ export default tseslint.config(
   {
     // Domain layers throw domain errors; only src/graphql/ and the HTTP layer speak GraphQL.
     files: ['src/errors.ts', 'src/ivs/**/*.ts', 'src/upstream/**/*.ts'],
-    // responseCache.ts is an Apollo plugin on its way to src/graphql/.
-    ignores: ['src/upstream/responseCache.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

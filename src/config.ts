@@ -257,9 +257,7 @@ function buildConfig(e: Env) {
     },
     /** The protection layer between the per-request loaders and IVS; see src/upstream/. */
     upstream: {
-      /** GetParticipant calls allowed to start in any sliding window of one second plus `quotaMarginMs`. */
-      quotaTps: e.UPSTREAM_QUOTA_TPS,
-      /** The same per IVS read operation: each has its own quota at AWS (GetParticipant's is `quotaTps`). */
+      /** Calls of each IVS read operation allowed to start in any sliding window of one second plus `quotaMarginMs`. */
       quotaTpsByOperation: {
         GetParticipant: e.UPSTREAM_QUOTA_TPS,
         GetStage: e.UPSTREAM_QUOTA_TPS_GET_STAGE ?? e.UPSTREAM_QUOTA_TPS,

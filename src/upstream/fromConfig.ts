@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { readKeyTexts, readStageArns, type IvsReadTypes, type IvsSources } from '../ivs/sources.js';
 import type { Logger } from '../logger.js';
 import { regionOfStage } from '../validation.js';
-import type { ParticipantKey, ParticipantModel } from '../model.js';
+import type { ParticipantModel } from '../model.js';
 import { createAnswerCache, disabledAnswerCache, type AnswerTtls } from './answerCache.js';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Fleet } from '../redis/fleet.js';
@@ -19,9 +19,6 @@ import { createRetrier } from './retry.js';
 import { createLocalSlots } from './slots.js';
 import { createUpstreamRead, type UpstreamRead } from './upstreamRead.js';
 import { createFairQueue, createFifoQueue } from './waitQueue.js';
-
-/** GetParticipant behind the upstream protection layer. */
-export type ParticipantLookup = UpstreamRead<ParticipantKey, ParticipantModel>;
 
 /** Every IVS read operation behind its own protection layer: quota, cache, flight, breaker. */
 export type UpstreamReads = {
