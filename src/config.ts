@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ivsReadOperations, type IvsReadOperation } from './upstream/quotaDomain.js';
 
 /**
  * Where IVS calls go: real AWS, explicit endpoints, or the emulator started in-process. `regions` are the
@@ -47,6 +48,28 @@ const regionEndpoints = z.string().transform((value, context) => {
   return pairs;
 });
 
+// `ListParticipants=3,GetStage=10`: one variable for every per-operation exception to UPSTREAM_QUOTA_TPS.
+const quotaOverrides = z.string().transform((value, context) => {
+  const pairs = value
+    .split(',')
+    .map((pair) => pair.split('=').map((part) => part.trim()))
+    .filter((pair) => pair.join('') !== '');
+  const overrides: Partial<Record<IvsReadOperation, number>> = {};
+  for (const [operation, tps, ...rest] of pairs) {
+    const known = ivsReadOperations.find((name) => name === operation);
+    const rate = Number(tps);
+    if (known === undefined || !Number.isInteger(rate) || rate < 1 || rest.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be a comma-separated list of Operation=calls per second, the operation one of ${ivsReadOperations.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    overrides[known] = rate;
+  }
+  return overrides;
+});
+
 /** Asymmetric JWS algorithms only: `none` and HS* (shared secrets) are never accepted. */
 const jwtAlgorithms = [
   'RS256',
@@ -91,11 +114,7 @@ const envSchema = z.object({
   IVS_MAX_SOCKETS: positiveInt.default(50),
   LOOKUP_DEADLINE_MS: positiveInt.max(60_000).default(10_000),
   UPSTREAM_QUOTA_TPS: positiveInt.default(5),
-  UPSTREAM_QUOTA_TPS_GET_STAGE: positiveInt.optional(),
-  UPSTREAM_QUOTA_TPS_GET_STAGE_SESSION: positiveInt.optional(),
-  UPSTREAM_QUOTA_TPS_LIST_STAGE_SESSIONS: positiveInt.optional(),
-  UPSTREAM_QUOTA_TPS_LIST_PARTICIPANTS: positiveInt.optional(),
-  UPSTREAM_QUOTA_TPS_LIST_PARTICIPANT_EVENTS: positiveInt.optional(),
+  UPSTREAM_QUOTA_TPS_BY_OPERATION: quotaOverrides.optional(),
   UPSTREAM_QUOTA_MARGIN_MS: nonNegativeInt.max(1000).default(100),
   UPSTREAM_QUEUE_MAX: nonNegativeInt.default(50),
   UPSTREAM_QUEUE_MAX_PER_CALLER: nonNegativeInt.optional(),
@@ -259,12 +278,11 @@ function buildConfig(e: Env) {
     upstream: {
       /** Calls of each IVS read operation allowed to start in any sliding window of one second plus `quotaMarginMs`. */
       quotaTpsByOperation: {
-        GetParticipant: e.UPSTREAM_QUOTA_TPS,
-        GetStage: e.UPSTREAM_QUOTA_TPS_GET_STAGE ?? e.UPSTREAM_QUOTA_TPS,
-        GetStageSession: e.UPSTREAM_QUOTA_TPS_GET_STAGE_SESSION ?? e.UPSTREAM_QUOTA_TPS,
-        ListStageSessions: e.UPSTREAM_QUOTA_TPS_LIST_STAGE_SESSIONS ?? e.UPSTREAM_QUOTA_TPS,
-        ListParticipants: e.UPSTREAM_QUOTA_TPS_LIST_PARTICIPANTS ?? e.UPSTREAM_QUOTA_TPS,
-        ListParticipantEvents: e.UPSTREAM_QUOTA_TPS_LIST_PARTICIPANT_EVENTS ?? e.UPSTREAM_QUOTA_TPS,
+        ...(Object.fromEntries(ivsReadOperations.map((operation) => [operation, e.UPSTREAM_QUOTA_TPS])) as Record<
+          IvsReadOperation,
+          number
+        >),
+        ...e.UPSTREAM_QUOTA_TPS_BY_OPERATION,
       },
       /** Lengthens the window so network jitter cannot squeeze quotaTps + 1 arrivals into one IVS second. */
       quotaMarginMs: e.UPSTREAM_QUOTA_MARGIN_MS,

@@ -323,7 +323,7 @@ describe('each IVS operation has its own quota', () => {
   test('ListParticipants queued behind its quota does not hold back GetParticipant', async (t) => {
     const stack = await startStack({
       env: {
-        UPSTREAM_QUOTA_TPS_LIST_PARTICIPANTS: '1',
+        UPSTREAM_QUOTA_TPS_BY_OPERATION: 'ListParticipants=1',
         UPSTREAM_CACHE_MAX_ENTRIES: '0',
         RESPONSE_CACHE_TTL_SECONDS: '0',
       },

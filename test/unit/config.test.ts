@@ -178,6 +178,28 @@ describe('configuration: backend', () => {
     );
   });
 
+  test("UPSTREAM_QUOTA_TPS is every read's quota; UPSTREAM_QUOTA_TPS_BY_OPERATION names the exceptions", () => {
+    const quotas = loadConfig({
+      UPSTREAM_QUOTA_TPS: '4',
+      UPSTREAM_QUOTA_TPS_BY_OPERATION: 'ListParticipants=1, GetStage=10',
+    }).upstream.quotaTpsByOperation;
+    assert.deepEqual(quotas, {
+      GetParticipant: 4,
+      GetStage: 10,
+      GetStageSession: 4,
+      ListStageSessions: 4,
+      ListParticipants: 1,
+      ListParticipantEvents: 4,
+    });
+    for (const bad of ['ListParticipants', 'Nope=3', 'GetStage=0', 'GetStage=1.5', 'GetStage=2=3']) {
+      assert.throws(
+        () => loadConfig({ UPSTREAM_QUOTA_TPS_BY_OPERATION: bad }),
+        /UPSTREAM_QUOTA_TPS_BY_OPERATION: must be a comma-separated list of Operation=calls per second/,
+        bad,
+      );
+    }
+  });
+
   test('region settings that cannot work are refused, naming the variable', () => {
     const refused = (env: Record<string, string>, pattern: RegExp) =>
       assert.throws(
