@@ -96,7 +96,7 @@ describe('emulator fault queue', () => {
 });
 
 describe('emulator seed', () => {
-  test('the demo seed holds alice, bob, an ended session and the replica carol', () => {
+  test('the demo seed holds alice, bob, an ended session, the replica carol and dora in a second region', () => {
     const seed = loadDemoSeed();
     const all = seed.stages.flatMap((s) => s.sessions.flatMap((x) => x.participants));
     assert.deepEqual(
@@ -106,6 +106,7 @@ describe('emulator seed', () => {
         ['bob', 'DISCONNECTED', 'NONE'],
         ['alice-0114', 'DISCONNECTED', 'NONE'],
         ['carol', 'CONNECTED', 'REPLICA'],
+        ['dora', 'CONNECTED', 'NONE'],
       ],
     );
   });
