@@ -157,6 +157,7 @@ const envSchema = z.object({
   AUTH_API_KEYS: z.string().optional(),
   MAX_PARTICIPANTS_PER_REQUEST: positiveInt.default(50),
   MAX_LIST_CALLS_PER_REQUEST: positiveInt.default(10),
+  MAX_STAGE_LOOKUPS_PER_REQUEST: positiveInt.default(50),
   MAX_QUERY_DEPTH: positiveInt.default(10),
   MAX_ALIASES: positiveInt.default(100),
   MAX_DIRECTIVES: positiveInt.default(50),
@@ -164,6 +165,7 @@ const envSchema = z.object({
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(100 * 1024),
   HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
   GRAPHQL_BATCHING: flag.default(false),
+  GRAPHQL_BATCH_MAX_OPERATIONS: positiveInt.default(10),
   GRAPHQL_INTROSPECTION: flag.optional(),
   GRAPHQL_LANDING_PAGE: flag.optional(),
   GRAPHQL_APQ_MAX_BYTES: nonNegativeInt.default(8 * 1024 * 1024),
@@ -349,6 +351,10 @@ function buildConfig(e: Env) {
       maxParticipants: e.MAX_PARTICIPANTS_PER_REQUEST,
       /** List calls (roster, session and event pages) an operation may cause, counted for every connection it can reach. */
       maxListCalls: e.MAX_LIST_CALLS_PER_REQUEST,
+      /** GetStage and GetStageSession lookups a request may cause: distinct keys, plus `activeSession` per stage and `session` per roster page. */
+      maxStageLookups: e.MAX_STAGE_LOOKUPS_PER_REQUEST,
+      /** Operations one batched HTTP request may carry; more is refused BATCH_TOO_LARGE before anything runs. */
+      maxBatchOperations: e.GRAPHQL_BATCH_MAX_OPERATIONS,
       maxDepth: e.MAX_QUERY_DEPTH,
       maxAliases: e.MAX_ALIASES,
       maxDirectives: e.MAX_DIRECTIVES,

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from './auth/principal.js';
 import type DataLoader from 'dataloader';
 import { readKeyTexts, type IvsReadTypes } from './ivs/sources.js';
+import { createRequestSpend, type RequestSpend } from './limits/requestSpend.js';
 import { createReadLoader } from './loaders/readLoader.js';
 import type { Caller, CacheMode } from './upstream/caller.js';
 import type { UpstreamReads } from './upstream/fromConfig.js';
@@ -23,8 +24,8 @@ export interface GatewayContext {
   principal: Principal;
   /** `revalidate` when the caller sent `Cache-Control: no-cache` and may revalidate: no cached participant or response. */
   cacheMode: CacheMode;
-  /** Distinct participants this HTTP request asked for, across a batch's operations (src/limits/queryLimits.ts). */
-  participantsAsked: Set<string>;
+  /** What this HTTP request may still spend upstream, shared by a batch's operations (src/limits/requestSpend.ts). */
+  spend: RequestSpend;
   /** The region (and account) of the gateway's IVS client: a key for another stage is refused unasked. */
   servedStages: ServedStages;
 }
@@ -63,7 +64,7 @@ export function createContextFactory(
       lookupStats,
       principal: request.principal,
       cacheMode,
-      participantsAsked: new Set(),
+      spend: createRequestSpend(),
       servedStages: deps.servedStages,
     };
   };

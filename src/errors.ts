@@ -17,6 +17,8 @@ export const ErrorCode = {
   AUTH_UNAVAILABLE: 'AUTH_UNAVAILABLE',
   /** The operation exceeds a query limit (depth, aliases, directives, participants); `extensions.limit` names it (HTTP 400). */
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A batched HTTP request carries more than GRAPHQL_BATCH_MAX_OPERATIONS operations (HTTP 400); nothing ran. */
+  BATCH_TOO_LARGE: 'BATCH_TOO_LARGE',
   /** The request body exceeds HTTP_BODY_LIMIT_BYTES (HTTP 413). */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** The request body is neither JSON nor a type Apollo accepts (HTTP 415). */

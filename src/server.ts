@@ -147,6 +147,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     authenticator,
     metrics,
     trustedDocuments,
+    maxBatchOperations: config.graphql.batching ? config.limits.maxBatchOperations : null,
     responseCache: createResponseCache({ settings: config.responseCache, authMode: config.auth.mode }),
     context: async (request) => {
       const context = await createContext({ headers: request.headers, principal: request.principal ?? noAccess });

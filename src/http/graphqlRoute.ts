@@ -20,6 +20,8 @@ export interface GraphqlRouteDependencies<Context extends BaseContext> {
   /** null: every document is accepted. */
   trustedDocuments: TrustedDocuments | null;
   metrics: GatewayMetrics;
+  /** Operations a batched request may carry; null when batching is off (Apollo refuses every batch). */
+  maxBatchOperations: number | null;
 }
 
 /**
@@ -61,6 +63,9 @@ export function registerGraphqlRoute<Context extends BaseContext>(
     url: '/graphql',
     onRequest: createAuthenticationHook(deps.authenticator, metrics),
     handler: async (request, reply) => {
+      if (deps.maxBatchOperations !== null && isBatchOver(request.body, deps.maxBatchOperations)) {
+        return refuseBatch(request, reply, deps.maxBatchOperations);
+      }
       const requested = readOperation(request.method, request.body, request.query);
       let document: string | undefined;
       if (trustedDocuments !== null && request.method !== 'OPTIONS') {
@@ -117,6 +122,23 @@ export function registerGraphqlRoute<Context extends BaseContext>(
       return cachingHeadersOr304(request, reply, entry, 'executed') ?? reply.send(response.body.string);
     },
   });
+}
+
+function isBatchOver(body: unknown, max: number): boolean {
+  return Array.isArray(body) && body.length > max;
+}
+
+function refuseBatch(request: FastifyRequest, reply: FastifyReply, max: number) {
+  request.operation.errorCodes.push(ErrorCode.BATCH_TOO_LARGE);
+  return reply
+    .code(400)
+    .type('application/json; charset=utf-8')
+    .send(
+      errorResponseBody(
+        ErrorCode.BATCH_TOO_LARGE,
+        `A batch may carry at most ${max} operations (GRAPHQL_BATCH_MAX_OPERATIONS); send the rest in another request`,
+      ),
+    );
 }
 
 function refuseUntrusted(request: FastifyRequest, reply: FastifyReply) {

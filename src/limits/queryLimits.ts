@@ -13,25 +13,31 @@ import type { Config } from '../config.js';
 import { ErrorCode } from '../errors.js';
 import { GatewayError } from '../graphql/errors.js';
 import { costOf } from './requestBudget.js';
+import type { Overspend, RequestSpend, SpendLimit, SpendLimits } from './requestSpend.js';
 
-/** What the plugin needs of the context: one set per HTTP request, shared by the operations of a batch. */
+/** What the plugin needs of the context: one spend per HTTP request, shared by the operations of a batch. */
 export interface BudgetContext extends BaseContext {
-  /** Distinct participant keys the request's operations asked for so far. */
-  readonly participantsAsked: Set<string>;
+  readonly spend: RequestSpend;
 }
 
 /** The values of `extensions.limit` on a QUERY_TOO_COMPLEX error. */
-export type QueryLimit = 'depth' | 'aliases' | 'directives' | 'participants' | 'listCalls';
+export type QueryLimit = 'depth' | 'aliases' | 'directives' | SpendLimit;
 
 /**
  * Refuses an operation over any limit before execution (so before any IVS call) with
  * QUERY_TOO_COMPLEX, HTTP 400 and `extensions.limit`. Depth, aliases and directives use
- * graphql-armor's rules; the participant budget counts distinct lookups including `_entities`
- * representations, which arrive in variables and so cannot be a validation rule. The operations of
- * a batch (GRAPHQL_BATCHING) share one participant budget: they share one request and its loader.
+ * graphql-armor's rules; the upstream budget (participant, stage and session lookups, list calls; see
+ * requestBudget.ts) needs the variables (`_entities` representations arrive there) and so cannot be a
+ * validation rule. The operations of a batch (GRAPHQL_BATCHING) share one RequestSpend: they share one
+ * HTTP request and its loaders.
  * The token limit sits in the parser (Apollo `parseOptions.maxTokens`) and fails earlier.
  */
 export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerPlugin<BudgetContext> {
+  const spendLimits: SpendLimits = {
+    participants: limits.maxParticipants,
+    listCalls: limits.maxListCalls,
+    stageLookups: limits.maxStageLookups,
+  };
   const report =
     (limit: QueryLimit) =>
     (context: ValidationContext | null, error: GraphQLError): void =>
@@ -86,28 +92,23 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
           if (cost.inputProblem !== undefined) {
             throw new GatewayError(ErrorCode.BAD_USER_INPUT, cost.inputProblem, { http: { status: 400 } });
           }
-          const asked = contextValue.participantsAsked;
-          const keys = cost.participantKeys;
-          const total = new Set([...asked, ...keys]).size + cost.rosterLookups;
-          if (total > limits.maxParticipants) {
-            throw tooComplex(
-              asked.size === 0
-                ? `This operation can ask for ${total} distinct participants; at most ${limits.maxParticipants} are allowed per request.`
-                : `This batch can ask for ${total} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
-              'participants',
-            );
-          }
-          if (cost.listCalls > limits.maxListCalls) {
-            throw tooComplex(
-              `This operation can cost ${cost.listCalls} list calls (pages of rosters, sessions or events); at most ${limits.maxListCalls} are allowed per request.`,
-              'listCalls',
-            );
-          }
-          for (const key of keys) asked.add(key);
+          const overspend = contextValue.spend.charge(cost, spendLimits);
+          if (overspend) throw tooComplex(overspendMessage(overspend), overspend.limit);
         },
       };
     },
   };
+}
+
+const spendWording: Record<SpendLimit, string> = {
+  participants: 'distinct participants',
+  listCalls: 'list calls (pages of rosters, sessions or events)',
+  stageLookups: 'stage and session lookups (GetStage, GetStageSession)',
+};
+
+function overspendMessage({ limit, total, max, shared }: Overspend): string {
+  const asking = shared ? 'This batch can ask for' : 'This operation can ask for';
+  return `${asking} ${total} ${spendWording[limit]}; at most ${max} are allowed per request.`;
 }
 
 function tooComplex(message: string, limit: QueryLimit): GatewayError {

@@ -1,20 +1,18 @@
 import {
   getNamedType,
-  isCompositeType,
-  isInterfaceType,
+  GraphQLError,
+  isAbstractType,
   isObjectType,
-  Kind,
-  OperationTypeNode,
   type FieldNode,
   type FragmentDefinitionNode,
-  type GraphQLCompositeType,
+  type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
-  type SelectionSetNode,
 } from 'graphql';
-import { getArgumentValues } from 'graphql/execution/values.js';
-import { participantDetailFields, participantKeyText } from '../model.js';
-import { parseGlobalId } from '../resolvers/globalId.js';
+import { collectFields, collectSubfields } from 'graphql/execution/collectFields.js';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
+import { participantDetailFields, participantKeyText, stageSessionKeyText } from '../model.js';
+import { parseGlobalId, type NodeRef } from '../resolvers/globalId.js';
 
 /** What an operation can cost upstream at most, counted before it runs. */
 export interface RequestCost {
@@ -24,8 +22,59 @@ export interface RequestCost {
   readonly rosterLookups: number;
   /** List calls (roster, session and event pages): one per connection field, times the items above it. */
   readonly listCalls: number;
-  /** Input IVS would refuse (two roster filters, `first` outside 1-100): refused before any call. */
+  /** Distinct stages and sessions asked for by key (GetStage, GetStageSession): `stage`, `stageSession`, `node`, `_entities`, a keyed participant's `session`. */
+  readonly stageKeys: ReadonlySet<string>;
+  /** GetStageSession lookups whose key is known only at run time: `activeSession` per stage, `session` per roster page. */
+  readonly sessionLookups: number;
+  /** Input IVS would refuse, or a part of the document the walk cannot evaluate: refused before any call. */
   readonly inputProblem?: string | undefined;
+}
+
+/**
+ * The worst-case upstream cost of one operation, computed with execution's own rules: variables are
+ * coerced against the operation's definitions (defaults applied), fields are collected as execution
+ * collects them (fragments, `@include`/`@skip`, aliases merged by response key), arguments are read
+ * as resolvers will get them. A connection multiplies what is below it by its `first`. Whatever the
+ * walk cannot evaluate is an `inputProblem`, never a part left uncounted. Works for any operation type
+ * (a subscription's selection is costed like a query's).
+ */
+export function costOf(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  variables: Readonly<Record<string, unknown>> | undefined,
+): RequestCost {
+  const walk = new CostWalk(schema, Object.fromEntries(fragments));
+  try {
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
+    if (coerced.errors) throw new Refusal(coerced.errors[0]?.message ?? 'The variables cannot be read');
+    walk.variables = coerced.coerced;
+    const root = schema.getRootType(operation.operation);
+    if (!root) throw unevaluable(`this schema has no ${operation.operation} type`);
+    walk.fields(root, collectFields(schema, walk.fragments, walk.variables, root, operation.selectionSet), {
+      times: 1,
+    });
+  } catch (error) {
+    if (error instanceof Refusal || error instanceof GraphQLError) return walk.refused(error.message);
+    throw error;
+  }
+  return walk.result();
+}
+
+/** Why the walk stopped: input IVS would refuse, or a part it cannot price (refused rather than run uncounted). */
+class Refusal extends Error {}
+
+function unevaluable(problem: string): Refusal {
+  return new Refusal(`The request budget cannot be computed, so the request is refused: ${problem}`);
+}
+
+/** Where a selection runs: how many times at most, and what the objects above it tell about it. */
+interface Place {
+  readonly times: number;
+  /** Inside a roster page's participants: records whether a detail field is selected. */
+  readonly roster?: { detail: boolean };
+  /** The sessions a participant's `session` field resolves to: known keys, or the number of roster pages. */
+  readonly session?: { readonly keys: readonly string[] } | { readonly pages: number };
 }
 
 const detailFields = new Set<string>(participantDetailFields);
@@ -35,139 +84,210 @@ const connections: Readonly<Record<string, string>> = {
   'StageSession.participants': 'ListParticipants',
   'Participant.events': 'ListParticipantEvents',
 };
-
-/**
- * Walks the operation with the schema's types, following fragments, with the number of times each
- * selection can run (a connection multiplies what is below it by its `first`). Arguments are read from
- * literals, variables and the SDL's defaults, as execution will read them.
- */
-export function costOf(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  variables: Readonly<Record<string, unknown>> | undefined,
-): RequestCost {
-  const participantKeys = new Set<string>();
-  let rosterLookups = 0;
-  let listCalls = 0;
-  let inputProblem: string | undefined;
-  const query = schema.getQueryType();
-  if (operation.operation !== OperationTypeNode.QUERY || !query) {
-    return { participantKeys, rosterLookups: 0, listCalls: 0 };
-  }
-
-  /** `roster` is set inside a roster page's participants: it records whether a detail field is selected. */
-  const visit = (
-    selectionSet: SelectionSetNode,
-    parent: GraphQLCompositeType,
-    times: number,
-    roster: { detail: boolean } | undefined,
-    fragmentsOnPath: ReadonlySet<string>,
-  ): void => {
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        if (isCompositeType(type)) visit(selection.selectionSet, type, times, roster, fragmentsOnPath);
-      } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        const type = fragment && schema.getType(fragment.typeCondition.name.value);
-        // A spread inside itself cannot pass validation; the path check keeps a bad document from looping.
-        if (fragment && isCompositeType(type) && !fragmentsOnPath.has(name)) {
-          visit(fragment.selectionSet, type, times, roster, new Set([...fragmentsOnPath, name]));
-        }
-      } else {
-        visitField(selection, parent, times, roster, fragmentsOnPath);
-      }
-    }
-  };
-
-  const visitField = (
-    field: FieldNode,
-    parent: GraphQLCompositeType,
-    times: number,
-    roster: { detail: boolean } | undefined,
-    fragmentsOnPath: ReadonlySet<string>,
-  ): void => {
-    const name = field.name.value;
-    if (!isObjectType(parent) && !isInterfaceType(parent)) return;
-    const definition = parent.getFields()[name];
-    if (!definition) return;
-    let args: Record<string, unknown>;
-    try {
-      args = getArgumentValues(definition, field, variables ?? undefined);
-    } catch {
-      return; // Execution will refuse these arguments before any call.
-    }
-    if (roster && parent.name === 'Participant' && detailFields.has(name)) roster.detail = true;
-    if (parent === query) {
-      if (name === 'participant') participantKeys.add(keyText(args));
-      if (name === 'node') participantKeys.add(nodeKeyText(args['id']));
-    }
-    let below = times;
-    let belowRoster = parent.name === 'Participant' ? undefined : roster;
-    if (parent === query && name === '_entities') {
-      const representations = Array.isArray(args['representations']) ? args['representations'] : [];
-      for (const representation of representations) {
-        const typename = (representation as { __typename?: unknown } | null)?.__typename;
-        if (typename === 'Participant') participantKeys.add(keyText(representation));
-      }
-      below = times * representations.length;
-    }
-    const connection = connections[`${parent.name}.${name}`];
-    if (connection !== undefined) {
-      const first = args['first'];
-      if (typeof first !== 'number' || !Number.isInteger(first) || first < 1 || first > 100) {
-        inputProblem ??= `${name}(first:) must be between 1 and 100, got ${String(first)}`;
-        return;
-      }
-      if (connection === 'ListParticipants') {
-        const filter = (args['filter'] ?? {}) as Record<string, unknown>;
-        const given = Object.keys(filter).filter((key) => filter[key] !== null && filter[key] !== undefined);
-        if (given.length > 1) inputProblem ??= `IVS filters a roster on one field per call; got ${given.join(', ')}`;
-        if (filter['recordingState'] === 'DISABLED') {
-          inputProblem ??= 'filter.recordingState cannot be DISABLED: IVS does not filter on it';
-        }
-      }
-      listCalls += times;
-      below = times * first;
-      belowRoster = connection === 'ListParticipants' ? { detail: false } : undefined;
-    }
-    const type = getNamedType(definition.type);
-    if (field.selectionSet && isCompositeType(type)) {
-      visit(field.selectionSet, type, below, belowRoster, fragmentsOnPath);
-    }
-    if (connection === 'ListParticipants' && belowRoster?.detail) rosterLookups += below;
-  };
-
-  visit(operation.selectionSet, query, 1, undefined, new Set());
-  participantKeys.delete(noKey);
-  return { participantKeys, rosterLookups, listCalls, inputProblem };
-}
-
 const noKey = '';
 
-// Only strings can pass validation and reach IVS, so every other value (however large or deeply
-// nested: it is never serialised) stands for one shared "invalid" key.
-function keyText(value: unknown): string {
-  const { stageArn, sessionId, participantId } = (typeof value === 'object' && value !== null ? value : {}) as Record<
-    string,
-    unknown
-  >;
-  const text = (field: unknown) => (typeof field === 'string' ? field : '');
-  return participantKeyText({
-    stageArn: text(stageArn),
-    sessionId: text(sessionId),
-    participantId: text(participantId),
-  });
+class CostWalk {
+  variables: Record<string, unknown> = {};
+  private readonly participantKeys = new Set<string>();
+  private readonly stageKeys = new Set<string>();
+  private rosterLookups = 0;
+  private listCalls = 0;
+  private sessionLookups = 0;
+  private inputProblem: string | undefined;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    readonly fragments: Record<string, FragmentDefinitionNode>,
+  ) {}
+
+  /** Prices each field of an object type, once per response key as execution resolves it. */
+  fields(type: GraphQLObjectType, fields: Map<string, readonly FieldNode[]>, place: Place): void {
+    for (const nodes of fields.values()) this.field(type, nodes, place);
+  }
+
+  result(): RequestCost {
+    this.participantKeys.delete(noKey);
+    this.stageKeys.delete(noKey);
+    return {
+      participantKeys: this.participantKeys,
+      rosterLookups: this.rosterLookups,
+      listCalls: this.listCalls,
+      stageKeys: this.stageKeys,
+      sessionLookups: this.sessionLookups,
+      inputProblem: this.inputProblem,
+    };
+  }
+
+  refused(problem: string): RequestCost {
+    return {
+      participantKeys: new Set(),
+      rosterLookups: 0,
+      listCalls: 0,
+      stageKeys: new Set(),
+      sessionLookups: 0,
+      inputProblem: problem,
+    };
+  }
+
+  private field(parent: GraphQLObjectType, nodes: readonly FieldNode[], place: Place): void {
+    const first = nodes[0];
+    if (!first) return;
+    const name = first.name.value;
+    // __typename, __schema and __type: answered from the schema, no IVS call below them.
+    if (name.startsWith('__')) return;
+    const definition = parent.getFields()[name];
+    if (!definition) throw unevaluable(`${parent.name} has no field ${name}`);
+    // Throws a GraphQLError for arguments execution would refuse: refused here too, uncounted nowhere.
+    const args = getArgumentValues(definition, first, this.variables);
+    const coordinate = `${parent.name}.${name}`;
+    if (place.roster && parent.name === 'Participant' && detailFields.has(name)) place.roster.detail = true;
+
+    // What a participant knows (its roster page, its session) reaches its connection's nodes, not its own fields.
+    let below: Place = parent.name === 'Participant' ? { times: place.times } : place;
+    // Objects of an abstract type, by the runtime type execution will resolve them to.
+    let runtime: { type: string; place: Place }[] | undefined;
+    switch (coordinate) {
+      case 'Query.participant':
+        this.participantKeys.add(participantKey(args));
+        below = { times: place.times, session: { keys: [sessionKey(args)] } };
+        break;
+      case 'Query.stage':
+        this.stageKeys.add(stageKey(args['arn']));
+        break;
+      case 'Query.stageSession':
+        this.stageKeys.add(sessionKey(args));
+        break;
+      case 'Query.node':
+        runtime = this.node(args['id'], place);
+        break;
+      case 'Query._entities':
+        runtime = this.entities(args['representations'], place);
+        break;
+      case 'Stage.activeSession':
+        this.sessionLookups += place.times;
+        break;
+      case 'Participant.session':
+        if (place.session && 'keys' in place.session) for (const key of place.session.keys) this.stageKeys.add(key);
+        else this.sessionLookups += place.session?.pages ?? place.times;
+        break;
+    }
+    const connection = connections[coordinate];
+    if (connection !== undefined) {
+      const pageSize = this.pageSize(name, args);
+      if (connection === 'ListParticipants') this.checkRosterFilter(args['filter']);
+      this.listCalls += place.times;
+      below =
+        connection === 'ListParticipants'
+          ? { times: place.times * pageSize, roster: { detail: false }, session: { pages: place.times } }
+          : { times: place.times * pageSize };
+    }
+
+    const type = getNamedType(definition.type);
+    if (isObjectType(type)) {
+      this.fields(type, collectSubfields(this.schema, this.fragments, this.variables, type, nodes), below);
+    } else if (isAbstractType(type)) {
+      // Without a rule naming the runtime type, every possible type is priced: an upper bound.
+      runtime ??= this.schema.getPossibleTypes(type).map((possible) => ({ type: possible.name, place: below }));
+      for (const { type: typeName, place: objectPlace } of runtime) {
+        const objectType = this.schema.getType(typeName);
+        if (!isObjectType(objectType)) continue;
+        this.fields(
+          objectType,
+          collectSubfields(this.schema, this.fragments, this.variables, objectType, nodes),
+          objectPlace,
+        );
+      }
+    }
+    if (connection === 'ListParticipants' && below.roster?.detail) this.rosterLookups += below.times;
+  }
+
+  // `node(id:)` resolves to the type its ID names; an ID the gateway did not issue fails before any call.
+  private node(id: unknown, place: Place): { type: string; place: Place }[] {
+    let ref: NodeRef;
+    try {
+      ref = parseGlobalId(String(id));
+    } catch {
+      return [];
+    }
+    switch (ref.type) {
+      case 'Stage':
+        this.stageKeys.add(stageKey(ref.arn));
+        return [{ type: 'Stage', place }];
+      case 'StageSession':
+        this.stageKeys.add(sessionKey(ref.key));
+        return [{ type: 'StageSession', place }];
+      case 'Participant':
+        this.participantKeys.add(participantKey(ref.key));
+        return [{ type: 'Participant', place: { times: place.times, session: { keys: [sessionKey(ref.key)] } } }];
+    }
+  }
+
+  // Each representation is one lookup of its type (Apollo resolves them one by one); unknown types fail unasked.
+  private entities(representations: unknown, place: Place): { type: string; place: Place }[] {
+    const list = Array.isArray(representations) ? (representations as unknown[]) : [];
+    const byType = new Map<string, unknown[]>();
+    for (const representation of list) {
+      const typename = (representation as { __typename?: unknown } | null)?.__typename;
+      if (typeof typename !== 'string') continue;
+      byType.set(typename, [...(byType.get(typename) ?? []), representation]);
+    }
+    const runtime: { type: string; place: Place }[] = [];
+    for (const [type, group] of byType) {
+      const times = place.times * group.length;
+      if (type === 'Participant') {
+        for (const representation of group) this.participantKeys.add(participantKey(representation));
+        runtime.push({ type, place: { times, session: { keys: group.map(sessionKey) } } });
+      } else if (type === 'Stage') {
+        for (const representation of group) this.stageKeys.add(stageKey(fieldOf(representation, 'arn')));
+        runtime.push({ type, place: { times } });
+      } else if (type === 'StageSession') {
+        for (const representation of group) this.stageKeys.add(sessionKey(representation));
+        runtime.push({ type, place: { times } });
+      }
+    }
+    return runtime;
+  }
+
+  private pageSize(name: string, args: Record<string, unknown>): number {
+    const first = args['first'];
+    if (typeof first !== 'number' || !Number.isInteger(first) || first < 1 || first > 100) {
+      throw new Refusal(`${name}(first:) must be between 1 and 100, got ${String(first)}`);
+    }
+    return first;
+  }
+
+  private checkRosterFilter(value: unknown): void {
+    const filter = (value ?? {}) as Record<string, unknown>;
+    const given = Object.keys(filter).filter((key) => filter[key] !== null && filter[key] !== undefined);
+    if (given.length > 1) this.inputProblem ??= `IVS filters a roster on one field per call; got ${given.join(', ')}`;
+    if (filter['recordingState'] === 'DISABLED') {
+      this.inputProblem ??= 'filter.recordingState cannot be DISABLED: IVS does not filter on it';
+    }
+  }
 }
 
-// A participant's global ID costs a lookup like its key does; other IDs are no participant lookup.
-function nodeKeyText(id: unknown): string {
-  try {
-    const ref = parseGlobalId(String(id));
-    return ref.type === 'Participant' ? participantKeyText(ref.key) : noKey;
-  } catch {
-    return noKey;
-  }
+// Only strings can pass validation and reach IVS, so every other value (however large or deeply
+// nested: it is never serialised) stands for one shared "invalid" key, which costs no call.
+function fieldOf(value: unknown, name: string): string {
+  const field = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+  return typeof field === 'string' ? field : '';
+}
+
+function participantKey(value: unknown): string {
+  const key = {
+    stageArn: fieldOf(value, 'stageArn'),
+    sessionId: fieldOf(value, 'sessionId'),
+    participantId: fieldOf(value, 'participantId'),
+  };
+  return key.stageArn && key.sessionId && key.participantId ? participantKeyText(key) : noKey;
+}
+
+// GetStage and GetStageSession keys share one budget and one set: the prefix keeps them apart.
+function stageKey(arn: unknown): string {
+  return typeof arn === 'string' && arn !== '' ? `GetStage ${arn}` : noKey;
+}
+
+function sessionKey(value: unknown): string {
+  const key = { stageArn: fieldOf(value, 'stageArn'), sessionId: fieldOf(value, 'sessionId') };
+  return key.stageArn && key.sessionId ? `GetStageSession ${stageSessionKeyText(key)}` : noKey;
 }
