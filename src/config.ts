@@ -170,6 +170,7 @@ const envSchema = z.object({
   GRAPHQL_LANDING_PAGE: flag.optional(),
   GRAPHQL_APQ_MAX_BYTES: nonNegativeInt.default(8 * 1024 * 1024),
   GRAPHQL_TRUSTED_DOCUMENTS_FILE: z.string().optional(),
+  CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   METRICS_PORT: port.optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
@@ -370,6 +371,8 @@ function buildConfig(e: Env) {
       /** A manifest of the only operations accepted (sha256 → document); null accepts any document. */
       trustedDocumentsFile: e.GRAPHQL_TRUSTED_DOCUMENTS_FILE ?? null,
     },
+    /** Signs connection cursors; `null`: a random secret of this process (see src/resolvers/cursor.ts). */
+    cursorSecret: chooseCursorSecret(e),
     /** `port: null` serves /metrics on the main port; `token: null` serves it without a bearer token. */
     metrics: { port: chooseMetricsPort(e.METRICS_PORT, e.PORT), token: e.METRICS_TOKEN ?? null },
     /** `null`: no tracing, and no OpenTelemetry code is loaded. */
@@ -396,6 +399,17 @@ function buildConfig(e: Env) {
       delayMs: e.SHUTDOWN_DELAY_MS,
     },
   };
+}
+
+// Replicas behind one load balancer must accept each other's cursors: a random secret per process would
+// make a client's next page fail whenever it lands on another replica.
+function chooseCursorSecret(e: Env): string | null {
+  if (e.CURSOR_SECRET === undefined && e.NODE_ENV === 'production' && e.REDIS_URL !== undefined) {
+    throw new ConfigError(
+      'Invalid configuration: CURSOR_SECRET: required with NODE_ENV=production and REDIS_URL (every replica must accept the cursors of the others)',
+    );
+  }
+  return e.CURSOR_SECRET ?? null;
 }
 
 // The gateway's AWS identity can read every participant of the account: serving it without

@@ -4,6 +4,7 @@ import type DataLoader from 'dataloader';
 import { readKeyTexts, type IvsReadTypes } from './ivs/sources.js';
 import { createRequestSpend, type RequestSpend } from './limits/requestSpend.js';
 import { createReadLoader } from './loaders/readLoader.js';
+import type { CursorCodec } from './resolvers/cursor.js';
 import type { Caller, CacheMode } from './upstream/caller.js';
 import type { UpstreamReads } from './upstream/fromConfig.js';
 import type { IvsReadOperation } from './upstream/quotaDomain.js';
@@ -28,12 +29,15 @@ export interface GatewayContext {
   spend: RequestSpend;
   /** The region (and account) of the gateway's IVS client: a key for another stage is refused unasked. */
   servedStages: ServedStages;
+  /** Signs and checks connection cursors with the fleet's CURSOR_SECRET. */
+  cursors: CursorCodec;
 }
 
 export interface ContextDependencies {
   /** The process-wide upstream layer, one read per IVS operation (see src/upstream/upstreamRead.ts). */
   reads: UpstreamReads;
   servedStages: ServedStages;
+  cursors: CursorCodec;
 }
 
 /** Returns the per-request context factory; fresh loaders mean no data leaks between requests. */
@@ -66,6 +70,7 @@ export function createContextFactory(
       cacheMode,
       spend: createRequestSpend(),
       servedStages: deps.servedStages,
+      cursors: deps.cursors,
     };
   };
 }

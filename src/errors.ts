@@ -34,6 +34,41 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Codes raised only at the HTTP or GraphQL request level, never by a lookup: they carry their own words. */
+export type RequestLevelCode =
+  | 'UNAUTHENTICATED'
+  | 'AUTH_UNAVAILABLE'
+  | 'QUERY_TOO_COMPLEX'
+  | 'BATCH_TOO_LARGE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'ROUTE_NOT_FOUND'
+  | 'BAD_REQUEST'
+  | 'REQUEST_TIMEOUT'
+  | 'PERSISTED_QUERY_NOT_TRUSTED';
+/** The codes a lookup can fail with. */
+export type LookupCode = Exclude<ErrorCode, RequestLevelCode>;
+
+/**
+ * The gateway's own words for each lookup failure: what a client reads when the failure's message is
+ * not shown (src/graphql/errors.ts) or not trusted (a failure relayed by another replica through Redis).
+ */
+export const lookupFailureText: Record<LookupCode, string> = {
+  BAD_USER_INPUT: 'IVS rejected the request as invalid',
+  NOT_FOUND: 'IVS has no such participant',
+  FORBIDDEN: "The gateway's AWS identity is not allowed to read this stage",
+  THROTTLED: 'IVS is throttling GetParticipant calls; retry later',
+  UPSTREAM_UNAVAILABLE: 'IVS could not be reached or failed to answer',
+  UPSTREAM_TIMEOUT: 'IVS did not answer in time',
+  UPSTREAM_AUTH_FAILED: "IVS rejected the gateway's AWS credentials",
+  INTERNAL_SERVER_ERROR: 'Internal server error',
+};
+
+/** Whether `code` is a code a lookup can fail with (for text from outside this process). */
+export function isLookupCode(code: unknown): code is LookupCode {
+  return typeof code === 'string' && Object.hasOwn(lookupFailureText, code);
+}
+
 /** What IVS said about a failed call, as far as it is known. */
 export interface IvsErrorDetails {
   errorType?: string;

@@ -28,6 +28,7 @@ import { createQueryLimitsPlugin } from './limits/queryLimits.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import { operationRecordPlugin, type OperationRecord } from './observability/operationRecord.js';
+import { cursorCodecFor } from './resolvers/cursor.js';
 import { buildSchema } from './schema.js';
 import type { UpstreamReads } from './upstream/fromConfig.js';
 
@@ -141,7 +142,11 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     maxAge: 600,
   });
 
-  const createContext = createContextFactory({ reads, servedStages: config.ivsTarget });
+  const createContext = createContextFactory({
+    reads,
+    servedStages: config.ivsTarget,
+    cursors: cursorCodecFor(config.cursorSecret, logger),
+  });
   registerGraphqlRoute<ServerContext>(app, {
     apollo,
     authenticator,

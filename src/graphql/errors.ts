@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
-import { ErrorCode, LookupError } from '../errors.js';
+import { ErrorCode, LookupError, lookupFailureText, type LookupCode } from '../errors.js';
 
 /** A client-visible error with a stable `extensions.code`; keeps the domain error as `originalError`. */
 export class GatewayError extends GraphQLError {
@@ -24,23 +24,15 @@ interface ClientWording {
  * is about the caller's request; for AccessDenied and credential failures it names the gateway's
  * IAM role or account, so those get fixed words (src/ivs/participantSource.ts logs IVS's text).
  */
-const wordingByCode: Record<Exclude<ErrorCode, RequestLevelCode>, ClientWording> = {
-  BAD_USER_INPUT: { text: 'IVS rejected the request as invalid', showsMessage: true },
-  NOT_FOUND: { text: 'IVS has no such participant', showsMessage: true },
-  FORBIDDEN: {
-    text: "The gateway's AWS identity is not allowed to read this stage",
-    showsMessage: false,
-    ivsRequestIdOnly: true,
-  },
-  THROTTLED: { text: 'IVS is throttling GetParticipant calls; retry later', showsMessage: true },
-  UPSTREAM_UNAVAILABLE: { text: 'IVS could not be reached or failed to answer', showsMessage: true },
-  UPSTREAM_TIMEOUT: { text: 'IVS did not answer in time', showsMessage: false },
-  UPSTREAM_AUTH_FAILED: {
-    text: "IVS rejected the gateway's AWS credentials",
-    showsMessage: false,
-    ivsRequestIdOnly: true,
-  },
-  INTERNAL_SERVER_ERROR: { text: 'Internal server error', showsMessage: false },
+const wordingByCode: Record<LookupCode, ClientWording> = {
+  BAD_USER_INPUT: { text: lookupFailureText.BAD_USER_INPUT, showsMessage: true },
+  NOT_FOUND: { text: lookupFailureText.NOT_FOUND, showsMessage: true },
+  FORBIDDEN: { text: lookupFailureText.FORBIDDEN, showsMessage: false, ivsRequestIdOnly: true },
+  THROTTLED: { text: lookupFailureText.THROTTLED, showsMessage: true },
+  UPSTREAM_UNAVAILABLE: { text: lookupFailureText.UPSTREAM_UNAVAILABLE, showsMessage: true },
+  UPSTREAM_TIMEOUT: { text: lookupFailureText.UPSTREAM_TIMEOUT, showsMessage: false },
+  UPSTREAM_AUTH_FAILED: { text: lookupFailureText.UPSTREAM_AUTH_FAILED, showsMessage: false, ivsRequestIdOnly: true },
+  INTERNAL_SERVER_ERROR: { text: lookupFailureText.INTERNAL_SERVER_ERROR, showsMessage: false },
 };
 
 /** Where a code has several causes, `extensions.reason` names the cause and these words replace the code's. */
@@ -53,19 +45,6 @@ const wordingByReason: Record<string, string> = {
   // UPSTREAM_UNAVAILABLE
   CIRCUIT_OPEN: 'IVS has been failing, so the gateway has paused calls to it; retry after retryAfterSeconds',
 };
-
-// Codes raised only at the HTTP or GraphQL request level, never by a lookup: they carry their own words.
-type RequestLevelCode =
-  | 'UNAUTHENTICATED'
-  | 'AUTH_UNAVAILABLE'
-  | 'QUERY_TOO_COMPLEX'
-  | 'BATCH_TOO_LARGE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'ROUTE_NOT_FOUND'
-  | 'BAD_REQUEST'
-  | 'REQUEST_TIMEOUT'
-  | 'PERSISTED_QUERY_NOT_TRUSTED';
 
 function clientWording(code: ErrorCode): ClientWording {
   return wordingByCode[code as keyof typeof wordingByCode] ?? wordingByCode.INTERNAL_SERVER_ERROR;

@@ -16,12 +16,16 @@ export interface MembershipOptions {
   readonly onSize: (size: number) => void;
 }
 
-// Scores are expiry times on Redis's clock, so replicas' own clocks never matter.
+// Scores are expiry times on Redis's clock, so replicas' own clocks never matter. A key of another type,
+// or an expiry far later than any replica sets, is not a replica's heartbeat: dropped, so the count stays true.
 const heartbeat = redisScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local found = redis.call('TYPE', KEYS[1]).ok
+if found ~= 'zset' and found ~= 'none' then redis.call('DEL', KEYS[1]) end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. (now + 2 * tonumber(ARGV[2])), '+inf')
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return redis.call('ZCARD', KEYS[1])
 `);

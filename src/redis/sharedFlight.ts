@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, LookupError } from '../errors.js';
 import type { Flight, FlightWork } from '../upstream/flight.js';
 import { redisScript, type RedisConnection } from './connection.js';
+import { encodeFlightNotice, parseFlightNotice, type FlightNotice } from './flightNotice.js';
 
 export interface SharedFlightOptions<T> {
   readonly connection: RedisConnection;
@@ -13,18 +14,30 @@ export interface SharedFlightOptions<T> {
   readonly replicaId: string;
 }
 
-/** How the holder's call ended, as published to the replicas waiting for it. */
-type Notice =
-  | { readonly outcome: 'settled' }
-  | { readonly outcome: 'failed'; readonly code: ErrorCode; readonly message: string; readonly details: NoticeDetails };
-type NoticeDetails = Omit<LookupError['details'], 'cause'>;
-
+/**
+ * Claims the key (-1), or returns the claim's remaining ms. Every replica's claim has a TTL, so one without
+ * (left by a bug or written by hand) would make waiters spin until their deadline: it counts as expired.
+ */
+const claim = redisScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return -1 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return -1
+end
+return ttl
+`);
+// A key of another type is not this replica's claim (and GET on it would be a Lua error).
 const release = redisScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('TYPE', KEYS[1]).ok == 'string' and redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
 return 0
 `);
 const refresh = redisScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if redis.call('TYPE', KEYS[1]).ok == 'string' and redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
 return 0
 `);
 
@@ -32,8 +45,8 @@ return 0
  * One upstream call per key across the fleet. The local leader claims the key in Redis (SET NX PX);
  * a replica that finds it claimed subscribes to the key's channel first, so the holder's notice
  * cannot slip between the two, then waits for the notice, the claim's expiry, or its own deadline.
- * A settled call is read from the shared cache; a failure is rebuilt with the holder's code and
- * message. Without Redis, each replica calls on its own: Redis errors never fail a lookup.
+ * A settled call is read from the shared cache; a failure is rebuilt from the notice's allow-list (see
+ * flightNotice.ts). Without Redis, each replica calls on its own: Redis errors never fail a lookup.
  */
 export function createSharedFlight<T>(options: SharedFlightOptions<T>): Flight<T> & { close(): Promise<void> } {
   const { connection, local, claimTtlMs, replicaId } = options;
@@ -48,10 +61,10 @@ export function createSharedFlight<T>(options: SharedFlightOptions<T>): Flight<T
       Math.max(1, Math.floor(claimTtlMs / 3)),
     );
     keepAlive.unref();
-    const finish = async (notice: Notice): Promise<void> => {
+    const finish = async (notice: Parameters<typeof encodeFlightNotice>[0]): Promise<void> => {
       clearInterval(keepAlive);
       // The notice goes out before the claim is released, so a waiter never claims a key just settled.
-      await client.publish(channel, JSON.stringify(notice)).catch(() => undefined);
+      await client.publish(channel, encodeFlightNotice(notice)).catch(() => undefined);
       await connection.run(release, [claimKey], [replicaId]).catch(() => undefined);
       held.delete(claimKey);
     };
@@ -60,22 +73,21 @@ export function createSharedFlight<T>(options: SharedFlightOptions<T>): Flight<T
       await finish({ outcome: 'settled' });
       return value;
     } catch (error) {
-      await finish(failureNotice(error));
+      await finish({ outcome: 'failed', error });
       throw error;
     }
   };
 
   const waitForHolder = async (channel: string, claimKey: string, signal: AbortSignal) => {
-    let heard: (notice: Notice) => void = () => undefined;
-    const notice = new Promise<Notice>((resolve) => (heard = resolve));
+    let heard: (notice: FlightNotice) => void = () => undefined;
+    const notice = new Promise<FlightNotice>((resolve) => (heard = resolve));
     const unsubscribe = await connection.subscribe(channel, (message) => {
-      const notice = parseNotice(message);
+      const notice = parseFlightNotice(message);
       if (notice !== undefined) heard(notice);
     });
     try {
-      const claimed = await client.set(claimKey, replicaId, 'PX', claimTtlMs, 'NX');
-      if (claimed === 'OK') return 'claimed' as const;
-      const ttlMs = await client.pttl(claimKey);
+      const ttlMs = Number(await connection.run(claim, [claimKey], [replicaId, claimTtlMs]));
+      if (ttlMs < 0) return 'claimed' as const;
       const stop = new AbortController();
       // Waits until the claim would expire, unless the notice comes first or the waiter's deadline passes.
       const expiry = sleep(Math.max(0, ttlMs), 'expired' as const, {
@@ -113,7 +125,7 @@ export function createSharedFlight<T>(options: SharedFlightOptions<T>): Flight<T
         );
       }
       if (outcome !== 'expired' && outcome.outcome === 'failed') {
-        throw new LookupError(outcome.code, outcome.message, outcome.details);
+        throw outcome.error;
       }
       // Settled, or the claim went away (released, or its holder died): what it left, else claim the key.
       const settled = await work.settledElsewhere();
@@ -130,27 +142,4 @@ export function createSharedFlight<T>(options: SharedFlightOptions<T>): Flight<T
       held.clear();
     },
   };
-}
-
-function failureNotice(error: unknown): Notice {
-  if (!(error instanceof LookupError)) {
-    return { outcome: 'failed', code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error', details: {} };
-  }
-  const { cause: _cause, ...details } = error.details;
-  return { outcome: 'failed', code: error.code, message: error.message, details };
-}
-
-// Anyone with access to the Redis can publish on the channel: a message of another shape is ignored.
-function parseNotice(message: string): Notice | undefined {
-  try {
-    const notice = JSON.parse(message) as Partial<Notice> | null;
-    if (notice?.outcome === 'settled') return { outcome: 'settled' };
-    const codes: readonly string[] = Object.values(ErrorCode);
-    if (notice?.outcome === 'failed' && codes.includes(String(notice.code)) && typeof notice.message === 'string') {
-      return notice as Notice;
-    }
-  } catch {
-    // Not JSON: ignored like any other foreign message.
-  }
-  return undefined;
 }

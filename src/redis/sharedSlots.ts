@@ -44,15 +44,32 @@ local t = redis.call('TIME')
 -- Milliseconds with the microseconds as a fraction: scores are doubles, and truncating would let a start
 -- in 1 ms early.
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+-- The script is total over what it finds: a key of another type, a back-off missing a field or holding
+-- no finite number, or a start dated a window ahead is not what replicas write, and counts as absent.
+local function finite(value)
+  local n = tonumber(value)
+  if n and n == n and n > -math.huge and n < math.huge then return n end
+  return nil
+end
+local function ensureType(key, wanted)
+  local found = redis.call('TYPE', key).ok
+  if found ~= wanted and found ~= 'none' then redis.call('DEL', key) end
+end
+ensureType(log, 'zset')
+ensureType(backoff, 'hash')
+redis.call('ZREMRANGEBYSCORE', log, '(' .. (now + window), '+inf')
 local limit, since = base, nil
 local reduced = redis.call('HMGET', backoff, 'limit', 'since')
-if reduced[1] then
-  since = tonumber(reduced[2])
-  limit = tonumber(reduced[1]) + math.floor((now - since) / step)
+local reducedLimit, reducedSince = finite(reduced[1]), finite(reduced[2])
+if reducedLimit and reducedSince and reducedSince <= now then
+  since = reducedSince
+  limit = math.max(1, math.floor(reducedLimit) + math.floor((now - since) / step))
   if limit >= base then
     limit, since = base, nil
     redis.call('DEL', backoff)
   end
+elseif reduced[1] or reduced[2] then
+  redis.call('DEL', backoff)
 end
 if action == 'throttled' then
   -- Calls already in flight when IVS pushed back report the same overload: halve once per window.
@@ -104,6 +121,7 @@ interface LocalMode {
 
 /** Moves one logged start to Redis's current time, if it is still in the log (a call that ended). */
 const restampScript = redisScript(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'zset' then return 0 end
 local t = redis.call('TIME')
 return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000, ARGV[1])
 `);

@@ -1,6 +1,6 @@
 import type { PageModel, PageRequest } from '../model.js';
 import { validatePageSize } from '../validation.js';
-import { decodeCursor, encodeCursor, type CursorPosition } from './cursor.js';
+import type { CursorCodec, CursorPosition } from './cursor.js';
 
 /** A Relay connection as the schema's `...Connection` types have it. */
 export interface Connection<N> {
@@ -12,6 +12,8 @@ export interface Connection<N> {
 export interface ConnectionRequest<T, N> {
   /** Names the list (operation, keys, filter): a cursor is only accepted by the list that issued it. */
   readonly connection: string;
+  /** The gateway's cursor codec (GatewayContext.cursors). */
+  readonly cursors: CursorCodec;
   readonly first: number;
   readonly after: string | null | undefined;
   /** Reads one IVS page; called once, after `first` and `after` passed validation. */
@@ -26,10 +28,10 @@ export interface ConnectionRequest<T, N> {
  */
 export async function loadConnection<T, N>(request: ConnectionRequest<T, N>): Promise<Connection<N>> {
   const size = validatePageSize(request.first);
-  const from: CursorPosition = request.after ? decodeCursor(request.connection, request.after) : { skip: 0 };
+  const from: CursorPosition = request.after ? request.cursors.decode(request.connection, request.after) : { skip: 0 };
   const page = await request.load({ nextToken: from.nextToken, maxResults: Math.min(100, from.skip + size) });
   const items = page.items.slice(from.skip, from.skip + size);
-  const cursor = (position: CursorPosition) => encodeCursor(request.connection, position);
+  const cursor = (position: CursorPosition) => request.cursors.encode(request.connection, position);
   const next = page.nextToken === undefined ? undefined : cursor({ nextToken: page.nextToken, skip: 0 });
   const edges = items.map((item, index) => {
     const end = from.skip + index + 1;

@@ -46,6 +46,7 @@ export async function loadStageSessions(
 ): Promise<Connection<StageSessionModel>> {
   authorizeStageArn(context.principal, stageArn);
   return loadConnection({
+    cursors: context.cursors,
     connection: JSON.stringify(['ListStageSessions', stageArn]),
     first,
     after,
@@ -68,6 +69,7 @@ export async function loadRoster(
   const filter = validateRosterFilter(args.filter);
   authorizeStageArn(context.principal, stageArn);
   return loadConnection({
+    cursors: context.cursors,
     connection: JSON.stringify(['ListParticipants', stageArn, sessionId, filter ?? null]),
     first: args.first,
     after: args.after,
@@ -91,6 +93,7 @@ export async function loadParticipantEvents(
   const { stageArn, sessionId, participantId } = participant;
   authorizeStageArn(context.principal, stageArn);
   return loadConnection({
+    cursors: context.cursors,
     connection: JSON.stringify(['ListParticipantEvents', stageArn, sessionId, participantId]),
     first,
     after,

@@ -269,3 +269,27 @@ describe('configuration: Redis', () => {
     }
   });
 });
+
+describe('configuration: cursors', () => {
+  const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', ...jwt };
+  const secret = 'x'.repeat(32);
+
+  test('without CURSOR_SECRET a single process signs with a secret of its own', () => {
+    assert.equal(loadConfig({}).cursorSecret, null);
+    assert.equal(loadConfig(production).cursorSecret, null);
+    assert.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).cursorSecret, null);
+  });
+
+  test('production replicas sharing Redis need CURSOR_SECRET, so a cursor works on every replica', () => {
+    const message = refusal({ ...production, REDIS_URL: 'redis://127.0.0.1:6379' });
+    assert.match(message, /CURSOR_SECRET/);
+    assert.equal(
+      loadConfig({ ...production, REDIS_URL: 'redis://127.0.0.1:6379', CURSOR_SECRET: secret }).cursorSecret,
+      secret,
+    );
+  });
+
+  test('CURSOR_SECRET must be at least 32 characters', () => {
+    assert.match(refusal({ CURSOR_SECRET: 'x'.repeat(31) }), /CURSOR_SECRET: must be at least 32 characters/);
+  });
+});

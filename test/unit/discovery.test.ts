@@ -5,7 +5,7 @@ import { LookupError } from '../../src/errors.js';
 import { participantDetailFields } from '../../src/model.js';
 import { Participant } from '../../src/resolvers/Participant.js';
 import { buildSchema } from '../../src/schema.js';
-import { decodeCursor, encodeCursor } from '../../src/resolvers/cursor.js';
+import { createCursorCodec } from '../../src/resolvers/cursor.js';
 import { globalId, parseGlobalId, type NodeRef } from '../../src/resolvers/globalId.js';
 import { validateRosterFilter } from '../../src/validation.js';
 
@@ -30,18 +30,38 @@ describe('global IDs', () => {
 });
 
 describe('cursors', () => {
+  const secret = 'a-cursor-secret-of-at-least-32-characters';
+  const cursors = createCursorCodec(secret);
+
   test('decode only for the connection that issued them, and only unaltered', () => {
-    const cursor = encodeCursor('roster A', { nextToken: 'tok', skip: 3 });
-    assert.deepEqual(decodeCursor('roster A', cursor), { nextToken: 'tok', skip: 3 });
-    assert.deepEqual(decodeCursor('roster A', encodeCursor('roster A', { skip: 0 })), {
+    const cursor = cursors.encode('roster A', { nextToken: 'tok', skip: 3 });
+    assert.deepEqual(cursors.decode('roster A', cursor), { nextToken: 'tok', skip: 3 });
+    assert.deepEqual(cursors.decode('roster A', cursors.encode('roster A', { skip: 0 })), {
       nextToken: undefined,
       skip: 0,
     });
-    assert.throws(() => decodeCursor('roster B', cursor), badInput);
-    const [token, , check] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    const altered = Buffer.from(JSON.stringify([token, 4, check])).toString('base64url');
-    assert.throws(() => decodeCursor('roster A', altered), badInput);
-    assert.throws(() => decodeCursor('roster A', 'tok'), badInput, 'a raw IVS token is not a cursor');
+    assert.throws(() => cursors.decode('roster B', cursor), badInput);
+    const [token, , signature] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+    const altered = Buffer.from(JSON.stringify([token, 4, signature])).toString('base64url');
+    assert.throws(() => cursors.decode('roster A', altered), badInput);
+    assert.throws(() => cursors.decode('roster A', 'tok'), badInput, 'a raw IVS token is not a cursor');
+  });
+
+  test('a cursor signed with another secret is refused; one with the same secret is accepted anywhere', () => {
+    const cursor = cursors.encode('roster A', { nextToken: 'tok', skip: 3 });
+    assert.deepEqual(createCursorCodec(secret).decode('roster A', cursor), { nextToken: 'tok', skip: 3 });
+    const other = createCursorCodec('another-secret-of-at-least-32-characters');
+    assert.throws(() => other.decode('roster A', cursor), badInput);
+  });
+
+  test('a signed cursor whose token IVS could not have issued is refused', () => {
+    for (const nextToken of ['A'.repeat(1025), 'has spaces', 'quote"s']) {
+      assert.throws(() => cursors.decode('roster A', cursors.encode('roster A', { nextToken, skip: 0 })), badInput);
+    }
+    assert.deepEqual(cursors.decode('roster A', cursors.encode('roster A', { nextToken: 'A'.repeat(1024), skip: 0 })), {
+      nextToken: 'A'.repeat(1024),
+      skip: 0,
+    });
   });
 });
 
