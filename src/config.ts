@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLocalDemo } from './localDemo.js';
 import { ivsReadOperations, type IvsReadOperation } from './upstream/quotaDomain.js';
 
 /**
@@ -168,6 +169,7 @@ const envSchema = z.object({
   GRAPHQL_BATCH_MAX_OPERATIONS: positiveInt.default(10),
   GRAPHQL_INTROSPECTION: flag.optional(),
   GRAPHQL_LANDING_PAGE: flag.optional(),
+  GRAPHQL_STACK_TRACES: flag.optional(),
   GRAPHQL_APQ_MAX_BYTES: nonNegativeInt.default(8 * 1024 * 1024),
   GRAPHQL_TRUSTED_DOCUMENTS_FILE: z.string().optional(),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -260,14 +262,18 @@ type Env = z.infer<typeof envSchema>;
 // The one mapping from variables to settings; its doc comments are what `Config` shows in an editor.
 function buildConfig(e: Env) {
   const production = e.NODE_ENV === 'production';
+  const ivsTarget = chooseIvsTarget(e, production);
+  const localDemo = isLocalDemo(e.HOST, ivsTarget);
   return {
     env: e.NODE_ENV,
+    /** Loopback host and the built-in emulator: the only place anything is open without being asked for (src/localDemo.ts). */
+    localDemo,
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     /** `'*'` or an explicit list of allowed browser origins. */
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
-    ivsTarget: chooseIvsTarget(e, production),
+    ivsTarget,
     ivs: {
       /** Socket-level timeout of one HTTP attempt. */
       attemptTimeoutMs: e.IVS_ATTEMPT_TIMEOUT_MS,
@@ -345,7 +351,7 @@ function buildConfig(e: Env) {
       maxBytes: e.RESPONSE_CACHE_MAX_BYTES,
     },
     emulator: { quotaTps: e.EMULATOR_QUOTA_TPS },
-    auth: chooseAuth(e),
+    auth: chooseAuth(e, localDemo),
     /** Checked before execution; a request over any of them costs no IVS call. */
     limits: {
       /** Participant lookups an operation may cause: distinct `participant` keys, `_entities` representations, participant `node` IDs and roster detail lookups. */
@@ -364,8 +370,10 @@ function buildConfig(e: Env) {
     http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
     graphql: {
       batching: e.GRAPHQL_BATCHING,
-      introspection: e.GRAPHQL_INTROSPECTION ?? !production,
-      landingPage: e.GRAPHQL_LANDING_PAGE ?? !production,
+      introspection: e.GRAPHQL_INTROSPECTION ?? localDemo,
+      landingPage: e.GRAPHQL_LANDING_PAGE ?? localDemo,
+      /** Stack traces in error responses: a developer's aid that tells an attacker file paths and versions. */
+      stackTraces: e.GRAPHQL_STACK_TRACES ?? (localDemo && e.NODE_ENV === 'development'),
       /** Bound of the automatic-persisted-query store; 0 turns APQ off. */
       apqMaxBytes: e.GRAPHQL_APQ_MAX_BYTES,
       /** A manifest of the only operations accepted (sha256 → document); null accepts any document. */
@@ -412,13 +420,17 @@ function chooseCursorSecret(e: Env): string | null {
   return e.CURSOR_SECRET ?? null;
 }
 
-// The gateway's AWS identity can read every participant of the account: serving it without
-// caller authentication in production must be a deliberate, visible choice.
-function chooseAuth(e: Env): AuthConfig {
+// The gateway's AWS identity can read every participant of the account: serving it without caller
+// authentication anywhere but the local demo must be a deliberate, visible choice.
+function chooseAuth(e: Env, localDemo: boolean): AuthConfig {
   if (e.AUTH_MODE === 'none') {
-    if (e.NODE_ENV === 'production' && !e.AUTH_ALLOW_ANONYMOUS) {
+    if (!localDemo && !e.AUTH_ALLOW_ANONYMOUS) {
+      const where =
+        e.NODE_ENV === 'production'
+          ? 'with NODE_ENV=production'
+          : `beyond the local demo (HOST=${e.HOST} on loopback with the built-in emulator)`;
       throw new ConfigError(
-        'Invalid configuration: AUTH_MODE: none is refused with NODE_ENV=production; set AUTH_MODE=jwt or api-key, or AUTH_ALLOW_ANONYMOUS=true to let anyone who reaches the port read every stage',
+        `Invalid configuration: AUTH_MODE: none is refused ${where}; set AUTH_MODE=jwt or api-key, or AUTH_ALLOW_ANONYMOUS=true to let anyone who reaches the port read every stage`,
       );
     }
     return { mode: 'none' };

@@ -64,7 +64,6 @@ const noAccess: Principal = {
  */
 export async function createGateway(deps: GatewayDependencies): Promise<FastifyInstance> {
   const { config, reads, logger, metrics } = deps;
-  const development = config.env === 'development';
   // Typed as Fastify's base logger so the app is a plain FastifyInstance, not one generic over pino's.
   const loggerInstance: FastifyBaseLogger = logger;
   const logRejection = createRejectionLog(logger, metrics);
@@ -98,13 +97,13 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
       config.graphql.apqMaxBytes === 0
         ? false
         : { cache: new InMemoryLRUCache({ maxSize: config.graphql.apqMaxBytes }), ttl: null },
-    // No "Did you mean ...?" hints: they reveal the schema even with introspection off.
-    hideSchemaDetailsFromClientErrors: !development,
+    // No "Did you mean ...?" hints where introspection is off: they reveal the schema.
+    hideSchemaDetailsFromClientErrors: !config.graphql.introspection,
     // The parser stops here, before a huge document costs memory: GRAPHQL_PARSE_FAILED.
     parseOptions: { maxTokens: config.limits.maxTokens },
-    includeStacktraceInErrorResponses: development,
+    includeStacktraceInErrorResponses: config.graphql.stackTraces,
     formatError: createErrorFormatter({
-      includeStackTrace: development,
+      includeStackTrace: config.graphql.stackTraces,
       onMasked: (error) => logger.error({ err: error }, 'unexpected error masked as INTERNAL_SERVER_ERROR'),
     }),
     plugins: [

@@ -26,20 +26,47 @@ export type RequestedOperation =
 
 const unreadable = { kind: 'unreadable' } as const;
 
-/** Reads GraphQL-over-HTTP parameters: the JSON body of a POST, the query string of a GET. */
-export function readOperation(method: string, body: unknown, queryString: unknown): RequestedOperation {
+/**
+ * Reads GraphQL-over-HTTP parameters: the JSON body of a POST, the query string (`search`, `?` included)
+ * of a GET. The query string is read exactly as Apollo reads it (URLSearchParams, each parameter at
+ * most once), so the document keyed here is the document Apollo executes: Fastify's own parser keeps an
+ * invalid percent-escape's whole value raw where URLSearchParams decodes the rest.
+ */
+export function readOperation(method: string, body: unknown, search: string): RequestedOperation {
   if (method === 'POST') {
     if (Array.isArray(body)) return { kind: 'batch' };
     if (!isRecord(body)) return unreadable;
     return fromParameters(body['query'], body['variables'], body['operationName'], body['extensions']);
   }
-  if (method === 'GET' && isRecord(queryString)) {
-    const variables = parseJsonParameter(queryString['variables']);
-    const extensions = parseJsonParameter(queryString['extensions']);
-    if (variables === invalid || extensions === invalid) return unreadable;
-    return fromParameters(queryString['query'], variables, queryString['operationName'], extensions);
+  if (method === 'GET') {
+    const parameters = new URLSearchParams(search);
+    const [query, variablesText, operationName, extensionsText] = [
+      'query',
+      'variables',
+      'operationName',
+      'extensions',
+    ].map((name) => parameterSpecifiedOnce(parameters, name));
+    const variables = parseJsonParameter(variablesText);
+    const extensions = parseJsonParameter(extensionsText);
+    if ([query, variablesText, operationName, extensionsText, variables, extensions].includes(invalid)) {
+      return unreadable;
+    }
+    return fromParameters(query, variables, operationName, extensions);
   }
   return unreadable;
+}
+
+/** The query string of a request URL, `?` included; `''` when there is none. */
+export function searchOf(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? '' : url.slice(index);
+}
+
+// Apollo refuses a parameter given twice (400); such a request is never keyed.
+function parameterSpecifiedOnce(parameters: URLSearchParams, name: string): string | undefined | typeof invalid {
+  const values = parameters.getAll(name);
+  if (values.length > 1) return invalid;
+  return values[0];
 }
 
 /** SHA-256 of a document as lowercase hex: the id APQ and trusted-documents manifests use. */
@@ -113,9 +140,8 @@ function compactJson(value: Record<string, unknown>): string | typeof invalid {
 }
 
 // A GET carries variables and extensions as JSON text.
-function parseJsonParameter(value: unknown): unknown {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') return invalid;
+function parseJsonParameter(value: string | undefined | typeof invalid): unknown {
+  if (value === undefined || value === invalid) return value;
   try {
     return JSON.parse(value);
   } catch {

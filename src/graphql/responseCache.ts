@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../auth/principal.js';
 import type { AuthConfig, Config } from '../config.js';
@@ -38,8 +39,12 @@ export interface ExecutedAnswer {
  * by participant freshness), and what browsers and CDNs are told about it.
  */
 export interface ResponseCache {
-  /** The key of an answer: caller's grant set, document, variables, operation name and `Accept`. */
-  keyOf(principal: Principal, operation: OperationRequest, accept: string | undefined): string;
+  /**
+   * The key of an answer: caller's grant set, document, variables, operation name and `Accept`. `null`
+   * when the request must execute and its answer must not be kept: a federation router asking for a
+   * trace (`apollo-federation-include-trace`) gets a body with `ftv1` timings for this execution only.
+   */
+  keyOf(principal: Principal, operation: OperationRequest, headers: IncomingHttpHeaders): string | null;
   /** A live answer, unless the caller asked to revalidate (`Cache-Control: no-cache`). */
   read(key: string, cacheMode: CacheMode): CachedResponse | undefined;
   /** Keeps an answer that may be reused and returns its entry; undefined when it may not be. */
@@ -59,6 +64,9 @@ export interface ResponseCacheOptions {
   readonly now?: () => number;
 }
 
+// Apollo's inline-trace plugin adds `extensions.ftv1` to the answer of a request carrying it.
+const traceRequestHeader = 'apollo-federation-include-trace';
+
 const credentialHeader: Record<AuthConfig['mode'], string | null> = {
   none: null,
   'api-key': 'x-api-key',
@@ -75,7 +83,8 @@ export function createResponseCache({ settings, authMode, now = Date.now }: Resp
   const vary = ['accept', ...(credentialHeader[authMode] ? [credentialHeader[authMode]] : [])].join(', ');
 
   return {
-    keyOf(principal, operation, accept) {
+    keyOf(principal, operation, headers) {
+      if (headers[traceRequestHeader] !== undefined) return null;
       // JSON, not a join: no value can make two different requests print the same key.
       return JSON.stringify([
         principal.id,
@@ -84,7 +93,7 @@ export function createResponseCache({ settings, authMode, now = Date.now }: Resp
         operation.operationName,
         operation.variablesJson,
         // Apollo picks the response media type from Accept.
-        accept ?? null,
+        headers.accept ?? null,
       ]);
     },
 

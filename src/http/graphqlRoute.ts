@@ -5,7 +5,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { ErrorCode } from '../errors.js';
 import { errorResponseBody } from '../graphql/errors.js';
 import { cacheModeFor } from '../context.js';
-import { readOperation } from '../graphql/operationRequest.js';
+import { readOperation, searchOf } from '../graphql/operationRequest.js';
 import { matchesEntityTag, type CachedResponse, type ResponseCache } from '../graphql/responseCache.js';
 import type { TrustedDocuments } from '../graphql/trustedDocuments.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -66,7 +66,9 @@ export function registerGraphqlRoute<Context extends BaseContext>(
       if (deps.maxBatchOperations !== null && isBatchOver(request.body, deps.maxBatchOperations)) {
         return refuseBatch(request, reply, deps.maxBatchOperations);
       }
-      const requested = readOperation(request.method, request.body, request.query);
+      // One query string for the cache key and for Apollo: what is keyed is what executes.
+      const search = searchOf(request.url);
+      const requested = readOperation(request.method, request.body, search);
       let document: string | undefined;
       if (trustedDocuments !== null && request.method !== 'OPTIONS') {
         document = requested.kind === 'operation' ? trustedDocuments.documentFor(requested.operation) : undefined;
@@ -76,7 +78,7 @@ export function registerGraphqlRoute<Context extends BaseContext>(
       const principal = request.principal;
       const key =
         operation && principal && passesCsrfCheck(request)
-          ? responseCache.keyOf(principal, operation, request.headers.accept)
+          ? responseCache.keyOf(principal, operation, request.headers)
           : null;
 
       if (key !== null && principal !== null) {
@@ -95,7 +97,7 @@ export function registerGraphqlRoute<Context extends BaseContext>(
         httpGraphQLRequest: {
           method: request.method.toUpperCase(),
           headers: headerMapOf(request.headers),
-          search: searchOf(request.url, request.method === 'GET' ? document : undefined),
+          search: request.method === 'GET' && document !== undefined ? withDocument(search, document) : search,
           body:
             request.method === 'POST' && document !== undefined
               ? { ...(request.body as object), query: document }
@@ -175,10 +177,7 @@ function headerMapOf(headers: FastifyRequest['headers']): HeaderMap {
 }
 
 // A trusted GET named by its hash alone gets the document from the manifest, so Apollo never looks it up.
-function searchOf(url: string, document: string | undefined): string {
-  const index = url.indexOf('?');
-  const search = index === -1 ? '' : url.slice(index);
-  if (document === undefined) return search;
+function withDocument(search: string, document: string): string {
   const params = new URLSearchParams(search);
   params.set('query', document);
   return `?${params.toString()}`;

@@ -59,6 +59,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: 'silent',
     IVS_ENDPOINT: emulator.url,
     PORT: '0',
+    // An emulator behind IVS_ENDPOINT is not the local demo: anonymous callers must be allowed explicitly.
+    AUTH_ALLOW_ANONYMOUS: 'true',
     ...options.env,
   });
   const logger = createLogger({

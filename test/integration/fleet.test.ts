@@ -62,6 +62,7 @@ describe('three replicas sharing one Redis behave as one gateway toward IVS', ()
       AWS_SECRET_ACCESS_KEY: 'test',
       REDIS_URL: redis.url,
       REDIS_FLEET_SIZE_HINT: '3',
+      AUTH_ALLOW_ANONYMOUS: 'true',
       LOOKUP_DEADLINE_MS: '15000',
       // Four processes share two loaded cores in CI: room for their event-loop lag between slot and arrival.
       UPSTREAM_QUOTA_MARGIN_MS: '400',
@@ -252,6 +253,7 @@ describe('a replica whose Redis is unreachable from the start', () => {
         AWS_SECRET_ACCESS_KEY: 'test',
         REDIS_URL: redis.url,
         REDIS_FLEET_SIZE_HINT: '2',
+        AUTH_ALLOW_ANONYMOUS: 'true',
       });
       try {
         const answers = await Promise.all(['alice', 'bob'].map((id) => ask(gateway, id)));

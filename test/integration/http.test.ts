@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { corsPreflight, startStack, type Stack } from '../helpers/stack.js';
 
-describe('HTTP surface in development', () => {
+describe('HTTP surface in development, with introspection and the Sandbox turned on', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ env: { NODE_ENV: 'development' } });
+    stack = await startStack({
+      env: { NODE_ENV: 'development', GRAPHQL_INTROSPECTION: 'true', GRAPHQL_LANDING_PAGE: 'true' },
+    });
   });
   after(async () => stack.close());
 

@@ -164,6 +164,7 @@ describe('protecting /metrics', () => {
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       METRICS_PORT: '0',
+      AUTH_ALLOW_ANONYMOUS: 'true',
     });
     try {
       const { metricsPort } = await gateway.waitForLine((line) => typeof line['metricsPort'] === 'number');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
@@ -107,4 +108,53 @@ describe('full-response cache', () => {
     const unauthenticated = await stack.graphql(deep);
     assert.equal(unauthenticated.status, 401, 'a cached answer never skips authentication');
   });
+
+  test('a router asking for a federated trace gets its own ftv1, and nobody else ever gets it', async () => {
+    const traced = { ...everyStage, 'apollo-federation-include-trace': 'ftv1' };
+    const plain = await stack.graphql(`${query} # 7`, undefined, everyStage);
+    assert.equal(plain.body.extensions?.['ftv1'], undefined);
+    const first = await stack.graphql(`${query} # 7`, undefined, traced);
+    assert.equal(first.headers.get('age'), null, 'a trace request is never answered from the cache');
+    assert.equal(typeof first.body.extensions?.['ftv1'], 'string');
+    const second = await stack.graphql(`${query} # 7`, undefined, traced);
+    assert.equal(second.headers.get('age'), null);
+    assert.notEqual(second.body.extensions?.['ftv1'], first.body.extensions?.['ftv1'], 'a trace of its own execution');
+    const afterTraces = await stack.graphql(`${query} # 7`, undefined, everyStage);
+    assert.equal(afterTraces.body.extensions?.['ftv1'], undefined, 'a traced body is never kept for a plain caller');
+  });
+
+  test('a GET query string with an invalid percent-escape is keyed on the document Apollo executes', async () => {
+    // Fastify's parser keeps this whole value raw (the %ZZ), URLSearchParams decodes %61 to `a`: executed is
+    // alice's query, while the raw text is another document (participant "%61lice", which IVS would refuse).
+    const raw = `{participant(stageArn:"${demo.stageArn}",sessionId:"${demo.sessionId}",participantId:"%61lice"){userId}}#%ZZ`;
+    const planted = await rawGet(`/graphql?query=${raw}`, everyStage);
+    assert.equal(planted.status, 200);
+    assert.deepEqual(JSON.parse(planted.body), { data: { participant: { userId: 'user-alice' } } });
+    const victim = await rawGet(`/graphql?query=${encodeURIComponent(raw)}`, everyStage);
+    assert.equal(victim.headers['age'], undefined, 'not the answer cached for the other document');
+    const body = JSON.parse(victim.body) as { errors?: { extensions?: { code?: string } }[] };
+    assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  });
+
+  // fetch() would percent-encode the query string; node:http sends the request target as written.
+  function rawGet(
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+    return new Promise((resolve, reject) => {
+      const { hostname, port } = new URL(stack.url);
+      const outgoing = httpRequest(
+        { hostname, port, path, method: 'GET', headers: { ...headers, 'apollo-require-preflight': 'true' } },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+          response.on('error', reject);
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
+  }
 });

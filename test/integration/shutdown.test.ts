@@ -34,6 +34,7 @@ describe('the gateway process: graceful shutdown', () => {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     UPSTREAM_CACHE_MAX_ENTRIES: '0',
+    AUTH_ALLOW_ANONYMOUS: 'true',
   });
   before(async () => {
     emulator = await startEmulator();

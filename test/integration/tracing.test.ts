@@ -83,6 +83,7 @@ describe('OpenTelemetry tracing', () => {
     IVS_ENDPOINT: emulator.url,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
+    AUTH_ALLOW_ANONYMOUS: 'true',
   });
 
   test('without OTEL_EXPORTER_OTLP_ENDPOINT, the gateway loads no OpenTelemetry SDK code', async () => {

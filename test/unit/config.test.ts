@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
+// Anonymous callers beyond the local demo (the tests below that configure an IVS backend) must be allowed explicitly.
+const anonymous = { AUTH_ALLOW_ANONYMOUS: 'true' } as const;
 const jwt = { AUTH_MODE: 'jwt', AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' };
 
 function refusal(env: Record<string, string>): string {
@@ -31,6 +33,28 @@ describe('configuration: authentication', () => {
 
   test('development defaults to AUTH_MODE=none', () => {
     assert.deepEqual(loadConfig({}).auth, { mode: 'none' });
+  });
+
+  test('AUTH_MODE=none serves anonymous callers without more ado only on the local demo: loopback and the emulator', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) {
+      const config = loadConfig({ HOST: host });
+      assert.equal(config.localDemo, true, host);
+      assert.equal(config.auth.mode, 'none', host);
+    }
+    const beyondTheDemo: Record<string, string>[] = [
+      { HOST: '0.0.0.0' },
+      { HOST: '::' },
+      { HOST: '10.0.0.5' },
+      { HOST: 'gateway.internal' },
+      { AWS_REGION: 'us-east-1' },
+      { IVS_ENDPOINT: 'http://127.0.0.1:4010' },
+    ];
+    for (const env of beyondTheDemo) {
+      const message = refusal(env);
+      assert.match(message, /AUTH_MODE: none is refused beyond the local demo/, JSON.stringify(env));
+      assert.match(message, /AUTH_ALLOW_ANONYMOUS=true/);
+      assert.equal(loadConfig({ ...env, ...anonymous }).localDemo, false, JSON.stringify(env));
+    }
   });
 
   test('jwt needs an issuer, an audience, and exactly one key source', () => {
@@ -73,19 +97,25 @@ describe('configuration: request limits and GraphQL surface', () => {
     assert.equal(config.graphql.batching, false);
   });
 
-  test('introspection and the landing page are on in development and off in production unless enabled', () => {
+  test('introspection, the landing page and stack traces are on for the local demo, off beyond it unless enabled', () => {
     const persisted = { apqMaxBytes: 8 * 1024 * 1024, trustedDocumentsFile: null };
-    assert.deepEqual(loadConfig({}).graphql, { batching: false, introspection: true, landingPage: true, ...persisted });
-    const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', AUTH_ALLOW_ANONYMOUS: 'true' };
-    assert.deepEqual(loadConfig(production).graphql, {
-      batching: false,
-      introspection: false,
-      landingPage: false,
-      ...persisted,
-    });
-    const enabled = loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_LANDING_PAGE: '1' });
-    assert.equal(enabled.graphql.introspection, true);
-    assert.equal(enabled.graphql.landingPage, true);
+    const open = { introspection: true, landingPage: true, stackTraces: true };
+    const closed = { introspection: false, landingPage: false, stackTraces: false };
+    assert.deepEqual(loadConfig({}).graphql, { batching: false, ...open, ...persisted });
+    assert.deepEqual(loadConfig({ NODE_ENV: 'test' }).graphql.stackTraces, false, 'stack traces only in development');
+    const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', ...anonymous };
+    const beyondLoopback = { HOST: '0.0.0.0', ...anonymous };
+    const realAws = { AWS_REGION: 'us-east-1', ...anonymous };
+    for (const env of [production, beyondLoopback, realAws]) {
+      assert.deepEqual(loadConfig(env).graphql, { batching: false, ...closed, ...persisted }, JSON.stringify(env));
+      const enabled = loadConfig({
+        ...env,
+        GRAPHQL_INTROSPECTION: 'true',
+        GRAPHQL_LANDING_PAGE: '1',
+        GRAPHQL_STACK_TRACES: 'true',
+      });
+      assert.deepEqual(enabled.graphql, { batching: false, ...open, ...persisted });
+    }
   });
 
   test('a limit must be a positive integer', () => {
@@ -119,13 +149,16 @@ describe('configuration: operations', () => {
 
 describe('configuration: backend', () => {
   test('IVS_ENDPOINT wins over AWS_REGION; AWS_REGION alone means real AWS; neither means the embedded emulator', () => {
-    assert.deepEqual(loadConfig({ IVS_ENDPOINT: 'http://127.0.0.1:4010', AWS_REGION: 'eu-west-1' }).ivsTarget, {
-      kind: 'endpoint',
-      endpoints: { 'eu-west-1': 'http://127.0.0.1:4010' },
-      regions: ['eu-west-1'],
-      accountId: null,
-    });
-    assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1' }).ivsTarget, {
+    assert.deepEqual(
+      loadConfig({ ...anonymous, IVS_ENDPOINT: 'http://127.0.0.1:4010', AWS_REGION: 'eu-west-1' }).ivsTarget,
+      {
+        kind: 'endpoint',
+        endpoints: { 'eu-west-1': 'http://127.0.0.1:4010' },
+        regions: ['eu-west-1'],
+        accountId: null,
+      },
+    );
+    assert.deepEqual(loadConfig({ ...anonymous, AWS_REGION: 'eu-west-1' }).ivsTarget, {
       kind: 'aws',
       regions: ['eu-west-1'],
       accountId: null,
@@ -138,25 +171,28 @@ describe('configuration: backend', () => {
   });
 
   test('IVS_ACCOUNT_ID names the account whose stages are served; it must be 12 digits', () => {
-    assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1', IVS_ACCOUNT_ID: '210987654321' }).ivsTarget, {
+    assert.deepEqual(loadConfig({ ...anonymous, AWS_REGION: 'eu-west-1', IVS_ACCOUNT_ID: '210987654321' }).ivsTarget, {
       kind: 'aws',
       regions: ['eu-west-1'],
       accountId: '210987654321',
     });
     assert.throws(
-      () => loadConfig({ AWS_REGION: 'eu-west-1', IVS_ACCOUNT_ID: '1234' }),
+      () => loadConfig({ ...anonymous, AWS_REGION: 'eu-west-1', IVS_ACCOUNT_ID: '1234' }),
       /IVS_ACCOUNT_ID: must be a 12-digit/,
     );
   });
 
   test('IVS_REGIONS serves several regions; IVS_REGION_ENDPOINTS gives each its own endpoint', () => {
-    assert.deepEqual(loadConfig({ IVS_REGIONS: 'us-east-1, eu-central-1', AWS_REGION: 'eu-west-1' }).ivsTarget, {
-      kind: 'aws',
-      regions: ['us-east-1', 'eu-central-1'],
-      accountId: null,
-    });
+    assert.deepEqual(
+      loadConfig({ ...anonymous, IVS_REGIONS: 'us-east-1, eu-central-1', AWS_REGION: 'eu-west-1' }).ivsTarget,
+      {
+        kind: 'aws',
+        regions: ['us-east-1', 'eu-central-1'],
+        accountId: null,
+      },
+    );
     const endpoints = 'us-east-1=http://127.0.0.1:4010,eu-central-1=http://127.0.0.1:4011';
-    assert.deepEqual(loadConfig({ IVS_REGION_ENDPOINTS: endpoints }).ivsTarget, {
+    assert.deepEqual(loadConfig({ ...anonymous, IVS_REGION_ENDPOINTS: endpoints }).ivsTarget, {
       kind: 'endpoint',
       regions: ['us-east-1', 'eu-central-1'],
       endpoints: { 'us-east-1': 'http://127.0.0.1:4010', 'eu-central-1': 'http://127.0.0.1:4011' },
@@ -165,6 +201,7 @@ describe('configuration: backend', () => {
     // IVS_ENDPOINT is the endpoint of every listed region without one of its own.
     assert.deepEqual(
       loadConfig({
+        ...anonymous,
         IVS_REGIONS: 'us-east-1,eu-central-1',
         IVS_ENDPOINT: 'http://127.0.0.1:4010',
         IVS_REGION_ENDPOINTS: 'eu-central-1=http://127.0.0.1:4011',
