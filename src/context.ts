@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from './auth/principal.js';
 import type DataLoader from 'dataloader';
 import { readKeyTexts, type IvsReadTypes } from './ivs/sources.js';
+import type { LiveFeeds } from './live/watchers.js';
 import { createReadLoader } from './loaders/readLoader.js';
 import type { Caller, CacheMode } from './upstream/caller.js';
 import type { UpstreamReads } from './upstream/fromConfig.js';
@@ -27,6 +28,8 @@ export interface GatewayContext {
   participantsAsked: Set<string>;
   /** The region (and account) of the gateway's IVS client: a key for another stage is refused unasked. */
   servedStages: ServedStages;
+  /** Subscriptions only (src/live/): where their updates come from. */
+  live?: LiveFeeds;
 }
 
 export interface ContextDependencies {

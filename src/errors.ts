@@ -29,6 +29,8 @@ export const ErrorCode = {
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   /** GRAPHQL_TRUSTED_DOCUMENTS_FILE is set and the operation is not in it (HTTP 400); nothing was parsed. */
   PERSISTED_QUERY_NOT_TRUSTED: 'PERSISTED_QUERY_NOT_TRUSTED',
+  /** A subscription over LIVE_MAX_SUBSCRIPTIONS_PER_CALLER or LIVE_MAX_SUBSCRIPTIONS; `extensions.limit` names which. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

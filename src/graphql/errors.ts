@@ -64,7 +64,8 @@ type RequestLevelCode =
   | 'ROUTE_NOT_FOUND'
   | 'BAD_REQUEST'
   | 'REQUEST_TIMEOUT'
-  | 'PERSISTED_QUERY_NOT_TRUSTED';
+  | 'PERSISTED_QUERY_NOT_TRUSTED'
+  | 'TOO_MANY_SUBSCRIPTIONS';
 
 function clientWording(code: ErrorCode): ClientWording {
   return wordingByCode[code as keyof typeof wordingByCode] ?? wordingByCode.INTERNAL_SERVER_ERROR;
