@@ -4,6 +4,8 @@ import type { IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
 import { createIvsSources, type IvsSources } from './ivs/sources.js';
 import type { Logger } from './logger.js';
+import { createLiveWatchers, type LiveWatchers } from './live/watchers.js';
+import { createLocalWatchChannel } from './live/watchChannel.js';
 import { createFleet, type FleetObserver } from './redis/fleet.js';
 import { createUpstream, type UpstreamReads } from './upstream/fromConfig.js';
 import { noopUpstreamObserver, type UpstreamObserver } from './upstream/observer.js';
@@ -11,6 +13,8 @@ import { noopUpstreamObserver, type UpstreamObserver } from './upstream/observer
 export interface Backend {
   /** Each IVS read operation behind the upstream protection layer: cache, flight, quota, retries, breaker. */
   reads: UpstreamReads;
+  /** The subscriptions' watchers; `reads` above are theirs, so a query's answer counts as a refresh. */
+  live: LiveWatchers;
   /** Stops what the backend started (queued lookups, sockets, the embedded emulator). */
   close(): Promise<void>;
 }
@@ -51,9 +55,18 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
     observer: options.observer ?? noopUpstreamObserver,
     ...(fleet && { fleet }),
   });
-  return {
+  const live = createLiveWatchers({
     reads: upstream.reads,
+    channel: fleet ? fleet.watch(config.live.leaseTtlMs) : createLocalWatchChannel(),
+    settings: config.live,
+    quotaTpsByOperation: config.upstream.quotaTpsByOperation,
+    logger,
+  });
+  return {
+    reads: live.reads,
+    live,
     close: async () => {
+      await live.close();
       upstream.close();
       await fleet?.close();
       clients.forEach((client) => client.destroy());

@@ -185,6 +185,14 @@ const envSchema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(5000).default(250),
   REDIS_FLEET_SIZE_HINT: positiveInt.default(1),
   REDIS_NEAR_CACHE_TTL_MS: nonNegativeInt.max(60_000).default(500),
+  LIVE_MAX_SUBSCRIPTIONS: positiveInt.default(10_000),
+  LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: positiveInt.default(100),
+  LIVE_QUOTA_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  LIVE_MIN_INTERVAL_MS: positiveInt.default(1000),
+  LIVE_LEASE_TTL_MS: z.coerce.number().int().min(300).default(3000),
+  LIVE_KEEP_ALIVE_MS: nonNegativeInt.default(12_000),
+  LIVE_MAX_BUFFERED_BYTES: positiveInt.default(1024 * 1024),
+  LIVE_MAX_PENDING_UPDATES: positiveInt.default(16),
 });
 
 /** Every environment variable the gateway reads; the README's configuration table lists each one. */
@@ -400,6 +408,25 @@ function buildConfig(e: Env) {
             /** How long a replica keeps its own copy of a shared cache entry. */
             nearCacheTtlMs: e.REDIS_NEAR_CACHE_TTL_MS,
           },
+    /** Subscriptions (src/live/): limits, the quota share of background refreshes, the fleet-wide watcher lease. */
+    live: {
+      /** Open subscriptions of this process, all callers together. */
+      maxSubscriptions: e.LIVE_MAX_SUBSCRIPTIONS,
+      /** Open subscriptions of one caller on this process. */
+      maxSubscriptionsPerCaller: e.LIVE_MAX_SUBSCRIPTIONS_PER_CALLER,
+      /** The part of each operation's quota that background refreshes may use; queries keep the rest. */
+      quotaShare: e.LIVE_QUOTA_SHARE,
+      /** No watched key is refreshed more often than this, however few keys are watched. */
+      minIntervalMs: e.LIVE_MIN_INTERVAL_MS,
+      /** A watcher lease not renewed for this long is taken over by another replica. */
+      leaseTtlMs: e.LIVE_LEASE_TTL_MS,
+      /** WebSocket ping interval (0: none); a socket that does not answer within it is dropped. */
+      keepAliveMs: e.LIVE_KEEP_ALIVE_MS,
+      /** A WebSocket whose unsent data exceeds this is closed (1013): a consumer that cannot keep up. */
+      maxBufferedBytes: e.LIVE_MAX_BUFFERED_BYTES,
+      /** Updates one subscription may have waiting; past it they are replaced by the current state (a reset). */
+      maxPendingUpdates: e.LIVE_MAX_PENDING_UPDATES,
+    },
     shutdown: {
       /** Past this, the process gives up on in-flight requests and exits non-zero. */
       timeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -3,6 +3,7 @@ import type { Principal } from './auth/principal.js';
 import type DataLoader from 'dataloader';
 import { readKeyTexts, type IvsReadTypes } from './ivs/sources.js';
 import { createRequestSpend, type RequestSpend } from './limits/requestSpend.js';
+import type { LiveFeeds } from './live/watchers.js';
 import { createReadLoader } from './loaders/readLoader.js';
 import type { CursorCodec } from './resolvers/cursor.js';
 import type { Caller, CacheMode } from './upstream/caller.js';
@@ -31,6 +32,8 @@ export interface GatewayContext {
   servedStages: ServedStages;
   /** Signs and checks connection cursors with the fleet's CURSOR_SECRET. */
   cursors: CursorCodec;
+  /** Subscriptions only (src/live/): where their updates come from. */
+  live?: LiveFeeds;
 }
 
 export interface ContextDependencies {

@@ -31,6 +31,8 @@ export const ErrorCode = {
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   /** GRAPHQL_TRUSTED_DOCUMENTS_FILE is set and the operation is not in it (HTTP 400); nothing was parsed. */
   PERSISTED_QUERY_NOT_TRUSTED: 'PERSISTED_QUERY_NOT_TRUSTED',
+  /** A subscription over LIVE_MAX_SUBSCRIPTIONS_PER_CALLER or LIVE_MAX_SUBSCRIPTIONS; `extensions.limit` names which. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -45,7 +47,8 @@ export type RequestLevelCode =
   | 'ROUTE_NOT_FOUND'
   | 'BAD_REQUEST'
   | 'REQUEST_TIMEOUT'
-  | 'PERSISTED_QUERY_NOT_TRUSTED';
+  | 'PERSISTED_QUERY_NOT_TRUSTED'
+  | 'TOO_MANY_SUBSCRIPTIONS';
 /** The codes a lookup can fail with. */
 export type LookupCode = Exclude<ErrorCode, RequestLevelCode>;
 

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     readiness,
+    live: backend.live,
     ...(tracing && { plugins: [tracing.apolloPlugin] }),
   });
   const metricsApp =

@@ -30,6 +30,12 @@ import type { GatewayMetrics } from './observability/metrics.js';
 import { operationRecordPlugin, type OperationRecord } from './observability/operationRecord.js';
 import { cursorCodecFor } from './resolvers/cursor.js';
 import { buildSchema } from './schema.js';
+import { createLiveSubscribe } from './live/execution.js';
+import { registerLiveMetrics } from './live/metrics.js';
+import { createLiveOperations } from './live/operation.js';
+import { registerSseRoute } from './live/sseRoute.js';
+import type { LiveWatchers } from './live/watchers.js';
+import { attachWebSocketTransport } from './live/webSocketTransport.js';
 import type { UpstreamReads } from './upstream/fromConfig.js';
 
 export interface GatewayDependencies {
@@ -41,6 +47,8 @@ export interface GatewayDependencies {
   metrics: GatewayMetrics;
   /** Flipped by the shutdown sequence; /readyz reports it. */
   readiness: Readiness;
+  /** Subscriptions (src/live/): served on /graphql (graphql-ws) and /graphql/stream (SSE) when given. */
+  live?: LiveWatchers;
   /** Extra Apollo plugins, e.g. tracing when it is on. */
   plugins?: ApolloServerPlugin<BaseServerContext>[];
 }
@@ -84,8 +92,13 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
       ? null
       : await loadTrustedDocuments(config.graphql.trustedDocumentsFile);
 
+  const schema = buildSchema();
+  const formatError = createErrorFormatter({
+    includeStackTrace: config.graphql.stackTraces,
+    onMasked: (error) => logger.error({ err: error }, 'unexpected error masked as INTERNAL_SERVER_ERROR'),
+  });
   const apollo = new ApolloServer<ServerContext>({
-    schema: buildSchema(),
+    schema,
     logger,
     // src/lifecycle.ts owns SIGTERM/SIGINT (Apollo's own handler would re-raise the signal mid-shutdown);
     // app.close() drains HTTP, and no plugin here holds anything that needs apollo.stop().
@@ -102,10 +115,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     // The parser stops here, before a huge document costs memory: GRAPHQL_PARSE_FAILED.
     parseOptions: { maxTokens: config.limits.maxTokens },
     includeStacktraceInErrorResponses: config.graphql.stackTraces,
-    formatError: createErrorFormatter({
-      includeStackTrace: config.graphql.stackTraces,
-      onMasked: (error) => logger.error({ err: error }, 'unexpected error masked as INTERNAL_SERVER_ERROR'),
-    }),
+    formatError,
     plugins: [
       // Federated traces (ftv1) for a gateway that asks; installed explicitly, Apollo would log that it did so itself.
       ApolloServerPluginInlineTrace(),
@@ -159,6 +169,32 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
       return { ...context, operation: request.operation };
     },
   });
+  if (deps.live) {
+    const { live } = deps;
+    const contextFor = (principal: Principal) => createContext({ headers: {}, principal });
+    const operations = createLiveOperations({
+      schema,
+      limits: config.limits,
+      createContext: contextFor,
+      live,
+      formatError,
+    });
+    const subscribe = createLiveSubscribe(async (context) => ({ ...(await contextFor(context.principal)), live }));
+    attachWebSocketTransport(app, {
+      authenticator,
+      operations,
+      subscribe,
+      settings: config.live,
+      corsOrigins: config.corsOrigins,
+      maxPayloadBytes: config.http.bodyLimitBytes,
+      shuttingDown: () => deps.readiness.shuttingDown,
+      logger,
+    });
+    registerSseRoute(app, { authenticator, metrics, operations, subscribe });
+    // SSE streams end with their feeds; sockets are closed by the WebSocket transport's own hook.
+    app.addHook('preClose', async () => live.endFeeds());
+    registerLiveMetrics(metrics.registry, live);
+  }
   registerHealthRoutes(app, { readiness: deps.readiness, metrics });
   if (config.metrics.port === null) registerMetricsRoute(app, { metrics, token: config.metrics.token });
   return app;

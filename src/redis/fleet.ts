@@ -12,6 +12,8 @@ import { createRedisConnection, type RedisHealth } from './connection.js';
 import type { StartBudget } from './fleetShare.js';
 import { createMembership } from './membership.js';
 import { createSharedFlight } from './sharedFlight.js';
+import { createSharedWatch } from './sharedWatch.js';
+import type { WatchChannel } from '../live/watchChannel.js';
 import { createSharedSlots, type SlotsMode } from './sharedSlots.js';
 import { createNearCache, createRedisStore } from './sharedStore.js';
 
@@ -37,6 +39,8 @@ export interface Fleet {
   flight<T>(claimTtlMs: number): Flight<T>;
   /** Entries as text in Redis, behind a short-lived in-process copy of at most `nearEntries` of them. */
   store<V>(codec: EntryCodec<V>, nearEntries: number): KeyValueCache<CacheEntry<V>>;
+  /** One watcher per subscribed key fleet-wide: leases of `leaseTtlMs`, answers over pub/sub (src/live/). */
+  watch(leaseTtlMs: number): WatchChannel;
   state(): FleetState;
   /** Releases this replica's flight claims and membership, then closes the connection. */
   close(): Promise<void>;
@@ -109,6 +113,7 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
       if (redis.nearCacheTtlMs === 0) return shared;
       return createNearCache(shared, { maxEntries: nearEntries, ttlMs: redis.nearCacheTtlMs });
     },
+    watch: (leaseTtlMs) => createSharedWatch({ connection, replicaId, leaseTtlMs }),
     state,
     async close() {
       await Promise.all(flights.map((flight) => flight.close()));

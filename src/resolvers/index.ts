@@ -5,10 +5,12 @@ import { ParticipantEvent } from './ParticipantEvent.js';
 import { Query } from './Query.js';
 import { Stage } from './Stage.js';
 import { StageSession } from './StageSession.js';
+import { Subscription } from './Subscription.js';
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   Query,
+  Subscription,
   Node: {
     // The models differ by their keys: a stage has `arn`, a participant `participantId`.
     __resolveType: (node) => ('arn' in node ? 'Stage' : 'participantId' in node ? 'Participant' : 'StageSession'),

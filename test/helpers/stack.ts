@@ -79,6 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logger,
     metrics,
     readiness: createReadiness(),
+    live: backend.live,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -1,0 +1,38 @@
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { GatewayContext } from '../context.js';
+
+/**
+ * graphql-js's `subscribe`, except that each update executes with a fresh request context: its loaders
+ * hold what one update read, never answers from an earlier update. The returned iterator's `return()`
+ * reaches the live feed at once, so an unsubscribe frees the watcher without waiting for an update.
+ */
+export function createLiveSubscribe(
+  freshContext: (context: GatewayContext) => Promise<GatewayContext>,
+): (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  return async (args) => {
+    const stream = await createSourceEventStream(args);
+    if (!isAsyncIterable(stream)) return stream;
+    const source = stream[Symbol.asyncIterator]();
+    const run = async (event: unknown): Promise<ExecutionResult> =>
+      execute({ ...args, rootValue: event, contextValue: await freshContext(args.contextValue as GatewayContext) });
+    const mapped: AsyncIterableIterator<ExecutionResult> = {
+      async next() {
+        const item = await source.next();
+        if (item.done === true) return { done: true, value: undefined };
+        return { done: false, value: await run(item.value) };
+      },
+      async return() {
+        await source.return?.();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return mapped;
+      },
+    };
+    return mapped;
+  };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}

@@ -1,0 +1,131 @@
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import type { Principal } from '../auth/principal.js';
+import type { Config } from '../config.js';
+import type { GatewayContext } from '../context.js';
+import { ErrorCode } from '../errors.js';
+import { GatewayError } from '../graphql/errors.js';
+import { subscriptionCost } from './subscriptionBudget.js';
+import type { LiveFeeds } from './watchers.js';
+
+/** What a transport receives from a client: the GraphQL-over-HTTP request parameters. */
+export interface OperationParams {
+  readonly query?: unknown;
+  readonly variables?: unknown;
+  readonly operationName?: unknown;
+}
+
+export interface LiveOperationDependencies {
+  readonly schema: GraphQLSchema;
+  readonly limits: Config['limits'];
+  /** A fresh request context (loaders, grants) for the principal. */
+  readonly createContext: (principal: Principal) => Promise<GatewayContext>;
+  readonly live: LiveFeeds;
+  /** Apollo's formatError: the one place errors get their client words and codes. */
+  readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+}
+
+/** What the live transports share: checking a subscription before it runs, and formatting what it sends. */
+export interface LiveOperations {
+  /** The execution arguments, or the errors that refuse the operation (unformatted: each transport formats them). */
+  prepare(principal: Principal, params: OperationParams): Promise<ExecutionArgs | GraphQLError[]>;
+  formatErrors(errors: readonly (GraphQLError | GraphQLFormattedError)[]): GraphQLFormattedError[];
+  formatResult(result: ExecutionResult): FormattedExecutionResult;
+}
+
+/**
+ * Subscriptions only (queries and mutations go over HTTP, where the response cache and batching live),
+ * parsed within MAX_TOKENS, validated against the schema and held to the request budget like a query
+ * (src/live/subscriptionBudget.ts), all before anything is watched.
+ */
+export function createLiveOperations(deps: LiveOperationDependencies): LiveOperations {
+  const { schema, limits } = deps;
+  // Errors a transport already formatted (a refusal sent as a result) pass as they are.
+  const formatErrors = (errors: readonly (GraphQLError | GraphQLFormattedError)[]) =>
+    errors.map((error) => (error instanceof GraphQLError ? deps.formatError(error.toJSON(), error) : error));
+  const refuse = (code: string, message: string) => [new GraphQLError(message, { extensions: { code } })];
+
+  return {
+    async prepare(principal, params) {
+      if (typeof params.query !== 'string') return refuse(ErrorCode.BAD_REQUEST, 'The operation has no query text');
+      const variables = params.variables ?? undefined;
+      if (
+        variables !== undefined &&
+        (typeof variables !== 'object' || variables === null || Array.isArray(variables))
+      ) {
+        return refuse(ErrorCode.BAD_REQUEST, '`variables` must be an object');
+      }
+      let document: DocumentNode;
+      try {
+        document = parse(params.query, { maxTokens: limits.maxTokens });
+      } catch (error) {
+        const message = error instanceof GraphQLError ? error.message : 'Syntax error';
+        return refuse(ApolloServerErrorCode.GRAPHQL_PARSE_FAILED, message);
+      }
+      const invalid = validate(schema, document);
+      if (invalid.length > 0) {
+        return invalid.map(
+          (error) =>
+            new GraphQLError(error.message, {
+              nodes: error.nodes,
+              extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED },
+            }),
+        );
+      }
+      const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
+      const operation = getOperationAST(document, operationName);
+      if (!operation) return refuse(ErrorCode.BAD_REQUEST, 'The document names no single operation to run');
+      if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
+        return refuse(ErrorCode.BAD_REQUEST, 'Only subscriptions are served here; send queries to /graphql over HTTP');
+      }
+      const fragments = new Map(
+        document.definitions
+          .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+          .map((fragment) => [fragment.name.value, fragment]),
+      );
+      const variableValues = variables as Record<string, unknown> | undefined;
+      const cost = subscriptionCost(schema, operation, fragments, variableValues);
+      if (cost.inputProblem !== undefined) return refuse(ErrorCode.BAD_USER_INPUT, cost.inputProblem);
+      const participants = cost.participantKeys.size + cost.rosterLookups;
+      if (participants > limits.maxParticipants) {
+        return [
+          new GatewayError(
+            ErrorCode.QUERY_TOO_COMPLEX,
+            `Each update of this subscription can ask for ${participants} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
+            { limit: 'participants' },
+          ),
+        ];
+      }
+      if (cost.listCalls > limits.maxListCalls) {
+        return [
+          new GatewayError(
+            ErrorCode.QUERY_TOO_COMPLEX,
+            `Each update of this subscription can cost ${cost.listCalls} list calls; at most ${limits.maxListCalls} are allowed per request.`,
+            { limit: 'listCalls' },
+          ),
+        ];
+      }
+      const contextValue: GatewayContext = { ...(await deps.createContext(principal)), live: deps.live };
+      return { schema, document, variableValues, operationName, contextValue };
+    },
+    formatErrors,
+    formatResult(result) {
+      if (result.errors === undefined) return result as FormattedExecutionResult;
+      return { ...result, errors: formatErrors(result.errors) } as FormattedExecutionResult;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface PaceSettings {
+  /** Distinct keys watched fleet-wide on the operation. */
+  readonly watchedKeys: number;
+  /** LIVE_QUOTA_SHARE: the part of the operation's quota that refreshes may use. */
+  readonly share: number;
+  /** The operation's quota, calls per second (UPSTREAM_QUOTA_TPS or its per-operation exception). */
+  readonly tps: number;
+  /** LIVE_MIN_INTERVAL_MS. */
+  readonly minIntervalMs: number;
+}
+
+/**
+ * How often each watched key is refreshed: `max(LIVE_MIN_INTERVAL_MS, K / (share × TPS))`. With K keys
+ * each refreshed once per interval, refreshes make K / interval ≤ share × TPS calls per second.
+ */
+export function refreshIntervalMs({ watchedKeys, share, tps, minIntervalMs }: PaceSettings): number {
+  return Math.max(minIntervalMs, Math.ceil((Math.max(1, watchedKeys) * 1000) / (share * tps)));
+}
+
+/** A key a pacer refreshes. */
+export interface Paced {
+  /** When its answer last changed hands (a refresh, a query's call, an event): ms since the epoch. */
+  readonly lastRefreshAt: number;
+}
+
+export interface PacerOptions<W extends Paced> {
+  /** The current interval (refreshIntervalMs with the current K). */
+  readonly intervalMs: () => number;
+  /** The keys this replica refreshes now (it holds their lease). */
+  readonly held: () => readonly W[];
+  /** Refreshes one key; resolves with the IVS calls it made (a roster can take several pages). */
+  readonly refresh: (watch: W) => Promise<number>;
+}
+
+/**
+ * One loop per operation: every `interval / held` ms it refreshes the held key refreshed longest ago, if
+ * that was at least about one interval ago. A refresh of n calls waits n turns, so the calls of this
+ * replica stay within held / interval per second, and those of the fleet within K / interval.
+ */
+export function createPacer<W extends Paced>(options: PacerOptions<W>): { wake(): void; close(): void } {
+  const stop = new AbortController();
+  let wake: () => void = () => undefined;
+
+  const loop = async (): Promise<void> => {
+    while (!stop.signal.aborted) {
+      const held = options.held();
+      if (held.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          stop.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        continue;
+      }
+      const interval = options.intervalMs();
+      const turnMs = interval / held.length;
+      const oldest = held.reduce((a, b) => (b.lastRefreshAt < a.lastRefreshAt ? b : a));
+      let calls = 0;
+      if (Date.now() - oldest.lastRefreshAt >= interval - turnMs / 2) {
+        calls = await options.refresh(oldest).catch(() => 1);
+      }
+      await sleep(turnMs * Math.max(1, calls), undefined, { signal: stop.signal, ref: false }).catch(() => undefined);
+    }
+  };
+  void loop();
+  return {
+    wake: () => wake(),
+    close: () => stop.abort(),
+  };
+}
