@@ -3,6 +3,7 @@ import type { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
 import type { IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
 import { createIvsSources, type IvsSources } from './ivs/sources.js';
+import { createLocalEventIds, type SeenEventIds } from './live/seenEventIds.js';
 import type { Logger } from './logger.js';
 import { createFleet, type FleetObserver } from './redis/fleet.js';
 import { createUpstream, type UpstreamReads } from './upstream/fromConfig.js';
@@ -11,6 +12,10 @@ import { noopUpstreamObserver, type UpstreamObserver } from './upstream/observer
 export interface Backend {
   /** Each IVS read operation behind the upstream protection layer: cache, flight, quota, retries, breaker. */
   reads: UpstreamReads;
+  /** EventBridge event ids already processed: fleet-wide with REDIS_URL, this process's otherwise. */
+  eventIds: SeenEventIds;
+  /** The emulator started in-process when it is the backend (the demo), else undefined. */
+  emulator: IvsEmulator | undefined;
   /** Stops what the backend started (queued lookups, sockets, the embedded emulator). */
   close(): Promise<void>;
 }
@@ -51,8 +56,11 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
     observer: options.observer ?? noopUpstreamObserver,
     ...(fleet && { fleet }),
   });
+  const localEventIds = createLocalEventIds();
   return {
     reads: upstream.reads,
+    eventIds: fleet ? fleet.eventIds(localEventIds) : localEventIds,
+    emulator,
     close: async () => {
       upstream.close();
       await fleet?.close();

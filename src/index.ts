@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     readiness,
+    eventIds: backend.eventIds,
     ...(tracing && { plugins: [tracing.apolloPlugin] }),
   });
   const metricsApp =

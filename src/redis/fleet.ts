@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Config } from '../config.js';
+import type { SeenEventIds } from '../live/seenEventIds.js';
 import type { Logger } from '../logger.js';
 import { codedStore, type CacheEntry, type EntryCodec } from '../upstream/cacheEntry.js';
 import { systemClock } from '../upstream/clock.js';
@@ -13,6 +14,7 @@ import type { StartBudget } from './fleetShare.js';
 import { createMembership } from './membership.js';
 import { createSharedFlight } from './sharedFlight.js';
 import { createSharedSlots, type SlotsMode } from './sharedSlots.js';
+import { createSharedEventIds } from './sharedEventIds.js';
 import { createNearCache, createRedisStore } from './sharedStore.js';
 
 /** What this replica knows of the fleet; /readyz and /metrics report it. */
@@ -37,6 +39,8 @@ export interface Fleet {
   flight<T>(claimTtlMs: number): Flight<T>;
   /** Entries as text in Redis, behind a short-lived in-process copy of at most `nearEntries` of them. */
   store<V>(codec: EntryCodec<V>, nearEntries: number): KeyValueCache<CacheEntry<V>>;
+  /** EventBridge event ids seen by any replica, behind `local` (which also serves while Redis is down). */
+  eventIds(local: SeenEventIds): SeenEventIds;
   state(): FleetState;
   /** Releases this replica's flight claims and membership, then closes the connection. */
   close(): Promise<void>;
@@ -109,6 +113,7 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
       if (redis.nearCacheTtlMs === 0) return shared;
       return createNearCache(shared, { maxEntries: nearEntries, ttlMs: redis.nearCacheTtlMs });
     },
+    eventIds: (local) => createSharedEventIds(connection, local),
     state,
     async close() {
       await Promise.all(flights.map((flight) => flight.close()));
