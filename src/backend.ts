@@ -86,7 +86,7 @@ async function connectIvs(
   // Loaded only here: a gateway in front of AWS never loads the emulator's code.
   const { startEmulator } = await import('./emulator/server.js');
   const quota = config.emulator.quotaTps > 0 ? { callsPerSecond: config.emulator.quotaTps } : null;
-  const emulator = await startEmulator({ quota });
+  const emulator = await startEmulator({ quota, activityIntervalMs: config.emulator.activityIntervalMs });
   logger.warn(
     { emulator: emulator.url, regions: ivsTarget.regions, quotaTps: config.emulator.quotaTps },
     'NO AWS BACKEND CONFIGURED: serving DEMO DATA from the built-in IVS emulator. Set AWS_REGION (real AWS) or IVS_ENDPOINT to change this.',
