@@ -3,6 +3,7 @@ import type { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
 import type { IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
 import { createIvsSources, type IvsSources } from './ivs/sources.js';
+import { createLocalEventIds, type SeenEventIds } from './live/seenEventIds.js';
 import type { Logger } from './logger.js';
 import { createLiveWatchers, type LiveWatchers } from './live/watchers.js';
 import { createLocalWatchChannel } from './live/watchChannel.js';
@@ -15,6 +16,10 @@ export interface Backend {
   reads: UpstreamReads;
   /** The subscriptions' watchers; `reads` above are theirs, so a query's answer counts as a refresh. */
   live: LiveWatchers;
+  /** EventBridge event ids already processed: fleet-wide with REDIS_URL, this process's otherwise. */
+  eventIds: SeenEventIds;
+  /** The emulator started in-process when it is the backend (the demo), else undefined. */
+  emulator: IvsEmulator | undefined;
   /** Stops what the backend started (queued lookups, sockets, the embedded emulator). */
   close(): Promise<void>;
 }
@@ -62,9 +67,12 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
     quotaTpsByOperation: config.upstream.quotaTpsByOperation,
     logger,
   });
+  const localEventIds = createLocalEventIds();
   return {
     reads: live.reads,
     live,
+    eventIds: fleet ? fleet.eventIds(localEventIds) : localEventIds,
+    emulator,
     close: async () => {
       await live.close();
       upstream.close();
@@ -91,7 +99,7 @@ async function connectIvs(
   // Loaded only here: a gateway in front of AWS never loads the emulator's code.
   const { startEmulator } = await import('./emulator/server.js');
   const quota = config.emulator.quotaTps > 0 ? { callsPerSecond: config.emulator.quotaTps } : null;
-  const emulator = await startEmulator({ quota });
+  const emulator = await startEmulator({ quota, activityIntervalMs: config.emulator.activityIntervalMs });
   logger.warn(
     { emulator: emulator.url, regions: ivsTarget.regions, quotaTps: config.emulator.quotaTps },
     'NO AWS BACKEND CONFIGURED: serving DEMO DATA from the built-in IVS emulator. Set AWS_REGION (real AWS) or IVS_ENDPOINT to change this.',

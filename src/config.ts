@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { isLocalDemo } from './localDemo.js';
 import { ivsReadOperations, type IvsReadOperation } from './upstream/quotaDomain.js';
@@ -141,6 +142,16 @@ const envSchema = z.object({
   RESPONSE_CACHE_TTL_SECONDS: nonNegativeInt.max(60).default(1),
   RESPONSE_CACHE_MAX_BYTES: positiveInt.default(16 * 1024 * 1024),
   EMULATOR_QUOTA_TPS: z.coerce.number().int().min(0).default(5),
+  EMULATOR_ACTIVITY_INTERVAL_MS: nonNegativeInt.optional(),
+  EVENTS_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  EVENTS_API_KEY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+    .default('x-events-api-key'),
+  EVENTS_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9/_.-]*$/, 'must be a URL path like /events/ivs')
+    .default('/events/ivs'),
   AUTH_MODE: z.enum(['none', 'jwt', 'api-key']).default('none'),
   AUTH_ALLOW_ANONYMOUS: flag.default(false),
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -358,7 +369,12 @@ function buildConfig(e: Env) {
           : Math.min(e.RESPONSE_CACHE_TTL_SECONDS, Math.floor(e.UPSTREAM_CACHE_TTL_MS / 1000)),
       maxBytes: e.RESPONSE_CACHE_MAX_BYTES,
     },
-    emulator: { quotaTps: e.EMULATOR_QUOTA_TPS },
+    emulator: {
+      quotaTps: e.EMULATOR_QUOTA_TPS,
+      /** One step of the demo town hall's activity script this often; 0 = none (the default under NODE_ENV=test). */
+      activityIntervalMs: e.EMULATOR_ACTIVITY_INTERVAL_MS ?? (e.NODE_ENV === 'test' ? 0 : 4000),
+    },
+    events: chooseEvents(e, ivsTarget),
     auth: chooseAuth(e, localDemo),
     /** Checked before execution; a request over any of them costs no IVS call. */
     limits: {
@@ -514,6 +530,17 @@ function chooseMetricsPort(metricsPort: number | undefined, mainPort: number): n
     );
   }
   return metricsPort;
+}
+
+/**
+ * The EventBridge endpoint: off without EVENTS_API_KEY, except in front of the embedded emulator, whose
+ * demo posts its events with a key generated here (it never leaves the process).
+ */
+function chooseEvents(e: Env, ivsTarget: IvsTarget) {
+  const demo = ivsTarget.kind === 'embedded-emulator';
+  const apiKey = e.EVENTS_API_KEY ?? (demo ? randomBytes(24).toString('base64url') : undefined);
+  if (apiKey === undefined) return null;
+  return { path: e.EVENTS_PATH, apiKey, apiKeyHeader: e.EVENTS_API_KEY_HEADER.toLowerCase() };
 }
 
 /** The account and regions of the emulator's demo data (src/emulator/seed.json). */

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     metrics,
     readiness,
     live: backend.live,
+    eventIds: backend.eventIds,
     ...(tracing && { plugins: [tracing.apolloPlugin] }),
   });
   const metricsApp =
@@ -60,6 +61,16 @@ async function main(): Promise<void> {
     await metricsApp.listen({ host: config.host, port: config.metrics.port });
     const metricsPort = (metricsApp.server.address() as AddressInfo).port;
     logger.info({ metricsPort }, `metrics at http://${config.host}:${metricsPort}/metrics`);
+  }
+  if (backend.emulator && config.events) {
+    // The demo's emulator posts its publish events to this gateway, as an API destination would.
+    const { path, apiKey, apiKeyHeader } = config.events;
+    backend.emulator.configureEventDelivery({
+      enabled: true,
+      url: url.replace(/\/graphql$/, path),
+      apiKey,
+      header: apiKeyHeader,
+    });
   }
   if (config.ivsTarget.kind === 'embedded-emulator') {
     if (terminal) process.stdout.write(`\nOpen ${url} in a browser (Apollo Sandbox) and try:\n\n${demoQuery}\n\n`);

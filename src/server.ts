@@ -17,6 +17,7 @@ import { createResponseCache } from './graphql/responseCache.js';
 import { staleResponsePlugin } from './graphql/staleResponsePlugin.js';
 import { loadTrustedDocuments } from './graphql/trustedDocuments.js';
 import { createClientErrorReply, createFrameworkErrorReply, registerErrorReplies } from './http/errorReplies.js';
+import { registerEventsRoute } from './http/eventsRoute.js';
 import { registerGraphqlRoute } from './http/graphqlRoute.js';
 import { registerHealthRoutes } from './http/health.js';
 import { registerMetricsRoute } from './http/metricsRoute.js';
@@ -25,6 +26,8 @@ import { requestIdFrom } from './http/requestId.js';
 import { createRejectionLog, registerRequestLog } from './http/requestLog.js';
 import { registerRequestState } from './http/requestState.js';
 import { createQueryLimitsPlugin } from './limits/queryLimits.js';
+import { createLocalEventIds, type SeenEventIds } from './live/seenEventIds.js';
+import type { StageEventSink } from './live/stageEvent.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import { operationRecordPlugin, type OperationRecord } from './observability/operationRecord.js';
@@ -51,6 +54,10 @@ export interface GatewayDependencies {
   live?: LiveWatchers;
   /** Extra Apollo plugins, e.g. tracing when it is on. */
   plugins?: ApolloServerPlugin<BaseServerContext>[];
+  /** Where the events endpoint (EVENTS_API_KEY) sends checked IVS stage events; default: none (counted, dropped). */
+  stageEvents?: StageEventSink;
+  /** Event ids already processed (connectBackend's, fleet-wide with Redis); default: this gateway's own memory. */
+  eventIds?: SeenEventIds;
 }
 
 /** The GraphQL context as Apollo sees it: the resolvers' context plus the request's log record. */
@@ -194,6 +201,16 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     // SSE streams end with their feeds; sockets are closed by the WebSocket transport's own hook.
     app.addHook('preClose', async () => live.endFeeds());
     registerLiveMetrics(metrics.registry, live);
+  }
+  if (config.events) {
+    registerEventsRoute(app, {
+      settings: config.events,
+      servedStages: config.ivsTarget,
+      eventIds: deps.eventIds ?? createLocalEventIds(),
+      sink: deps.stageEvents ?? deps.live?.stageEvents,
+      metrics,
+      logger,
+    });
   }
   registerHealthRoutes(app, { readiness: deps.readiness, metrics });
   if (config.metrics.port === null) registerMetricsRoute(app, { metrics, token: config.metrics.token });

@@ -47,11 +47,17 @@ export function regionOfStage(stageArn: string): string {
   return stageArn.split(':')[3] ?? '';
 }
 
+/** Whether a well-formed stage ARN names a stage of one of the served regions (and of the served account, if known). */
+export function servesStage(stageArn: string, served: ServedStages): boolean {
+  const [, , , region = '', accountId] = stageArn.split(':');
+  return served.regions.includes(region) && (served.accountId === null || accountId === served.accountId);
+}
+
 // A stage in another region or account would spend quota only to be answered NOT_FOUND (and cached so).
 // `stageArn` already fits the pattern arn:aws:ivs:<region>:<account>:stage/<id>.
 function refuseForeignStage(stageArn: string, served: ServedStages): void {
+  if (servesStage(stageArn, served)) return;
   const [, , , region = '', accountId] = stageArn.split(':');
-  if (served.regions.includes(region) && (served.accountId === null || accountId === served.accountId)) return;
   const account = served.accountId === null ? '' : ` of account ${served.accountId}`;
   throw new LookupError(
     ErrorCode.BAD_USER_INPUT,

@@ -45,11 +45,14 @@ const injectSchema = z.strictObject({
   operation: z.enum(emulatedOperations).optional(),
 });
 
+/** More admin routes, by `METHOD /path`. */
+export type AdminRoutes = Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
+
 /**
  * Routes under `/_emulator/`, so a process other than the one that started the emulator can drive it:
- * GET stats (`?windowMs=`), POST reset, GET/POST config, POST/DELETE faults.
+ * GET stats (`?windowMs=`), POST reset, GET/POST config, POST/DELETE faults, and `more`.
  */
-export function createAdminHandler(controls: EmulatorControls) {
+export function createAdminHandler(controls: EmulatorControls, more: AdminRoutes = {}) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const route = `${req.method ?? 'GET'} ${url.pathname}`;
     switch (route) {
@@ -80,13 +83,17 @@ export function createAdminHandler(controls: EmulatorControls) {
       case 'DELETE /_emulator/faults':
         controls.clearFaults();
         return sendJson(res, 200, { ok: true });
-      default:
+      default: {
+        const handle = more[route];
+        if (handle !== undefined) return handle(req, res);
         return sendJson(res, 404, { error: `No admin route ${route}` });
+      }
     }
   };
 }
 
-async function readJson<T>(
+/** The request's JSON body checked by `schema`, or a message for a 400. */
+export async function readJson<T>(
   req: IncomingMessage,
   schema: z.ZodType<T>,
 ): Promise<{ ok: true; value: T } | { ok: false; error: string }> {

@@ -19,6 +19,8 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): EmulatorOptions {
     // 0 means no quota, as for the gateway's embedded emulator.
     quota: quotaTps === undefined || quotaTps === 0 ? null : { callsPerSecond: quotaTps },
     latencyMs: integer('EMULATOR_LATENCY_MS', 0),
+    // Off unless asked for: benchmarks and tests against `npm run emulator` need rosters that hold still.
+    activityIntervalMs: integer('EMULATOR_ACTIVITY_INTERVAL_MS', 0),
     // Generated participants join the first demo session, so benchmarks need no extra setup.
     ...(generated > 0 && demo !== undefined && demoSession !== undefined
       ? { generatedParticipants: { stageArn: demo.stageArn, sessionId: demoSession.sessionId, count: generated } }

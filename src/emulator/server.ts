@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdminHandler, type EmulatorConfig, type EmulatorControls } from './admin.js';
 import { createCallLog, type CallLogLimits } from './callLog.js';
 import { createFaultQueue, type Fault, type FaultOptions } from './faults.js';
+import { createLiveDemo, type LiveControls, type LiveDemoOptions } from './liveDemo.js';
 import { createOperationHandler, type CallSettings } from './handler.js';
 import { createEmulatorQuota, type EmulatorQuota, type Quota } from './quota.js';
 import {
@@ -25,8 +26,12 @@ export { faults, type Fault, type FaultOptions } from './faults.js';
 export type { Quota } from './quota.js';
 export { loadDemoSeed, type Seed, type WireEvent, type WireParticipant } from './seed.js';
 export { emulatedOperations, type EmulatedOperation } from './validation.js';
+export { townHall } from './activity.js';
+export type { EventDeliveryState, EventDeliveryTarget } from './eventDelivery.js';
+export type { LiveControls } from './liveDemo.js';
+export type { ParticipantChange, RosterChange } from './rosterChanges.js';
 
-export interface EmulatorOptions {
+export interface EmulatorOptions extends LiveDemoOptions {
   /** Default 127.0.0.1. */
   readonly host?: string;
   /** Default 0: a free port, read it back from `url`. */
@@ -43,7 +48,7 @@ export interface EmulatorOptions {
   readonly callLogLimits?: CallLogLimits;
 }
 
-export interface IvsEmulator extends EmulatorControls {
+export interface IvsEmulator extends EmulatorControls, LiveControls {
   /** Base URL to use as the SDK `endpoint`, e.g. http://127.0.0.1:41234 */
   readonly url: string;
   /** Resolves once at least `count` GetParticipant calls have been decided since the last reset; rejects on close. */
@@ -125,7 +130,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     settings: () => settings,
     closing: closing.signal,
   });
-  const admin = createAdminHandler(controls);
+  const live = createLiveDemo(store, options);
+  const admin = createAdminHandler(controls, live.adminRoutes);
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
@@ -155,6 +161,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
   const closedError = (): Error => new Error('The IVS emulator closed');
   return {
     ...controls,
+    ...live.controls,
     url: `http://${host}:${port}`,
     // After close nothing would ever settle a new wait, so it fails at once.
     waitForCalls: (count) => (closed === undefined ? callLog.waitForDecided(count) : Promise.reject(closedError())),
@@ -164,6 +171,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     close() {
       closed ??= new Promise<void>((resolve) => {
         closing.abort();
+        live.close();
         callLog.abandonWaits(closedError());
         server.close(() => resolve());
         // close() alone waits for keep-alive and hanging connections; end them now.

@@ -29,6 +29,8 @@ export interface StageStore {
   putParticipant(stageArn: string, sessionId: string, participant: WireParticipant): void;
   /** Replaces a known participant's event history. */
   putEvents(stageArn: string, sessionId: string, participantId: string, events: WireEvent[]): void;
+  /** Takes a participant (and its history) out of its session's roster; false when it was not there. */
+  removeParticipant(stageArn: string, sessionId: string, participantId: string): boolean;
 }
 
 /** The session a stage is live in: the newest one without an end time. */
@@ -100,6 +102,11 @@ export function createStageStore(seed: Seed): StageStore {
         throw new Error(`No participant '${participantId}' in session '${sessionId}' of stage '${stageArn}'`);
       }
       target.events.set(participantId, events);
+    },
+    removeParticipant(stageArn, sessionId, participantId) {
+      const target = session(stageArn, sessionId);
+      target?.events.delete(participantId);
+      return target?.participants.delete(participantId) ?? false;
     },
   };
 }

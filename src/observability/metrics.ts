@@ -17,6 +17,8 @@ export interface GatewayMetrics {
   readonly fleetObserver: FleetObserver;
   /** What the fleet parts last reported; null without REDIS_URL. */
   fleetState(): FleetState | null;
+  /** One request to the EventBridge endpoint, by what became of it (see src/http/eventsRoute.ts). */
+  eventReceived(outcome: string): void;
 }
 
 const breakerStates: readonly BreakerState[] = ['closed', 'open', 'half_open'];
@@ -114,6 +116,12 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['quota_domain'],
     registers,
   });
+  const eventsReceived = new Counter({
+    name: 'ivs_events_received_total',
+    help: 'Requests to the EventBridge endpoint by outcome: accepted, duplicate, ignored_<reason>, malformed, unauthorized.',
+    labelNames: ['outcome'],
+    registers,
+  });
   let currentFleetState: FleetState | null = null;
   const setFleetState = (state: FleetState): void => {
     currentFleetState = state;
@@ -143,5 +151,6 @@ export function createMetrics(): GatewayMetrics {
     breakerState: () => currentBreakerState,
     fleetObserver: { fleetState: setFleetState },
     fleetState: () => currentFleetState,
+    eventReceived: (outcome) => eventsReceived.inc({ outcome }),
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Config } from '../config.js';
+import type { SeenEventIds } from '../live/seenEventIds.js';
 import type { Logger } from '../logger.js';
 import { codedStore, type CacheEntry, type EntryCodec } from '../upstream/cacheEntry.js';
 import { systemClock } from '../upstream/clock.js';
@@ -15,6 +16,7 @@ import { createSharedFlight } from './sharedFlight.js';
 import { createSharedWatch } from './sharedWatch.js';
 import type { WatchChannel } from '../live/watchChannel.js';
 import { createSharedSlots, type SlotsMode } from './sharedSlots.js';
+import { createSharedEventIds } from './sharedEventIds.js';
 import { createNearCache, createRedisStore } from './sharedStore.js';
 
 /** What this replica knows of the fleet; /readyz and /metrics report it. */
@@ -41,6 +43,8 @@ export interface Fleet {
   store<V>(codec: EntryCodec<V>, nearEntries: number): KeyValueCache<CacheEntry<V>>;
   /** One watcher per subscribed key fleet-wide: leases of `leaseTtlMs`, answers over pub/sub (src/live/). */
   watch(leaseTtlMs: number): WatchChannel;
+  /** EventBridge event ids seen by any replica, behind `local` (which also serves while Redis is down). */
+  eventIds(local: SeenEventIds): SeenEventIds;
   state(): FleetState;
   /** Releases this replica's flight claims and membership, then closes the connection. */
   close(): Promise<void>;
@@ -114,6 +118,7 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
       return createNearCache(shared, { maxEntries: nearEntries, ttlMs: redis.nearCacheTtlMs });
     },
     watch: (leaseTtlMs) => createSharedWatch({ connection, replicaId, leaseTtlMs }),
+    eventIds: (local) => createSharedEventIds(connection, local),
     state,
     async close() {
       await Promise.all(flights.map((flight) => flight.close()));

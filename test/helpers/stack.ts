@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { startEmulator, type EmulatorOptions, type IvsEmulator } from '../../src/emulator/server.js';
 import { connectBackend } from '../../src/backend.js';
 import type { IvsClientOverrides } from '../../src/ivs/client.js';
+import type { StageEventSink } from '../../src/live/stageEvent.js';
 import { createLogger } from '../../src/logger.js';
 import { createReadiness } from '../../src/http/readiness.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -46,6 +47,8 @@ export interface StackOptions {
   credentials?: IvsClientOverrides['credentials'];
   /** Receives the gateway's JSON log lines (set LOG_LEVEL in `env` too); default: no logs. */
   logDestination?: DestinationStream;
+  /** Receives the IVS stage events the events endpoint accepts (set EVENTS_API_KEY in `env`). */
+  stageEvents?: StageEventSink;
 }
 
 /**
@@ -80,6 +83,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     metrics,
     readiness: createReadiness(),
     live: backend.live,
+    eventIds: backend.eventIds,
+    ...(options.stageEvents && { stageEvents: options.stageEvents }),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
