@@ -24,6 +24,7 @@ import type { Readiness } from './http/readiness.js';
 import { requestIdFrom } from './http/requestId.js';
 import { createRejectionLog, registerRequestLog } from './http/requestLog.js';
 import { registerRequestState } from './http/requestState.js';
+import { httpServerOptions, limitConnections } from './http/socketLimits.js';
 import { createQueryLimitsPlugin } from './limits/queryLimits.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
@@ -71,6 +72,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     loggerInstance,
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
+    ...httpServerOptions(config.http),
     // The request log below writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
@@ -121,6 +123,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     ],
   });
   await apollo.start();
+  limitConnections(app.server, config.http);
 
   app.addHook('preClose', async () => {
     logger.info('closing the listener: no new connections; finishing in-flight requests');
@@ -141,7 +144,11 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     maxAge: 600,
   });
 
-  const createContext = createContextFactory({ reads, servedStages: config.ivsTarget });
+  const createContext = createContextFactory({
+    reads,
+    servedStages: config.ivsTarget,
+    requestDeadlineMs: config.lookup.requestDeadlineMs,
+  });
   registerGraphqlRoute<ServerContext>(app, {
     apollo,
     authenticator,
