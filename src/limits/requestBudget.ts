@@ -228,7 +228,9 @@ class CostWalk {
     for (const representation of list) {
       const typename = (representation as { __typename?: unknown } | null)?.__typename;
       if (typeof typename !== 'string') continue;
-      byType.set(typename, [...(byType.get(typename) ?? []), representation]);
+      const group = byType.get(typename);
+      if (group) group.push(representation);
+      else byType.set(typename, [representation]);
     }
     const runtime: { type: string; place: Place }[] = [];
     for (const [type, group] of byType) {
