@@ -250,12 +250,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `Invalid configuration: UPSTREAM_RETRY_BASE_MS: must be at most UPSTREAM_RETRY_MAX_MS (${e.UPSTREAM_RETRY_MAX_MS})`,
     );
   }
-  // Node refuses a head timeout longer than the whole request's.
-  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(
-      `Invalid configuration: HTTP_HEADERS_TIMEOUT_MS: must be at most HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_REQUEST_TIMEOUT_MS})`,
-    );
-  }
   // A delay as long as the whole budget would force every shutdown to exit 1 before the listener closed.
   if (e.SHUTDOWN_DELAY_MS >= e.SHUTDOWN_TIMEOUT_MS) {
     throw new ConfigError(
@@ -377,7 +371,8 @@ function buildConfig(e: Env) {
       bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
       /** A connection that has not sent a whole request head within this is closed (a half-sent request). */
-      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      // A head cannot take longer than its whole request (and Node refuses a longer head timeout).
+      headersTimeoutMs: Math.min(e.HTTP_HEADERS_TIMEOUT_MS, e.HTTP_REQUEST_TIMEOUT_MS),
       /** An idle keep-alive connection is closed after this; behind a load balancer, longer than its idle timeout. */
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       /** A socket with no activity at all for this long is closed; 0 never. */
