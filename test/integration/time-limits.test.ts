@@ -60,6 +60,38 @@ describe('request deadline', () => {
   });
 });
 
+describe('request deadline of a lookup that joins another request’s call', () => {
+  test('it stops at its own request’s deadline, not at the deadline of the call it joined', async () => {
+    const stack = await startStack({
+      env: {
+        UPSTREAM_CACHE_MAX_ENTRIES: '0',
+        REQUEST_DEADLINE_MS: '4000',
+        LOOKUP_DEADLINE_MS: '3500',
+        IVS_ATTEMPT_TIMEOUT_MS: '30000',
+      },
+    });
+    try {
+      stack.emulator.configure({ latencyMs: 1500 });
+      stack.emulator.injectFault(faults.hang(), { operation: 'GetStageSession', times: Infinity });
+      // B spends 1500 ms on GetStage, then joins A's session lookup: B's request ends near 4000 ms, A's lookup
+      // (started at about 1000 ms with its own 3500 ms) near 4500 ms.
+      const b = timed(stack, chained);
+      // A scenario offset, not synchronisation: A must start its lookup later than B started its request.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const a = timed(
+        stack,
+        `{ stageSession(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}") { sessionId } }`,
+      );
+      const [joined, leader] = await Promise.all([b, a]);
+      assert.equal(stack.emulator.stats().byOperation.GetStageSession.calls, 1, 'B rode on A’s call');
+      assert.equal(joined.errors[0]?.extensions?.['reason'], 'REQUEST_DEADLINE', JSON.stringify(joined.errors));
+      assert.equal(leader.errors[0]?.extensions?.['reason'], 'DEADLINE', JSON.stringify(leader.errors));
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 /** Resolves once the server closes the socket (end or reset), with what it sent before. */
 function closed(socket: Socket): Promise<string> {
   return new Promise((resolve) => {
