@@ -115,6 +115,7 @@ const envSchema = z.object({
   IVS_ATTEMPT_TIMEOUT_MS: positiveInt.default(3000),
   IVS_MAX_SOCKETS: positiveInt.default(50),
   LOOKUP_DEADLINE_MS: positiveInt.max(60_000).default(10_000),
+  REQUEST_DEADLINE_MS: positiveInt.max(300_000).default(15_000),
   UPSTREAM_QUOTA_TPS: positiveInt.default(5),
   UPSTREAM_QUOTA_TPS_BY_OPERATION: quotaOverrides.optional(),
   UPSTREAM_QUOTA_MARGIN_MS: nonNegativeInt.max(1000).default(100),
@@ -176,6 +177,10 @@ const envSchema = z.object({
   MAX_TOKENS: positiveInt.default(5000),
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(100 * 1024),
   HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
+  HTTP_CONNECTION_TIMEOUT_MS: nonNegativeInt.default(120_000),
+  HTTP_MAX_CONNECTIONS: nonNegativeInt.default(1000),
   GRAPHQL_BATCHING: flag.default(false),
   GRAPHQL_BATCH_MAX_OPERATIONS: positiveInt.default(10),
   GRAPHQL_INTROSPECTION: flag.optional(),
@@ -301,6 +306,8 @@ function buildConfig(e: Env) {
     lookup: {
       /** Overall budget of one participant lookup: quota queueing, retries and calls. */
       deadlineMs: e.LOOKUP_DEADLINE_MS,
+      /** Overall budget of all lookups of one HTTP request: each lookup's deadline is capped by what is left. */
+      requestDeadlineMs: e.REQUEST_DEADLINE_MS,
     },
     /** The protection layer between the per-request loaders and IVS; see src/upstream/. */
     upstream: {
@@ -391,7 +398,19 @@ function buildConfig(e: Env) {
       maxDirectives: e.MAX_DIRECTIVES,
       maxTokens: e.MAX_TOKENS,
     },
-    http: { bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
+    http: {
+      bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      /** A connection that has not sent a whole request head within this is closed (a half-sent request). */
+      // A head cannot take longer than its whole request (and Node refuses a longer head timeout).
+      headersTimeoutMs: Math.min(e.HTTP_HEADERS_TIMEOUT_MS, e.HTTP_REQUEST_TIMEOUT_MS),
+      /** An idle keep-alive connection is closed after this; behind a load balancer, longer than its idle timeout. */
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      /** A socket with no activity at all for this long is closed; 0 never. */
+      connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS,
+      /** Open connections at most; one more is closed at once. 0: no cap. */
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     graphql: {
       batching: e.GRAPHQL_BATCHING,
       introspection: e.GRAPHQL_INTROSPECTION ?? localDemo,

@@ -9,6 +9,7 @@ import type { CursorCodec } from './resolvers/cursor.js';
 import type { Caller, CacheMode } from './upstream/caller.js';
 import type { UpstreamReads } from './upstream/fromConfig.js';
 import type { IvsReadOperation } from './upstream/quotaDomain.js';
+import { startRequestDeadline } from './upstream/deadline.js';
 import { createLookupStats, type LookupStats } from './upstream/lookupStats.js';
 import type { ServedStages } from './validation.js';
 
@@ -41,6 +42,8 @@ export interface ContextDependencies {
   reads: UpstreamReads;
   servedStages: ServedStages;
   cursors: CursorCodec;
+  /** REQUEST_DEADLINE_MS: what all lookups of one HTTP request may take together, chained or not. */
+  requestDeadlineMs: number;
 }
 
 /** Returns the per-request context factory; fresh loaders mean no data leaks between requests. */
@@ -51,7 +54,7 @@ export function createContextFactory(
     const lookupStats = createLookupStats();
     const caller = callerOf(request.principal);
     const cacheMode = cacheModeFor(request.principal, request.headers['cache-control']);
-    const readRequest = { caller, cacheMode };
+    const readRequest = { caller, cacheMode, requestDeadline: startRequestDeadline(deps.requestDeadlineMs) };
     const loader = <O extends IvsReadOperation>(operation: O) =>
       createReadLoader<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']>({
         read: deps.reads[operation],

@@ -15,7 +15,7 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The caller's credentials could not be checked right now, e.g. the JWKS endpoint is down (HTTP 503). */
   AUTH_UNAVAILABLE: 'AUTH_UNAVAILABLE',
-  /** The operation exceeds a query limit (depth, aliases, directives, participants); `extensions.limit` names it (HTTP 400). */
+  /** The operation exceeds a query limit (depth, aliases, directives, or a per-request budget); `extensions.limit` names it (HTTP 400). */
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   /** A batched HTTP request carries more than GRAPHQL_BATCH_MAX_OPERATIONS operations (HTTP 400); nothing ran. */
   BATCH_TOO_LARGE: 'BATCH_TOO_LARGE',

@@ -25,6 +25,7 @@ import type { Readiness } from './http/readiness.js';
 import { requestIdFrom } from './http/requestId.js';
 import { createRejectionLog, registerRequestLog } from './http/requestLog.js';
 import { registerRequestState } from './http/requestState.js';
+import { httpServerOptions, limitConnections } from './http/socketLimits.js';
 import { createQueryLimitsPlugin } from './limits/queryLimits.js';
 import { createLocalEventIds, type SeenEventIds } from './live/seenEventIds.js';
 import type { StageEventSink } from './live/stageEvent.js';
@@ -86,6 +87,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     loggerInstance,
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
+    ...httpServerOptions(config.http),
     // The request log below writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
@@ -138,6 +140,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     ],
   });
   await apollo.start();
+  limitConnections(app.server, config.http);
 
   app.addHook('preClose', async () => {
     logger.info('closing the listener: no new connections; finishing in-flight requests');
@@ -162,6 +165,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     reads,
     servedStages: config.ivsTarget,
     cursors: cursorCodecFor(config.cursorSecret, logger),
+    requestDeadlineMs: config.lookup.requestDeadlineMs,
   });
   registerGraphqlRoute<ServerContext>(app, {
     apollo,

@@ -44,21 +44,31 @@ export function costOf(
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   variables: Readonly<Record<string, unknown>> | undefined,
 ): RequestCost {
-  const walk = new CostWalk(schema, Object.fromEntries(fragments));
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
+  if (coerced.errors) return refusedCost(coerced.errors[0]?.message ?? 'The variables cannot be read');
+  const root = schema.getRootType(operation.operation);
+  if (!root) return refusedCost(unevaluable(`this schema has no ${operation.operation} type`).message);
+  const walk = new CostWalk(schema, Object.fromEntries(fragments), coerced.coerced);
   try {
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
-    if (coerced.errors) throw new Refusal(coerced.errors[0]?.message ?? 'The variables cannot be read');
-    walk.variables = coerced.coerced;
-    const root = schema.getRootType(operation.operation);
-    if (!root) throw unevaluable(`this schema has no ${operation.operation} type`);
     walk.fields(root, collectFields(schema, walk.fragments, walk.variables, root, operation.selectionSet), {
       times: 1,
     });
   } catch (error) {
-    if (error instanceof Refusal || error instanceof GraphQLError) return walk.refused(error.message);
+    if (error instanceof Refusal || error instanceof GraphQLError) return refusedCost(error.message);
     throw error;
   }
   return walk.result();
+}
+
+function refusedCost(problem: string): RequestCost {
+  return {
+    participantKeys: new Set(),
+    rosterLookups: 0,
+    listCalls: 0,
+    stageKeys: new Set(),
+    sessionLookups: 0,
+    inputProblem: problem,
+  };
 }
 
 /** Why the walk stopped: input IVS would refuse, or a part it cannot price (refused rather than run uncounted). */
@@ -87,7 +97,6 @@ const connections: Readonly<Record<string, string>> = {
 const noKey = '';
 
 class CostWalk {
-  variables: Record<string, unknown> = {};
   private readonly participantKeys = new Set<string>();
   private readonly stageKeys = new Set<string>();
   private rosterLookups = 0;
@@ -98,6 +107,7 @@ class CostWalk {
   constructor(
     private readonly schema: GraphQLSchema,
     readonly fragments: Record<string, FragmentDefinitionNode>,
+    readonly variables: Record<string, unknown>,
   ) {}
 
   /** Prices each field of an object type, once per response key as execution resolves it. */
@@ -115,17 +125,6 @@ class CostWalk {
       stageKeys: this.stageKeys,
       sessionLookups: this.sessionLookups,
       inputProblem: this.inputProblem,
-    };
-  }
-
-  refused(problem: string): RequestCost {
-    return {
-      participantKeys: new Set(),
-      rosterLookups: 0,
-      listCalls: 0,
-      stageKeys: new Set(),
-      sessionLookups: 0,
-      inputProblem: problem,
     };
   }
 
@@ -229,7 +228,9 @@ class CostWalk {
     for (const representation of list) {
       const typename = (representation as { __typename?: unknown } | null)?.__typename;
       if (typeof typename !== 'string') continue;
-      byType.set(typename, [...(byType.get(typename) ?? []), representation]);
+      const group = byType.get(typename);
+      if (group) group.push(representation);
+      else byType.set(typename, [representation]);
     }
     const runtime: { type: string; place: Place }[] = [];
     for (const [type, group] of byType) {

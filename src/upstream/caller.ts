@@ -1,3 +1,5 @@
+import type { RequestDeadline } from './deadline.js';
+
 /** Who a lookup is for, as the upstream layer sees it: the fair queue, revalidation rights, metrics. */
 export interface Caller {
   /** Fair-queue identity: the principal id (`api-key:<name>`, `jwt:<sub>`, `anonymous`). */
@@ -17,4 +19,6 @@ export type CacheMode = 'use' | 'revalidate';
 export interface ReadRequest {
   readonly caller: Caller;
   readonly cacheMode: CacheMode;
+  /** The HTTP request's overall budget (REQUEST_DEADLINE_MS); absent for lookups that serve no request. */
+  readonly requestDeadline?: RequestDeadline;
 }

@@ -3,7 +3,7 @@ import type { AnswerCache, CacheRead } from './answerCache.js';
 import type { CachedAnswer } from './cacheEntry.js';
 import type { ReadRequest } from './caller.js';
 import type { UpstreamBreaker } from './circuitBreaker.js';
-import { startDeadline, type Deadline } from './deadline.js';
+import { startLookupDeadline, type Deadline, type DeadlineReason } from './deadline.js';
 import type { Flight } from './flight.js';
 import type { UpstreamObserver } from './observer.js';
 import type { QuotaLimiter } from './quotaLimiter.js';
@@ -94,7 +94,7 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
       } catch (error) {
         // Still outstanding when the lookup's budget ran out: IVS did not answer in time, whatever the SDK
         // called the abort. The breaker counts it, so a hanging IVS opens the circuit.
-        const failure = deadline.expired() ? deadlineFailure(error) : asLookupError(error);
+        const failure = deadline.expired() ? deadlineFailure(error, deadline.reason) : asLookupError(error);
         observer.upstreamCall(failure.code, performance.now() - started);
         // Our own limiter kept to the quota, so someone else shares the account: slow down.
         if (failure.code === ErrorCode.THROTTLED && failure.details.ivs?.httpStatus === 429) limiter.reportThrottled();
@@ -142,13 +142,19 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
         observer.cacheLookup(served.answer.kind === 'value' ? 'hit' : 'negative_hit');
         return fromCache(served.answer);
       }
-      const deadline = startDeadline(deadlineMs);
+      if (request.requestDeadline?.remainingMs() === 0) {
+        return { ok: false, error: deadlineFailure(undefined, 'REQUEST_DEADLINE'), report: noCallReport };
+      }
+      const deadline = startLookupDeadline(deadlineMs, request.requestDeadline);
       const billed = { calls: 0 };
-      const { result, joined } = flight.run(text, {
+      const flown = flight.run(text, {
         start: () => fetch(key, text, deadline, request, billed),
         settledElsewhere: () => settledElsewhere(text),
         signal: deadline.signal,
       });
+      const { joined } = flown;
+      // A lookup that joins another's call still stops at its own deadline, which may be its request's.
+      const result = joined ? untilDeadline(flown.result, deadline) : flown.result;
       if (joined) observer.coalesced();
       // Read once the call settled: `billed` counts until then.
       const report = (): ReadReport => ({ served: joined ? 'joined' : 'upstream', upstreamCalls: billed.calls });
@@ -196,9 +202,21 @@ function ivsCouldNotAnswer(error: LookupError): boolean {
   return couldNotAnswerCodes.has(error.code);
 }
 
-function deadlineFailure(cause: unknown): LookupError {
-  return new LookupError(ErrorCode.UPSTREAM_TIMEOUT, 'IVS did not answer within the lookup deadline', {
-    reason: 'DEADLINE',
+const noCallReport: ReadReport = { served: 'upstream', upstreamCalls: 0 };
+
+function untilDeadline<V>(result: Promise<V>, deadline: Deadline): Promise<V> {
+  if (deadline.signal.aborted) return Promise.reject(deadlineFailure(deadline.signal.reason, deadline.reason));
+  return new Promise<V>((resolve, reject) => {
+    const expire = () => reject(deadlineFailure(deadline.signal.reason, deadline.reason));
+    deadline.signal.addEventListener('abort', expire, { once: true });
+    result.then(resolve, reject).finally(() => deadline.signal.removeEventListener('abort', expire));
+  });
+}
+
+function deadlineFailure(cause: unknown, reason: DeadlineReason): LookupError {
+  const budget = reason === 'DEADLINE' ? 'the lookup deadline' : "the request's deadline";
+  return new LookupError(ErrorCode.UPSTREAM_TIMEOUT, `IVS did not answer within ${budget}`, {
+    reason,
     ivs: { retryable: false },
     cause,
   });

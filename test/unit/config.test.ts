@@ -118,6 +118,11 @@ describe('configuration: request limits and GraphQL surface', () => {
     }
   });
 
+  test('the head timeout never exceeds the whole request timeout', () => {
+    assert.equal(loadConfig({}).http.headersTimeoutMs, 10_000);
+    assert.equal(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000' }).http.headersTimeoutMs, 5000);
+  });
+
   test('a limit must be a positive integer', () => {
     assert.match(refusal({ MAX_PARTICIPANTS_PER_REQUEST: '0' }), /MAX_PARTICIPANTS_PER_REQUEST/);
     assert.match(refusal({ MAX_QUERY_DEPTH: 'deep' }), /MAX_QUERY_DEPTH/);
