@@ -13,7 +13,7 @@ import type { StartBudget } from './fleetShare.js';
 import { createMembership } from './membership.js';
 import { createSharedFlight } from './sharedFlight.js';
 import { createSharedSlots, type SlotsMode } from './sharedSlots.js';
-import { createNearCache, createRedisStore } from './sharedStore.js';
+import { createNearCache, createRedisStore, sharedEntryCodec } from './sharedStore.js';
 
 /** What this replica knows of the fleet; /readyz and /metrics report it. */
 export interface FleetState {
@@ -105,7 +105,7 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
       return flight;
     },
     store<V>(codec: EntryCodec<V>, nearEntries: number) {
-      const shared = codedStore(createRedisStore(connection), codec);
+      const shared = codedStore(createRedisStore(connection), sharedEntryCodec(codec));
       if (redis.nearCacheTtlMs === 0) return shared;
       return createNearCache(shared, { maxEntries: nearEntries, ttlMs: redis.nearCacheTtlMs });
     },
