@@ -9,10 +9,11 @@ import { checkedLookupDetails, isRecord } from './untrusted.js';
 export type FlightNotice =
   { readonly outcome: 'settled' } | { readonly outcome: 'failed'; readonly error: LookupError };
 
+/** How the holder's own call ended: what it publishes. */
+export type FlightOutcome = { readonly outcome: 'settled' } | { readonly outcome: 'failed'; readonly error: unknown };
+
 /** The wire text of a notice; a failure carries its code and allow-listed details, never its message or cause. */
-export function encodeFlightNotice(
-  notice: { readonly outcome: 'settled' } | { readonly outcome: 'failed'; readonly error: unknown },
-): string {
+export function encodeFlightNotice(notice: FlightOutcome): string {
   if (notice.outcome === 'settled') return JSON.stringify(notice);
   const { error } = notice;
   if (!(error instanceof LookupError))
