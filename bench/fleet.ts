@@ -178,7 +178,12 @@ async function startReplicas(
           ...ctx.auth.env,
           LOG_LEVEL: 'warn',
           ...ctx.gatewayEnv,
-          ...(redis && { REDIS_URL: redis.url, REDIS_FLEET_SIZE_HINT: String(count) }),
+          // Production replicas sharing Redis must share the cursor secret too (src/config.ts refuses otherwise).
+          ...(redis && {
+            REDIS_URL: redis.url,
+            REDIS_FLEET_SIZE_HINT: String(count),
+            CURSOR_SECRET: 'bench-fleet-cursor-secret-shared-by-every-replica',
+          }),
           ...env,
         }),
         cwd: ctx.entries.cwd,

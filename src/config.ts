@@ -165,6 +165,8 @@ const envSchema = z.object({
   AUTH_REVALIDATE_CLAIM: z.string().min(1).default('ivs_revalidate'),
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   AUTH_JWKS_MAX_AGE_SECONDS: positiveInt.max(86_400).default(600),
+  AUTH_JWKS_COOLDOWN_SECONDS: nonNegativeInt.max(86_400).default(300),
+  AUTH_JWKS_GRACE_SECONDS: nonNegativeInt.max(86_400).default(3600),
   AUTH_JWT_CACHE_MAX_ENTRIES: nonNegativeInt.default(10_000),
   AUTH_API_KEYS_FILE: z.string().optional(),
   AUTH_API_KEYS: z.string().optional(),
@@ -234,6 +236,10 @@ export type AuthConfig =
       readonly clockToleranceSeconds: number;
       /** How long fetched JWKS keys are used before they are fetched again: the longest a removed key still works. */
       readonly jwksMaxAgeSeconds: number;
+      /** After any JWKS fetch, tokens with an unknown `kid` cause no other one for this long. */
+      readonly jwksCooldownSeconds: number;
+      /** While the JWKS cannot be fetched, keys past their max age still verify for this long. */
+      readonly jwksGraceSeconds: number;
       /** Verified tokens remembered until their `exp`; 0 verifies every request. */
       readonly verifiedTokenCacheEntries: number;
     }
@@ -523,6 +529,8 @@ function chooseAuth(e: Env, localDemo: boolean): AuthConfig {
     revalidateClaim: e.AUTH_REVALIDATE_CLAIM,
     clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
     jwksMaxAgeSeconds: e.AUTH_JWKS_MAX_AGE_SECONDS,
+    jwksCooldownSeconds: e.AUTH_JWKS_COOLDOWN_SECONDS,
+    jwksGraceSeconds: e.AUTH_JWKS_GRACE_SECONDS,
     verifiedTokenCacheEntries: e.AUTH_JWT_CACHE_MAX_ENTRIES,
   };
 }

@@ -58,9 +58,9 @@ export type LookupCode = Exclude<ErrorCode, RequestLevelCode>;
  */
 export const lookupFailureText: Record<LookupCode, string> = {
   BAD_USER_INPUT: 'IVS rejected the request as invalid',
-  NOT_FOUND: 'IVS has no such participant',
+  NOT_FOUND: 'IVS has no such stage, session or participant',
   FORBIDDEN: "The gateway's AWS identity is not allowed to read this stage",
-  THROTTLED: 'IVS is throttling GetParticipant calls; retry later',
+  THROTTLED: "IVS is throttling the gateway's calls; retry later",
   UPSTREAM_UNAVAILABLE: 'IVS could not be reached or failed to answer',
   UPSTREAM_TIMEOUT: 'IVS did not answer in time',
   UPSTREAM_AUTH_FAILED: "IVS rejected the gateway's AWS credentials",

@@ -1,21 +1,11 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  jwksCache,
-  jwtVerify,
-  type JWKSCacheInput,
-  type JSONWebKeySet,
-  type JWK,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type RemoteJWKSet,
-} from 'jose';
+import { createLocalJWKSet, errors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { ConfigError, type AuthConfig } from '../config.js';
+import { systemClock } from '../upstream/clock.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
+import { createJwksKeys, isKeySet, type JwksKeys } from './jwksKeys.js';
 import { createStageAccess, defaultQuotaShare, type Principal, type QuotaShare } from './principal.js';
 
 type JwtConfig = Extract<AuthConfig, { mode: 'jwt' }>;
@@ -30,9 +20,7 @@ const bearer = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
  * `stagesClaim` (an array of patterns, or one space-separated string).
  */
 export async function createJwtAuthenticator(config: JwtConfig): Promise<Authenticator> {
-  // jose writes the time of every successful JWKS fetch here: the version of the keys a token was checked with.
-  const fetchedKeys: JWKSCacheInput = {};
-  const { keys, remote } = await keySourceOf(config, fetchedKeys);
+  const { keys, remote } = await keySourceOf(config);
   const options = {
     issuer: config.issuer,
     audience: config.audience,
@@ -42,8 +30,8 @@ export async function createJwtAuthenticator(config: JwtConfig): Promise<Authent
   };
   const verified = createVerifiedTokens(config.verifiedTokenCacheEntries);
   // A remembered token is as good as the keys it was checked with: once they are due for a refetch, or
-  // were refetched (a rotation may have removed its key), it is checked again.
-  const keysVersion = (): number | undefined => (remote === null ? 0 : remote.fresh ? fetchedKeys.uat : undefined);
+  // a refetch changed them (a rotation may have removed its key), it is checked again.
+  const keysVersion = (): number | undefined => (remote === null ? 0 : remote.version());
 
   return {
     mode: 'jwt',
@@ -54,7 +42,10 @@ export async function createJwtAuthenticator(config: JwtConfig): Promise<Authent
       const token = header.length <= maxTokenLength + 16 ? bearer.exec(header)?.[1] : undefined;
       if (token === undefined) throw new AuthenticationError('invalid', 'Authorization is not a Bearer token');
       const id = verified === null ? '' : tokenId(token);
-      const remembered = verified?.recall(id, keysVersion());
+      // Read before verifying: if a reload replaces the keys meanwhile, the token is remembered under the old
+      // version, so it is checked again against the new keys instead of riding on a key that may be gone.
+      const version = keysVersion();
+      const remembered = verified?.recall(id, version);
       if (remembered !== undefined) return remembered;
       let payload: JWTPayload;
       try {
@@ -70,7 +61,7 @@ export async function createJwtAuthenticator(config: JwtConfig): Promise<Authent
       };
       // `exp` is required, so it is there; jose accepts a token until exp + tolerance.
       const validUntilMs = ((payload.exp ?? 0) + config.clockToleranceSeconds) * 1000;
-      verified?.remember(id, principal, validUntilMs, keysVersion());
+      verified?.remember(id, principal, validUntilMs, version);
       return principal;
     },
   };
@@ -111,18 +102,17 @@ function createVerifiedTokens(maxEntries: number): VerifiedTokens | null {
 }
 
 /** The verification keys; `remote` is set when they come from a JWKS URL and may change while we run. */
-async function keySourceOf(
-  config: JwtConfig,
-  fetchedKeys: JWKSCacheInput,
-): Promise<{ keys: JWTVerifyGetKey | KeyObject; remote: RemoteJWKSet | null }> {
+async function keySourceOf(config: JwtConfig): Promise<{ keys: JWTVerifyGetKey | KeyObject; remote: JwksKeys | null }> {
   if (config.keys.kind === 'public-key-file') return { keys: await readPublicKeys(config.keys.path), remote: null };
-  const remote = createRemoteJWKSet(new URL(config.keys.url), {
-    timeoutDuration: 5000,
-    cooldownDuration: 30_000,
-    cacheMaxAge: config.jwksMaxAgeSeconds * 1000,
-    [jwksCache]: fetchedKeys,
+  const remote = createJwksKeys({
+    url: config.keys.url,
+    maxAgeMs: config.jwksMaxAgeSeconds * 1000,
+    cooldownMs: config.jwksCooldownSeconds * 1000,
+    graceMs: config.jwksGraceSeconds * 1000,
+    timeoutMs: 5000,
+    clock: systemClock,
   });
-  return { keys: remote, remote };
+  return { keys: remote.getKey, remote };
 }
 
 // A failed JWKS fetch says nothing about the caller's token: 503, so clients retry instead of
@@ -196,8 +186,4 @@ async function readPublicKeys(path: string): Promise<JWTVerifyGetKey | KeyObject
 function checkedPublicKey(key: KeyObject, fail: (problem: string) => ConfigError): KeyObject {
   if (key.type !== 'public') throw fail('holds a private key; give the public key only');
   return key;
-}
-
-function isKeySet(json: unknown): json is JSONWebKeySet {
-  return typeof json === 'object' && json !== null && Array.isArray((json as { keys?: unknown }).keys);
 }

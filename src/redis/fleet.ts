@@ -15,9 +15,9 @@ import { createMembership } from './membership.js';
 import { createSharedFlight } from './sharedFlight.js';
 import { createSharedWatch } from './sharedWatch.js';
 import type { WatchChannel } from '../live/watchChannel.js';
-import { createSharedSlots, type SlotsMode } from './sharedSlots.js';
 import { createSharedEventIds } from './sharedEventIds.js';
-import { createNearCache, createRedisStore } from './sharedStore.js';
+import { createSharedSlots, type SlotsMode } from './sharedSlots.js';
+import { createNearCache, createRedisStore, sharedEntryCodec } from './sharedStore.js';
 
 /** What this replica knows of the fleet; /readyz and /metrics report it. */
 export interface FleetState {
@@ -113,7 +113,7 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
       return flight;
     },
     store<V>(codec: EntryCodec<V>, nearEntries: number) {
-      const shared = codedStore(createRedisStore(connection), codec);
+      const shared = codedStore(createRedisStore(connection), sharedEntryCodec(codec));
       if (redis.nearCacheTtlMs === 0) return shared;
       return createNearCache(shared, { maxEntries: nearEntries, ttlMs: redis.nearCacheTtlMs });
     },

@@ -1,4 +1,5 @@
-import { ErrorCode, isLookupCode, LookupError, lookupFailureText, type IvsErrorDetails } from '../errors.js';
+import { ErrorCode, isLookupCode, LookupError, lookupFailureText } from '../errors.js';
+import { checkedLookupDetails, isRecord } from './untrusted.js';
 
 /**
  * How a flight holder's call ended, as published to the replicas waiting for it. Anyone who can PUBLISH on
@@ -8,21 +9,16 @@ import { ErrorCode, isLookupCode, LookupError, lookupFailureText, type IvsErrorD
 export type FlightNotice =
   { readonly outcome: 'settled' } | { readonly outcome: 'failed'; readonly error: LookupError };
 
-// Causes a waiter may be told about: the holder's call ran into the fleet's quota, breaker or deadline.
-const relayedReasons: ReadonlySet<string> = new Set(['GATEWAY_QUOTA', 'CIRCUIT_OPEN', 'DEADLINE']);
-const maxRetryAfterSeconds = 3600;
-const ivsErrorType = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
-const ivsRequestId = /^[A-Za-z0-9-]{1,64}$/;
+/** How the holder's own call ended: what it publishes. */
+export type FlightOutcome = { readonly outcome: 'settled' } | { readonly outcome: 'failed'; readonly error: unknown };
 
 /** The wire text of a notice; a failure carries its code and allow-listed details, never its message or cause. */
-export function encodeFlightNotice(
-  notice: { readonly outcome: 'settled' } | { readonly outcome: 'failed'; readonly error: unknown },
-): string {
+export function encodeFlightNotice(notice: FlightOutcome): string {
   if (notice.outcome === 'settled') return JSON.stringify(notice);
   const { error } = notice;
   if (!(error instanceof LookupError))
     return JSON.stringify({ outcome: 'failed', code: ErrorCode.INTERNAL_SERVER_ERROR });
-  return JSON.stringify({ outcome: 'failed', code: error.code, details: relayedDetails(error.details) });
+  return JSON.stringify({ outcome: 'failed', code: error.code, details: checkedLookupDetails(error.details) });
 }
 
 /**
@@ -45,36 +41,6 @@ export function parseFlightNotice(message: string): FlightNotice | undefined {
       error: new LookupError(ErrorCode.UPSTREAM_UNAVAILABLE, lookupFailureText.UPSTREAM_UNAVAILABLE),
     };
   }
-  const details = relayedDetails(isRecord(notice.details) ? notice.details : {});
+  const details = checkedLookupDetails(notice.details);
   return { outcome: 'failed', error: new LookupError(notice.code, lookupFailureText[notice.code], details) };
-}
-
-/** The details a waiter may show, each checked for type and range; everything else is dropped. */
-function relayedDetails(details: Record<string, unknown>): LookupError['details'] {
-  const { retryAfterSeconds, reason, ivs } = details;
-  return {
-    ...(typeof retryAfterSeconds === 'number' &&
-      Number.isInteger(retryAfterSeconds) &&
-      retryAfterSeconds >= 0 &&
-      retryAfterSeconds <= maxRetryAfterSeconds && { retryAfterSeconds }),
-    ...(typeof reason === 'string' && relayedReasons.has(reason) && { reason }),
-    ...(isRecord(ivs) && typeof ivs.retryable === 'boolean' && { ivs: relayedIvsDetails(ivs, ivs.retryable) }),
-  };
-}
-
-function relayedIvsDetails(ivs: Record<string, unknown>, retryable: boolean): IvsErrorDetails {
-  const { errorType, httpStatus, requestId } = ivs;
-  return {
-    ...(typeof errorType === 'string' && ivsErrorType.test(errorType) && { errorType }),
-    ...(typeof httpStatus === 'number' &&
-      Number.isInteger(httpStatus) &&
-      httpStatus >= 100 &&
-      httpStatus <= 599 && { httpStatus }),
-    ...(typeof requestId === 'string' && ivsRequestId.test(requestId) && { requestId }),
-    retryable,
-  };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, LookupError } from '../errors.js';
 import type { Flight, FlightWork } from '../upstream/flight.js';
 import { redisScript, type RedisConnection } from './connection.js';
-import { encodeFlightNotice, parseFlightNotice, type FlightNotice } from './flightNotice.js';
+import { encodeFlightNotice, parseFlightNotice, type FlightNotice, type FlightOutcome } from './flightNotice.js';
 
 export interface SharedFlightOptions<T> {
   readonly connection: RedisConnection;
@@ -61,7 +61,7 @@ export function createSharedFlight<T>(options: SharedFlightOptions<T>): Flight<T
       Math.max(1, Math.floor(claimTtlMs / 3)),
     );
     keepAlive.unref();
-    const finish = async (notice: Parameters<typeof encodeFlightNotice>[0]): Promise<void> => {
+    const finish = async (notice: FlightOutcome): Promise<void> => {
       clearInterval(keepAlive);
       // The notice goes out before the claim is released, so a waiter never claims a key just settled.
       await client.publish(channel, encodeFlightNotice(notice)).catch(() => undefined);

@@ -4,8 +4,10 @@ import {
   type KeyValueCache,
   type KeyValueCacheSetOptions,
 } from '@apollo/utils.keyvaluecache';
-import type { CacheEntry } from '../upstream/cacheEntry.js';
+import { lookupFailureText } from '../errors.js';
+import type { CacheEntry, EntryCodec } from '../upstream/cacheEntry.js';
 import type { RedisConnection } from './connection.js';
+import { checkedIvsDetails } from './untrusted.js';
 
 /**
  * Strings in Redis under `<REDIS_KEY_PREFIX>cache:`. Every Redis error is a miss (get) or a no-op
@@ -33,6 +35,22 @@ export function createRedisStore(connection: RedisConnection): KeyValueCache<str
     },
   };
   return new PrefixingKeyValueCache(store, connection.key('cache', ''));
+}
+
+/**
+ * `codec` for entries read back from Redis: a cached NOT_FOUND, whose message a client reads, carries the
+ * gateway's own words and only well-formed IVS details, never text another writer stored.
+ */
+export function sharedEntryCodec<V>(codec: EntryCodec<V>): EntryCodec<V> {
+  return {
+    encode: codec.encode,
+    decode(text) {
+      const entry = codec.decode(text);
+      if (entry?.answer.kind !== 'not_found') return entry;
+      const ivs = checkedIvsDetails(entry.answer.ivs);
+      return { ...entry, answer: { kind: 'not_found', message: lookupFailureText.NOT_FOUND, ...(ivs && { ivs }) } };
+    },
+  };
 }
 
 export interface NearCacheOptions {

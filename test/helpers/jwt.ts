@@ -35,11 +35,15 @@ export async function signToken(
   return jwt.sign(key.privateKey);
 }
 
-/** A JWKS endpoint on 127.0.0.1 that counts its fetches. */
-export async function serveJwks(keys: JWK[]): Promise<{ url: string; fetches: () => number; close(): Promise<void> }> {
+/** A JWKS endpoint on 127.0.0.1 that counts its fetches; `failWith(503)` makes it answer that status instead. */
+export async function serveJwks(
+  keys: JWK[],
+): Promise<{ url: string; fetches: () => number; failWith(status: number | null): void; close(): Promise<void> }> {
   let fetches = 0;
+  let failure: number | null = null;
   const server: Server = createServer((_req, res) => {
     fetches += 1;
+    if (failure !== null) return void res.writeHead(failure).end();
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -47,6 +51,7 @@ export async function serveJwks(keys: JWK[]): Promise<{ url: string; fetches: ()
   return {
     url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
     fetches: () => fetches,
+    failWith: (status) => void (failure = status),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

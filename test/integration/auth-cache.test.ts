@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { setTimeout as pause } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { audience, issuer, serveJwks, signingKey, signToken } from '../helpers/jwt.js';
+import { errors, jwtVerify } from 'jose';
+import { createJwksKeys } from '../../src/auth/jwksKeys.js';
+import { systemClock } from '../../src/upstream/clock.js';
+import { audience, issuer, serveJwks, signingKey, signToken, type SigningKey } from '../helpers/jwt.js';
+import { pollUntil } from '../helpers/poll.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
 
 const aliceQuery = `{ participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "alice") { userId } }`;
@@ -77,6 +81,144 @@ describe('verified-token cache (AUTH_MODE=jwt)', () => {
         assert.equal((await stack.graphql(aliceQuery, undefined, bearer(newToken))).status, 200);
       } finally {
         await stack.close();
+        await jwks.close();
+      }
+    },
+  );
+});
+
+describe('JWKS fetches: rate limited, and a grace period while the endpoint is down (AUTH_MODE=jwt)', () => {
+  const status = async (stack: Stack, token: string) =>
+    (await stack.graphql(aliceQuery, undefined, bearer(token))).status;
+  /** Tokens signed by a key the JWKS never publishes, each naming another `kid`, as an anonymous prober sends. */
+  const unknownKidTokens = async (count: number) => {
+    const keys = await Promise.all(Array.from({ length: count }, (_, i) => signingKey('ES256', `unknown-${i}`)));
+    return Promise.all(keys.map((key) => signToken(key, { ivs_stages: ['*'] })));
+  };
+  const passed = (since: number, ms: number) =>
+    pollUntil(
+      async () => Date.now(),
+      (now) => now - since > ms,
+      ms + 5000,
+    );
+
+  test(
+    'a storm of unknown kids costs one JWKS fetch per AUTH_JWKS_COOLDOWN_SECONDS, and known callers keep working',
+    { timeout: 60_000 },
+    async () => {
+      const key = await signingKey('ES256', 'known');
+      const jwks = await serveJwks([key.publicJwk]);
+      const stack = await jwtStack(jwks.url, { AUTH_JWKS_COOLDOWN_SECONDS: '3' });
+      try {
+        const known = await signToken(key, { ivs_stages: ['*'] });
+        assert.equal(await status(stack, known), 200);
+        const fetchedAt = Date.now();
+        const storm = await unknownKidTokens(40);
+        for (const token of storm.slice(0, 20)) assert.equal(await status(stack, token), 401);
+        assert.equal(jwks.fetches(), 1, 'no refetch within the cooldown');
+
+        await passed(fetchedAt, 3000);
+        const statuses = await Promise.all(storm.slice(20).map((token) => status(stack, token)));
+        assert.deepEqual(new Set(statuses), new Set([401]));
+        assert.equal(jwks.fetches(), 2, 'one refetch for the whole storm once the cooldown is over');
+        assert.equal(await status(stack, known), 200);
+      } finally {
+        await stack.close();
+        await jwks.close();
+      }
+    },
+  );
+
+  test(
+    'while the JWKS endpoint fails, it is asked once per cooldown, not once per request',
+    { timeout: 60_000 },
+    async () => {
+      const key = await signingKey('ES256', 'known');
+      const jwks = await serveJwks([key.publicJwk]);
+      const stack = await jwtStack(jwks.url, { AUTH_JWKS_MAX_AGE_SECONDS: '1', AUTH_JWT_CACHE_MAX_ENTRIES: '0' });
+      try {
+        const known = await signToken(key, { ivs_stages: ['*'] });
+        assert.equal(await status(stack, known), 200);
+        const fetchedAt = Date.now();
+        jwks.failWith(503);
+        await passed(fetchedAt, 1000);
+        const storm = await unknownKidTokens(20);
+        for (const token of storm) assert.equal(await status(stack, token), 401);
+        for (let i = 0; i < 20; i += 1)
+          assert.equal(await status(stack, known), 200, 'the last good keys still verify');
+        assert.equal(jwks.fetches(), 2, 'one failed refetch at max age, none per request');
+      } finally {
+        await stack.close();
+        await jwks.close();
+      }
+    },
+  );
+
+  test(
+    'with the JWKS endpoint stopped, remembered and new tokens verify for AUTH_JWKS_GRACE_SECONDS past the max age, then get 503',
+    { timeout: 60_000 },
+    async () => {
+      const key = await signingKey('ES256', 'known');
+      const jwks = await serveJwks([key.publicJwk]);
+      const stack = await jwtStack(jwks.url, {
+        AUTH_JWKS_MAX_AGE_SECONDS: '1',
+        AUTH_JWKS_GRACE_SECONDS: '4',
+        AUTH_JWKS_COOLDOWN_SECONDS: '1',
+      });
+      try {
+        const remembered = await signToken(key, { ivs_stages: ['*'] });
+        // The keys were fetched between these two instants: bounds for the gateway's own age of its keys.
+        const requestedAt = Date.now();
+        assert.equal(await status(stack, remembered), 200);
+        const answeredAt = Date.now();
+        await jwks.close();
+
+        await passed(answeredAt, 1000);
+        const fresh = await signToken(key, { ivs_stages: ['*'], jti: 'never-seen' });
+        assert.deepEqual([await status(stack, remembered), await status(stack, fresh)], [200, 200]);
+        assert.ok(Date.now() - requestedAt < 5000, 'checked within max age + grace');
+
+        const after = await pollUntil(
+          async () => [await status(stack, remembered), await status(stack, fresh)],
+          (statuses) => statuses.every((s) => s !== 200),
+          20_000,
+        );
+        assert.deepEqual(after, [503, 503]);
+        assert.ok(Date.now() - requestedAt >= 5000, 'refused only once the grace period is over');
+      } finally {
+        await stack.close();
+      }
+    },
+  );
+});
+
+describe('the version of a remote key set', () => {
+  test(
+    'a refetch that brings the same keys keeps the version; one that changes them bumps it',
+    { timeout: 30_000 },
+    async () => {
+      const [known, added] = await Promise.all([signingKey('ES256', 'known'), signingKey('ES256', 'added')]);
+      const published = [known.publicJwk];
+      const jwks = await serveJwks(published);
+      const keys = createJwksKeys({
+        url: jwks.url,
+        maxAgeMs: 60_000,
+        cooldownMs: 0,
+        graceMs: 0,
+        timeoutMs: 5000,
+        clock: systemClock,
+      });
+      const verify = (key: SigningKey) => signToken(key, {}).then((token) => jwtVerify(token, keys.getKey));
+      try {
+        await verify(known);
+        assert.equal(keys.version(), 1);
+        await assert.rejects(verify(added), errors.JWKSNoMatchingKey);
+        assert.equal(jwks.fetches(), 2, 'the unknown kid was looked up again');
+        assert.equal(keys.version(), 1, 'the same keys: remembered tokens stay remembered');
+        published.push(added.publicJwk);
+        await verify(added);
+        assert.equal(keys.version(), 2);
+      } finally {
         await jwks.close();
       }
     },

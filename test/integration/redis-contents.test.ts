@@ -98,7 +98,7 @@ describe('what the gateway reads from Redis is checked, not trusted', () => {
         });
         const [error] = answer.body.errors ?? [];
         assert.equal(error?.extensions?.code, 'NOT_FOUND');
-        assert.equal(error?.message, 'IVS has no such participant');
+        assert.equal(error?.message, 'IVS has no such stage, session or participant');
         assert.deepEqual(error?.extensions?.ivs, { httpStatus: 404, retryable: true });
         const text = JSON.stringify(answer.body);
         for (const words of injected) assert.ok(!text.includes(words), `"${words}" reached the client: ${text}`);
@@ -123,6 +123,38 @@ describe('what the gateway reads from Redis is checked, not trusted', () => {
       },
     );
 
+    test(
+      "a cached NOT_FOUND written into Redis by anyone reaches clients only in the gateway's own words",
+      { timeout: 60_000 },
+      async () => {
+        const participantId = 'planted';
+        const text = participantKeyText({ stageArn: demo.stageArn, sessionId: demo.sessionId, participantId });
+        const now = Date.now();
+        await raw.set(
+          `${prefix}cache:ivs:GetParticipant:${text}`,
+          JSON.stringify({
+            v: 2,
+            fetchedAt: now,
+            freshUntil: now + 60_000,
+            staleUntil: now + 60_000,
+            answer: {
+              kind: 'not_found',
+              message: 'Your account is locked. Call +1-555-0100',
+              ivs: { errorType: '<script>', requestId: 'evil.example/x', retryable: false },
+            },
+          }),
+          'PX',
+          60_000,
+        );
+        const answer = await stack.graphql(participantQuery, { id: participantId });
+        const [error] = answer.body.errors ?? [];
+        assert.equal(error?.extensions?.code, 'NOT_FOUND');
+        assert.equal(error?.message, 'IVS has no such stage, session or participant');
+        const shown = JSON.stringify(answer.body);
+        for (const words of injected) assert.ok(!shown.includes(words), `"${words}" reached the client: ${shown}`);
+        assert.equal(stack.emulator.stats().calls, 0, 'served from the shared cache');
+      },
+    );
     test(
       'a flight claim without a TTL counts as expired: the lookup completes with one IVS call',
       { timeout: 60_000 },

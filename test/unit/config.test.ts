@@ -335,3 +335,16 @@ describe('configuration: cursors', () => {
     assert.match(refusal({ CURSOR_SECRET: 'x'.repeat(31) }), /CURSOR_SECRET: must be at least 32 characters/);
   });
 });
+
+describe('configuration: JWKS fetching', () => {
+  test('unknown kids refetch at most every 300 s; the last good keys verify 1 h past their max age', () => {
+    const auth = loadConfig(jwt).auth;
+    assert.ok(auth.mode === 'jwt');
+    assert.equal(auth.jwksCooldownSeconds, 300);
+    assert.equal(auth.jwksGraceSeconds, 3600);
+    const custom = loadConfig({ ...jwt, AUTH_JWKS_COOLDOWN_SECONDS: '0', AUTH_JWKS_GRACE_SECONDS: '0' }).auth;
+    assert.ok(custom.mode === 'jwt');
+    assert.deepEqual([custom.jwksCooldownSeconds, custom.jwksGraceSeconds], [0, 0]);
+    assert.match(refusal({ ...jwt, AUTH_JWKS_GRACE_SECONDS: '-1' }), /AUTH_JWKS_GRACE_SECONDS/);
+  });
+});
