@@ -153,7 +153,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
       return { ...context, operation: request.operation };
     },
   });
-  registerHealthRoutes(app, { readiness: deps.readiness, metrics });
+  registerHealthRoutes(app, { readiness: deps.readiness });
   if (config.metrics.port === null) registerMetricsRoute(app, { metrics, token: config.metrics.token });
   return app;
 }

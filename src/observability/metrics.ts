@@ -11,12 +11,8 @@ export interface GatewayMetrics {
   /** `outcome`: `ok`, or the first error code of the response. */
   graphqlOperation(labels: { type: string; outcome: string }, seconds: number): void;
   authRejected(failure: string): void;
-  /** Last state the breaker reported; `closed` until it reports one. */
-  breakerState(): BreakerState;
   /** Hooks for the Redis-shared parts (connectBackend's `fleetObserver`). */
   readonly fleetObserver: FleetObserver;
-  /** What the fleet parts last reported; null without REDIS_URL. */
-  fleetState(): FleetState | null;
 }
 
 const breakerStates: readonly BreakerState[] = ['closed', 'open', 'half_open'];
@@ -91,9 +87,7 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['state'],
     registers,
   });
-  let currentBreakerState: BreakerState = 'closed';
   const setBreaker = (state: BreakerState): void => {
-    currentBreakerState = state;
     for (const candidate of breakerStates) breaker.set({ state: candidate }, candidate === state ? 1 : 0);
   };
   setBreaker('closed');
@@ -114,9 +108,7 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['quota_domain'],
     registers,
   });
-  let currentFleetState: FleetState | null = null;
   const setFleetState = (state: FleetState): void => {
-    currentFleetState = state;
     redisUp.set(state.redis === 'up' ? 1 : 0);
     if (state.replicas !== null) fleetReplicas.set(state.replicas);
     for (const [domain, mode] of Object.entries(state.slots)) {
@@ -140,8 +132,6 @@ export function createMetrics(): GatewayMetrics {
     graphqlOperation: ({ type, outcome }, seconds) =>
       operationDuration.observe({ operation_type: type, outcome }, seconds),
     authRejected: (reason) => authRejections.inc({ reason }),
-    breakerState: () => currentBreakerState,
     fleetObserver: { fleetState: setFleetState },
-    fleetState: () => currentFleetState,
   };
 }
