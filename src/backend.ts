@@ -6,7 +6,7 @@ import { createIvsSources, type IvsSources } from './ivs/sources.js';
 import type { Logger } from './logger.js';
 import { createFleet, type FleetObserver } from './redis/fleet.js';
 import { createUpstream, type UpstreamReads } from './upstream/fromConfig.js';
-import { noopUpstreamObserver, type UpstreamObserver } from './upstream/observer.js';
+import { noopUpstreamObservers, type UpstreamObservers } from './upstream/observer.js';
 
 export interface Backend {
   /** Each IVS read operation behind the upstream protection layer: cache, flight, quota, retries, breaker. */
@@ -18,8 +18,8 @@ export interface Backend {
 export interface BackendOptions {
   /** Replaces the default AWS credential chain (tests use it to present fixed or failing credentials). */
   credentials?: IvsClientOverrides['credentials'];
-  /** Receives the upstream layer's metrics hooks; default: none. */
-  observer?: UpstreamObserver;
+  /** Hands each quota domain its metrics hooks; default: none. */
+  observer?: UpstreamObservers;
   /** Receives the Redis-shared parts' state (with REDIS_URL); default: none. */
   fleetObserver?: FleetObserver;
 }
@@ -48,7 +48,7 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
   );
   const upstream = createUpstream(config, sources, {
     logger,
-    observer: options.observer ?? noopUpstreamObserver,
+    observer: options.observer ?? noopUpstreamObservers,
     ...(fleet && { fleet }),
   });
   return {

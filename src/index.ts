@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics();
   const readiness = createReadiness();
   const backend = await connectBackend(config, logger, {
-    observer: metrics.upstreamObserver,
+    observer: metrics.upstreamObservers,
     fleetObserver: metrics.fleetObserver,
   });
   const app = await createGateway({

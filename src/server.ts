@@ -36,7 +36,7 @@ export interface GatewayDependencies {
   /** Each IVS read operation behind the upstream protection layer, built once per process by connectBackend. */
   reads: UpstreamReads;
   logger: Logger;
-  /** The same metrics whose `upstreamObserver` was given to connectBackend. */
+  /** The same metrics whose `upstreamObservers` were given to connectBackend. */
   metrics: GatewayMetrics;
   /** Flipped by the shutdown sequence; /readyz reports it. */
   readiness: Readiness;
