@@ -4,6 +4,7 @@ import type { IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
 import { createIvsSources, type IvsSources } from './ivs/sources.js';
 import type { Logger } from './logger.js';
+import { redactedUrl } from './observability/redaction.js';
 import { createFleet, type FleetObserver } from './redis/fleet.js';
 import { createUpstream, type UpstreamReads } from './upstream/fromConfig.js';
 import { noopUpstreamObservers, type UpstreamObservers } from './upstream/observer.js';
@@ -71,7 +72,11 @@ async function connectIvs(
   const clientPerRegion = (overrides: IvsClientOverrides) =>
     new Map(ivsTarget.regions.map((region) => [region, createIvsClient(config, region, overrides)]));
   if (ivsTarget.kind !== 'embedded-emulator') {
-    const endpoints = ivsTarget.kind === 'endpoint' ? ivsTarget.endpoints : 'AWS';
+    // An endpoint URL may carry credentials (a proxy's user and password, a signed query): never logged.
+    const endpoints =
+      ivsTarget.kind === 'endpoint'
+        ? Object.fromEntries(Object.entries(ivsTarget.endpoints).map(([region, url]) => [region, redactedUrl(url)]))
+        : 'AWS';
     logger.info({ regions: ivsTarget.regions, endpoints }, 'IVS backend configured');
     return { clients: clientPerRegion(credentials ? { credentials } : {}) };
   }

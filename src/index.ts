@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   });
   const app = await createGateway({
     config,
-    reads: backend.reads,
+    reads: tracing ? tracing.traceReads(backend.reads) : backend.reads,
     logger,
     metrics,
     readiness,
