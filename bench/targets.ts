@@ -63,7 +63,13 @@ export function targetEnv(
   emulatorUrl: string,
   gatewayEnv: Record<string, string>,
 ): Record<string, string> {
-  const base = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port) };
+  // Production refuses /metrics on the main port without a token.
+  const base = {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    METRICS_TOKEN: 'bench-scrape-token-0123456789',
+  };
   const upstream: Record<string, string> = target.callsUpstream
     ? {
         IVS_ENDPOINT: emulatorUrl,

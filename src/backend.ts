@@ -7,9 +7,10 @@ import { createLocalEventIds, type SeenEventIds } from './live/seenEventIds.js';
 import type { Logger } from './logger.js';
 import { createLiveWatchers, type LiveWatchers } from './live/watchers.js';
 import { createLocalWatchChannel } from './live/watchChannel.js';
+import { redactedUrl } from './observability/redaction.js';
 import { createFleet, type FleetObserver } from './redis/fleet.js';
 import { createUpstream, type UpstreamReads } from './upstream/fromConfig.js';
-import { noopUpstreamObserver, type UpstreamObserver } from './upstream/observer.js';
+import { noopUpstreamObservers, type UpstreamObservers } from './upstream/observer.js';
 
 export interface Backend {
   /** Each IVS read operation behind the upstream protection layer: cache, flight, quota, retries, breaker. */
@@ -27,8 +28,8 @@ export interface Backend {
 export interface BackendOptions {
   /** Replaces the default AWS credential chain (tests use it to present fixed or failing credentials). */
   credentials?: IvsClientOverrides['credentials'];
-  /** Receives the upstream layer's metrics hooks; default: none. */
-  observer?: UpstreamObserver;
+  /** Hands each quota domain its metrics hooks; default: none. */
+  observer?: UpstreamObservers;
   /** Receives the Redis-shared parts' state (with REDIS_URL); default: none. */
   fleetObserver?: FleetObserver;
 }
@@ -57,7 +58,7 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
   );
   const upstream = createUpstream(config, sources, {
     logger,
-    observer: options.observer ?? noopUpstreamObserver,
+    observer: options.observer ?? noopUpstreamObservers,
     ...(fleet && { fleet }),
   });
   const live = createLiveWatchers({
@@ -92,7 +93,11 @@ async function connectIvs(
   const clientPerRegion = (overrides: IvsClientOverrides) =>
     new Map(ivsTarget.regions.map((region) => [region, createIvsClient(config, region, overrides)]));
   if (ivsTarget.kind !== 'embedded-emulator') {
-    const endpoints = ivsTarget.kind === 'endpoint' ? ivsTarget.endpoints : 'AWS';
+    // An endpoint URL may carry credentials (a proxy's user and password, a signed query): never logged.
+    const endpoints =
+      ivsTarget.kind === 'endpoint'
+        ? Object.fromEntries(Object.entries(ivsTarget.endpoints).map(([region, url]) => [region, redactedUrl(url)]))
+        : 'AWS';
     logger.info({ regions: ivsTarget.regions, endpoints }, 'IVS backend configured');
     return { clients: clientPerRegion(credentials ? { credentials } : {}) };
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { isLocalDemo } from './localDemo.js';
+import { isLocalDemo, isLoopbackHost } from './localDemo.js';
 import { ivsReadOperations, type IvsReadOperation } from './upstream/quotaDomain.js';
 
 /**
@@ -431,7 +431,7 @@ function buildConfig(e: Env) {
     /** Signs connection cursors; `null`: a random secret of this process (see src/resolvers/cursor.ts). */
     cursorSecret: chooseCursorSecret(e),
     /** `port: null` serves /metrics on the main port; `token: null` serves it without a bearer token. */
-    metrics: { port: chooseMetricsPort(e.METRICS_PORT, e.PORT), token: e.METRICS_TOKEN ?? null },
+    metrics: chooseMetrics(e),
     /** `null`: no tracing, and no OpenTelemetry code is loaded. */
     tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null },
     /** `null`: one process on its own, everything in memory. Otherwise replicas share quota, cache and flights. */
@@ -547,6 +547,19 @@ function exactlyOne(nameA: string, a: string | undefined, nameB: string, b: stri
 function required(name: string, value: string | undefined): string {
   if (value === undefined) throw new ConfigError(`Invalid configuration: ${name}: required when AUTH_MODE=jwt`);
   return value;
+}
+
+// /metrics names API keys (the per-caller series) and quota domains (the AWS account): beyond this
+// machine, or in production, it needs a token or a port of its own.
+function chooseMetrics(e: Env): { port: number | null; token: string | null } {
+  const port = chooseMetricsPort(e.METRICS_PORT, e.PORT);
+  const token = e.METRICS_TOKEN ?? null;
+  if (port === null && token === null && (e.NODE_ENV === 'production' || !isLoopbackHost(e.HOST))) {
+    throw new ConfigError(
+      `Invalid configuration: METRICS_TOKEN: required for /metrics on the main port ${e.NODE_ENV === 'production' ? 'with NODE_ENV=production' : `with HOST=${e.HOST} (beyond loopback)`}; set METRICS_TOKEN, or METRICS_PORT to serve it on a port of its own`,
+    );
+  }
+  return { port, token };
 }
 
 function chooseMetricsPort(metricsPort: number | undefined, mainPort: number): number | null {

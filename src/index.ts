@@ -24,12 +24,12 @@ async function main(): Promise<void> {
   const metrics = createMetrics();
   const readiness = createReadiness();
   const backend = await connectBackend(config, logger, {
-    observer: metrics.upstreamObserver,
+    observer: metrics.upstreamObservers,
     fleetObserver: metrics.fleetObserver,
   });
   const app = await createGateway({
     config,
-    reads: backend.reads,
+    reads: tracing ? tracing.traceReads(backend.reads) : backend.reads,
     logger,
     metrics,
     readiness,

@@ -47,7 +47,7 @@ export interface GatewayDependencies {
   /** Each IVS read operation behind the upstream protection layer, built once per process by connectBackend. */
   reads: UpstreamReads;
   logger: Logger;
-  /** The same metrics whose `upstreamObserver` was given to connectBackend. */
+  /** The same metrics whose `upstreamObservers` were given to connectBackend. */
   metrics: GatewayMetrics;
   /** Flipped by the shutdown sequence; /readyz reports it. */
   readiness: Readiness;
@@ -216,7 +216,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
       logger,
     });
   }
-  registerHealthRoutes(app, { readiness: deps.readiness, metrics });
+  registerHealthRoutes(app, { readiness: deps.readiness });
   if (config.metrics.port === null) registerMetricsRoute(app, { metrics, token: config.metrics.token });
   return app;
 }

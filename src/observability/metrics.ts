@@ -1,22 +1,19 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FleetObserver, FleetState } from '../redis/fleet.js';
-import type { BreakerState, UpstreamObserver } from '../upstream/observer.js';
+import type { BreakerState, UpstreamObservers } from '../upstream/observer.js';
+import { quotaDomainText } from '../upstream/quotaDomain.js';
 
 /** Everything /metrics exposes, on one gateway-owned registry (several gateways may share a process in tests). */
 export interface GatewayMetrics {
   readonly registry: Registry;
-  /** Hooks for the upstream layer (connectBackend's `observer`). */
-  readonly upstreamObserver: UpstreamObserver;
+  /** Hooks for the upstream layer (connectBackend's `observer`): every series labelled with its IVS operation. */
+  readonly upstreamObservers: UpstreamObservers;
   httpRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
   /** `outcome`: `ok`, or the first error code of the response. */
   graphqlOperation(labels: { type: string; outcome: string }, seconds: number): void;
   authRejected(failure: string): void;
-  /** Last state the breaker reported; `closed` until it reports one. */
-  breakerState(): BreakerState;
   /** Hooks for the Redis-shared parts (connectBackend's `fleetObserver`). */
   readonly fleetObserver: FleetObserver;
-  /** What the fleet parts last reported; null without REDIS_URL. */
-  fleetState(): FleetState | null;
   /** One request to the EventBridge endpoint, by what became of it (see src/http/eventsRoute.ts). */
   eventReceived(outcome: string): void;
 }
@@ -51,54 +48,52 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['reason'],
     registers,
   });
+  // Every upstream series names its IVS operation; the per-limiter and per-breaker ones also their quota domain
+  // (`account:region:operation`), since each operation in each region has its own limiter and breaker.
   const upstreamCalls = new Histogram({
     name: 'ivs_upstream_call_duration_seconds',
-    help: 'GetParticipant calls to IVS by outcome (OK or the error code); _count is the number of calls.',
-    labelNames: ['outcome'],
+    help: 'Calls to IVS by operation and outcome (OK or the error code); _count is the number of calls.',
+    labelNames: ['operation', 'outcome'],
     buckets: latencyBuckets,
     registers,
   });
   const cacheLookups = new Counter({
     name: 'ivs_cache_lookups_total',
-    help: 'Participant cache lookups by result: hit, negative_hit (cached NOT_FOUND), miss, stale (served expired).',
-    labelNames: ['result'],
+    help: 'Answer cache lookups by IVS operation and result: hit, negative_hit (cached NOT_FOUND), miss, stale (served expired).',
+    labelNames: ['operation', 'result'],
     registers,
   });
   const coalesced = new Counter({
     name: 'ivs_coalesced_lookups_total',
-    help: 'Lookups that joined a call already in flight instead of making their own.',
+    help: 'Lookups that joined a call already in flight instead of making their own, by IVS operation.',
+    labelNames: ['operation'],
     registers,
   });
   const queueLength = new Gauge({
     name: 'ivs_limiter_queue_length',
-    help: 'Lookups waiting for the quota limiter.',
+    help: 'Lookups waiting for quota, per limiter: one per quota domain (IVS operation, account and region).',
+    labelNames: ['quota_domain', 'operation'],
     registers,
   });
   const limiterWait = new Histogram({
     name: 'ivs_limiter_wait_seconds',
-    help: 'Time lookups waited for the quota limiter before calling IVS, by caller (API key name, jwt or anonymous).',
-    labelNames: ['caller'],
+    help: 'Time lookups waited for quota before calling IVS, by IVS operation and caller (API key name, jwt or anonymous).',
+    labelNames: ['operation', 'caller'],
     buckets: [0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
     registers,
   });
   const limiterRefused = new Counter({
     name: 'ivs_limiter_refused_total',
-    help: 'Lookups refused IVS quota (THROTTLED), by reason (GATEWAY_QUOTA, CALLER_QUEUE_FULL) and caller.',
-    labelNames: ['reason', 'caller'],
+    help: 'Lookups refused IVS quota (THROTTLED), by IVS operation, reason (GATEWAY_QUOTA, CALLER_QUEUE_FULL) and caller.',
+    labelNames: ['operation', 'reason', 'caller'],
     registers,
   });
   const breaker = new Gauge({
     name: 'ivs_breaker_state',
-    help: 'Circuit breaker state in front of IVS: 1 for the current state, 0 for the others.',
-    labelNames: ['state'],
+    help: 'Circuit breaker state per quota domain: 1 for the current state, 0 for the others.',
+    labelNames: ['quota_domain', 'operation', 'state'],
     registers,
   });
-  let currentBreakerState: BreakerState = 'closed';
-  const setBreaker = (state: BreakerState): void => {
-    currentBreakerState = state;
-    for (const candidate of breakerStates) breaker.set({ state: candidate }, candidate === state ? 1 : 0);
-  };
-  setBreaker('closed');
 
   const redisUp = new Gauge({
     name: 'gateway_redis_up',
@@ -122,9 +117,7 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['outcome'],
     registers,
   });
-  let currentFleetState: FleetState | null = null;
   const setFleetState = (state: FleetState): void => {
-    currentFleetState = state;
     redisUp.set(state.redis === 'up' ? 1 : 0);
     if (state.replicas !== null) fleetReplicas.set(state.replicas);
     for (const [domain, mode] of Object.entries(state.slots)) {
@@ -134,23 +127,33 @@ export function createMetrics(): GatewayMetrics {
 
   return {
     registry,
-    upstreamObserver: {
-      upstreamCall: (outcome, durationMs) => upstreamCalls.observe({ outcome }, durationMs / 1000),
-      cacheLookup: (result) => cacheLookups.inc({ result }),
-      coalesced: () => coalesced.inc(),
-      limiterQueueLength: (length) => queueLength.set(length),
-      limiterWait: (waitMs, caller) => limiterWait.observe({ caller }, waitMs / 1000),
-      limiterRefused: (reason, caller) => limiterRefused.inc({ reason, caller }),
-      breakerState: setBreaker,
+    upstreamObservers: {
+      forDomain(domain) {
+        const { operation } = domain;
+        const quotaDomain = quotaDomainText(domain);
+        // Every limiter has its series from the start, not from its first waiter.
+        queueLength.set({ quota_domain: quotaDomain, operation }, 0);
+        return {
+          upstreamCall: (outcome, durationMs) => upstreamCalls.observe({ operation, outcome }, durationMs / 1000),
+          cacheLookup: (result) => cacheLookups.inc({ operation, result }),
+          coalesced: () => coalesced.inc({ operation }),
+          limiterQueueLength: (length) => queueLength.set({ quota_domain: quotaDomain, operation }, length),
+          limiterWait: (waitMs, caller) => limiterWait.observe({ operation, caller }, waitMs / 1000),
+          limiterRefused: (reason, caller) => limiterRefused.inc({ operation, reason, caller }),
+          breakerState: (state) => {
+            for (const candidate of breakerStates) {
+              breaker.set({ quota_domain: quotaDomain, operation, state: candidate }, candidate === state ? 1 : 0);
+            }
+          },
+        };
+      },
     },
     httpRequest: ({ method, route, status }, seconds) =>
       httpDuration.observe({ method, route, status_code: String(status) }, seconds),
     graphqlOperation: ({ type, outcome }, seconds) =>
       operationDuration.observe({ operation_type: type, outcome }, seconds),
     authRejected: (reason) => authRejections.inc({ reason }),
-    breakerState: () => currentBreakerState,
     fleetObserver: { fleetState: setFleetState },
-    fleetState: () => currentFleetState,
     eventReceived: (outcome) => eventsReceived.inc({ outcome }),
   };
 }

@@ -7,17 +7,23 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { readStageArns, type IvsReadTypes } from '../ivs/sources.js';
 import type { Logger } from '../logger.js';
+import type { UpstreamReads } from '../upstream/fromConfig.js';
+import type { IvsReadOperation } from '../upstream/quotaDomain.js';
+import type { UpstreamRead } from '../upstream/upstreamRead.js';
+import { regionOfStage } from '../validation.js';
+import { redactedQuery, redactedUrl } from './redaction.js';
 
-/** What index.ts needs from tracing: the GraphQL spans plugin, and a flush on shutdown. */
+/** What index.ts needs from tracing: the GraphQL spans plugin, IVS read spans, and a flush on shutdown. */
 export interface Tracing {
   apolloPlugin: ApolloServerPlugin<BaseContext>;
+  /** The same reads, each lookup in an `ivs <Operation>` span: every IVS operation, from whichever field it is reached. */
+  traceReads(reads: UpstreamReads): UpstreamReads;
   /** Sends the spans still buffered; call before exit. */
   shutdown(): Promise<void>;
 }
 
-// Root fields that start participant lookups: their spans frame the IVS calls below them.
-const lookupFields = new Set(['participant', '_entities']);
 const unsampledRoutes = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
@@ -39,11 +45,18 @@ export async function startTracing(endpoint: string, logger: Logger): Promise<Tr
   const disableInstrumentations = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => unsampledRoutes.has(request.url ?? '') }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => unsampledRoutes.has(request.url ?? ''),
+        // A GraphQL GET carries its document and variables in the query string: spans keep only the names.
+        startIncomingSpanHook: (request) => {
+          const search = (request.url ?? '').split('?')[1];
+          return search === undefined ? {} : { 'url.query': redactedQuery(search) };
+        },
+      }),
       new UndiciInstrumentation(),
     ],
   });
-  logger.info({ endpoint }, 'OpenTelemetry tracing on');
+  logger.info({ endpoint: redactedUrl(endpoint) }, 'OpenTelemetry tracing on');
   const tracer = provider.getTracer('ivs-realtime-graphql');
 
   return {
@@ -61,8 +74,9 @@ export async function startTracing(endpoint: string, logger: Logger): Promise<Tr
           },
           async executionDidStart() {
             return {
+              // Root fields frame the IVS reads below them, wherever in the document those are reached.
               willResolveField({ info }) {
-                if (info.parentType.name !== 'Query' || !lookupFields.has(info.fieldName)) return;
+                if (info.parentType.name !== 'Query' || info.fieldName === '__typename') return;
                 const span = tracer.startSpan(
                   `graphql.resolve ${info.fieldName}`,
                   { attributes: { 'graphql.field.path': info.path.key.toString() } },
@@ -79,6 +93,33 @@ export async function startTracing(endpoint: string, logger: Logger): Promise<Tr
           },
         };
       },
+    },
+    traceReads(reads) {
+      const traced = <O extends IvsReadOperation>(
+        operation: O,
+      ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
+        const inner: UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> = reads[operation];
+        return {
+          read: (key, request) => {
+            const region = regionOfStage(readStageArns[operation](key));
+            const attributes = { 'ivs.operation': operation, 'cloud.region': region };
+            return tracer.startActiveSpan(`ivs ${operation}`, { attributes }, async (span) => {
+              const outcome = await inner.read(key, request);
+              span.setAttributes({ 'ivs.served': outcome.report.served, 'ivs.calls': outcome.report.upstreamCalls });
+              endSpan(span, outcome.ok ? null : outcome.error.code);
+              return outcome;
+            });
+          },
+        };
+      };
+      return {
+        GetParticipant: traced('GetParticipant'),
+        GetStage: traced('GetStage'),
+        GetStageSession: traced('GetStageSession'),
+        ListStageSessions: traced('ListStageSessions'),
+        ListParticipants: traced('ListParticipants'),
+        ListParticipantEvents: traced('ListParticipantEvents'),
+      };
     },
     async shutdown() {
       disableInstrumentations();

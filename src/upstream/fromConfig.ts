@@ -12,7 +12,7 @@ import { systemClock } from './clock.js';
 import { createLocalFlight } from './flight.js';
 import { createMemoryStore } from './memoryStore.js';
 import { discoveryCodecs, discoveryTtls } from './discoveryReads.js';
-import type { BreakerState, UpstreamObserver } from './observer.js';
+import type { BreakerState, UpstreamObserver, UpstreamObservers } from './observer.js';
 import { quotaDomainText, type IvsReadOperation, type QuotaDomain } from './quotaDomain.js';
 import { createQuotaLimiter, type QuotaLimiter, type Waiter } from './quotaLimiter.js';
 import { createRetrier } from './retry.js';
@@ -58,7 +58,8 @@ export function createUpstream(
   sourcesByRegion: ReadonlyMap<string, IvsSources>,
   deps: {
     logger: Logger;
-    observer: UpstreamObserver;
+    /** Each quota domain's metrics hooks. */
+    observer: UpstreamObservers;
     /** With REDIS_URL: the fleet-wide windows, cache and flights; without, everything stays in this process. */
     fleet?: Fleet;
   },
@@ -84,15 +85,19 @@ export function createUpstream(
     baseDelayMs: upstream.retryBaseDelayMs,
     maxDelayMs: upstream.retryMaxDelayMs,
   });
-  // A breaker per operation and region, one `ivs_breaker_state` and one /readyz field: report the worst
-  // circuit, so that one breaker closing cannot hide another that is still open.
-  const breakerStates = new Map<string, BreakerState>();
-  const breakerObserver = (domain: QuotaDomain): Pick<UpstreamObserver, 'breakerState'> => ({
-    breakerState(state) {
-      breakerStates.set(quotaDomainText(domain), state);
-      observer.breakerState(worstBreakerState([...breakerStates.values()]));
-    },
-  });
+  // A breaker per quota domain, each with its own `ivs_breaker_state` series; every change is also logged.
+  const breakerObserver = (domain: QuotaDomain, hooks: UpstreamObserver): Pick<UpstreamObserver, 'breakerState'> => {
+    let last: BreakerState = 'closed';
+    return {
+      breakerState(state) {
+        if (state !== last) {
+          logger.warn({ quotaDomain: quotaDomainText(domain), state }, 'IVS circuit breaker changed state');
+        }
+        last = state;
+        hooks.breakerState(state);
+      },
+    };
+  };
   const ttls = { GetParticipant: participantTtls(cache), ...discoveryTtls(cache) };
   const codecs = { GetParticipant: participantEntryCodec, ...discoveryCodecs };
 
@@ -104,6 +109,7 @@ export function createUpstream(
     type V = IvsReadTypes[O]['value'];
     const quota = { callsPerWindow: upstream.quotaTpsByOperation[operation], windowMs };
     const domain: QuotaDomain = { account: config.ivsTarget.accountId ?? 'default', region, operation };
+    const hooks = observer.forDomain(domain);
     const store = storeFor<V>(codecs[operation]);
     const limiter = createQuotaLimiter({
       slots: fleet ? fleet.slots(domain, quota) : createLocalSlots({ ...quota, clock: systemClock }),
@@ -112,7 +118,7 @@ export function createUpstream(
       queueMaxPerCaller: upstream.queueMaxPerCaller,
       windowMs,
       clock: systemClock,
-      observer,
+      observer: hooks,
     });
     limiters.push(limiter);
     return createUpstreamRead<IvsReadTypes[O]['key'], V>({
@@ -131,12 +137,12 @@ export function createUpstream(
       // A holder that stopped refreshing its claim for one attempt's time is presumed dead.
       flight: fleet ? fleet.flight<V>(config.ivs.attemptTimeoutMs) : createLocalFlight(),
       limiter,
-      breaker: createUpstreamBreaker({ ...upstream.breaker, observer: breakerObserver(domain) }),
+      breaker: createUpstreamBreaker({ ...upstream.breaker, observer: breakerObserver(domain, hooks) }),
       retry,
       deadlineMs: config.lookup.deadlineMs,
       serveStale: upstream.serveStale,
       revalidateMinIntervalMs: upstream.revalidateMinIntervalMs,
-      observer,
+      observer: hooks,
     });
   };
 
@@ -166,13 +172,4 @@ export function createUpstream(
     ListParticipantEvents: read('ListParticipantEvents'),
   };
   return { reads, close: () => limiters.forEach((limiter) => limiter.close()) };
-}
-
-const breakerSeverity: readonly BreakerState[] = ['closed', 'half_open', 'open'];
-
-function worstBreakerState(states: readonly BreakerState[]): BreakerState {
-  return states.reduce<BreakerState>(
-    (worst, state) => (breakerSeverity.indexOf(state) > breakerSeverity.indexOf(worst) ? state : worst),
-    'closed',
-  );
 }

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.js';
+import type { QuotaDomain } from './quotaDomain.js';
 
 /** How one upstream (IVS) call ended: 'OK' or the code of the failure. */
 export type UpstreamOutcome = 'OK' | ErrorCode;
@@ -8,8 +9,9 @@ export type CacheResult = 'hit' | 'miss' | 'stale' | 'negative_hit';
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 /**
- * Process-wide hooks of the upstream layer; /metrics implements them with prom-client.
- * Hooks must be cheap and must never throw: they run on the lookup path.
+ * Hooks of the upstream layer of one quota domain (one IVS operation in one account and region);
+ * /metrics implements them with prom-client. Hooks must be cheap and must never throw: they run on the
+ * lookup path.
  */
 export interface UpstreamObserver {
   upstreamCall(outcome: UpstreamOutcome, durationMs: number): void;
@@ -24,6 +26,11 @@ export interface UpstreamObserver {
   breakerState(state: BreakerState): void;
 }
 
+/** Process-wide: hands each quota domain's layer the hooks that label what it reports with that domain. */
+export interface UpstreamObservers {
+  forDomain(domain: QuotaDomain): UpstreamObserver;
+}
+
 export const noopUpstreamObserver: UpstreamObserver = {
   upstreamCall() {},
   cacheLookup() {},
@@ -33,3 +40,5 @@ export const noopUpstreamObserver: UpstreamObserver = {
   limiterRefused() {},
   breakerState() {},
 };
+
+export const noopUpstreamObservers: UpstreamObservers = { forDomain: () => noopUpstreamObserver };

@@ -73,7 +73,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const metrics = createMetrics();
   const backend = await connectBackend(config, logger, {
     credentials: options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
-    observer: metrics.upstreamObserver,
+    observer: metrics.upstreamObservers,
     fleetObserver: metrics.fleetObserver,
   });
   const app = await createGateway({

@@ -83,8 +83,11 @@ describe('fair share between callers', () => {
       assert.ok((body.errors ?? []).every((error) => error.extensions?.['code'] === 'THROTTLED'));
       assert.ok((body.errors ?? []).every((error) => Number(error.extensions?.['retryAfterSeconds']) >= 1));
       const metrics = await (await fetch(`${stack.url}/metrics`)).text();
-      assert.match(metrics, /ivs_limiter_refused_total\{reason="CALLER_QUEUE_FULL",caller="greedy"\} 4/);
-      assert.match(metrics, /ivs_limiter_wait_seconds_count\{caller="modest"\} 1/);
+      assert.match(
+        metrics,
+        /ivs_limiter_refused_total\{operation="GetParticipant",reason="CALLER_QUEUE_FULL",caller="greedy"\} 4/,
+      );
+      assert.match(metrics, /ivs_limiter_wait_seconds_count\{operation="GetParticipant",caller="modest"\} 1/);
     });
   });
 

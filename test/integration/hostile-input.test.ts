@@ -30,7 +30,12 @@ describe('hostile input against a production configuration', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({
-      env: { NODE_ENV: 'production', AUTH_ALLOW_ANONYMOUS: 'true', UPSTREAM_CACHE_MAX_ENTRIES: '0' },
+      env: {
+        NODE_ENV: 'production',
+        AUTH_ALLOW_ANONYMOUS: 'true',
+        METRICS_TOKEN: 'scrape-token-0123456789',
+        UPSTREAM_CACHE_MAX_ENTRIES: '0',
+      },
     });
     stack.emulator.reset();
   });

@@ -56,11 +56,6 @@ describe('HTTP surface in development, with introspection and the Sandbox turned
     }
   });
 
-  test('without REDIS_URL /readyz reports no fleet: the process is on its own', async () => {
-    const body = (await (await fetch(`${stack.url}/readyz`)).json()) as { upstream: Record<string, unknown> };
-    assert.deepEqual(Object.keys(body.upstream), ['breaker']);
-  });
-
   test('a malformed URL or a bare OPTIONS never gets a framework text body', async () => {
     const badUrl = await fetch(`${stack.url}/%zz`);
     assert.equal(badUrl.status, 400);

@@ -54,6 +54,11 @@ describe('fail-closed defaults: only the local demo is open without being asked'
     );
   });
 
+  test('in production, /metrics without METRICS_TOKEN or METRICS_PORT refuses to start', async () => {
+    const stderr = await refusal({ NODE_ENV: 'production', AWS_REGION: 'us-east-1', AUTH_ALLOW_ANONYMOUS: 'true' });
+    assert.match(stderr, /^Invalid configuration: METRICS_TOKEN: required for \/metrics on the main port/m);
+  });
+
   test('beyond the demo with anonymous access allowed: no introspection, no Sandbox, no stack traces, no hints', async () => {
     await withStack({ NODE_ENV: 'development' }, async (stack) => {
       const introspection = await stack.graphql('{ __schema { types { name } } }');

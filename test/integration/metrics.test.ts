@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
 import { startEmulator } from '../../src/emulator/server.js';
+import { ivsReadOperations } from '../../src/upstream/quotaDomain.js';
+import { pollUntil } from '../helpers/poll.js';
 import { startGatewayProcess } from '../helpers/process.js';
 import { createLogSink, demo, startStack, type Stack } from '../helpers/stack.js';
 
@@ -73,7 +75,10 @@ describe('observability: /metrics and the per-request log line', () => {
     assert.ok(sample(metrics, 'ivs_cache_lookups_total', { result: 'miss' }) >= 2);
     assert.equal(sample(metrics, 'ivs_breaker_state', { state: 'closed' }), 1);
     assert.equal(sample(metrics, 'ivs_breaker_state', { state: 'open' }), 0);
-    assert.match(metrics, /^ivs_limiter_queue_length \d+$/m);
+    assert.match(
+      metrics,
+      /^ivs_limiter_queue_length\{quota_domain="default:us-east-1:GetParticipant",operation="GetParticipant"\} \d+$/m,
+    );
     assert.match(metrics, /^process_cpu_user_seconds_total /m);
   });
 
@@ -128,10 +133,71 @@ describe('observability: /metrics and the per-request log line', () => {
     }
   });
 
-  test('/readyz reports the breaker state and stays ready while it is closed', async () => {
+  test('/readyz says ready and nothing more: no quota domain, account or breaker for an unauthenticated probe', async () => {
     const response = await fetch(`${stack.url}/readyz`);
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { status: 'ready', upstream: { breaker: 'closed' } });
+    assert.deepEqual(await response.json(), { status: 'ready' });
+  });
+});
+
+describe('upstream metrics per IVS operation', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ env: { UPSTREAM_QUOTA_TPS: '1' } });
+  });
+  after(async () => stack.close());
+  const scrape = async () => (await fetch(`${stack.url}/metrics`)).text();
+  const domain = (operation: string) => `default:us-east-1:${operation}`;
+
+  test('calls, cache lookups and coalescing are labelled with the operation that made them', async () => {
+    const stage = `{ stage(arn: "${demo.stageArn}") { name sessions(first: 1) { nodes { sessionId } } } }`;
+    assert.equal((await stack.graphql(stage)).body.errors, undefined);
+    const metrics = await scrape();
+    for (const operation of ['GetStage', 'ListStageSessions']) {
+      assert.equal(sample(metrics, 'ivs_upstream_call_duration_seconds_count', { operation, outcome: 'OK' }), 1);
+      assert.equal(sample(metrics, 'ivs_cache_lookups_total', { operation, result: 'miss' }), 1, operation);
+    }
+    assert.equal(sample(metrics, 'ivs_upstream_call_duration_seconds_count', { operation: 'GetParticipant' }), 0);
+    for (const line of metrics.split('\n').filter((l) => /^ivs_(upstream|cache|coalesced|limiter)/.test(l))) {
+      assert.match(line, /operation="/, line);
+    }
+  });
+
+  test('every limiter and breaker has its own series, labelled with its quota domain', async () => {
+    const metrics = await scrape();
+    for (const operation of ivsReadOperations) {
+      const labels = { quota_domain: domain(operation), operation };
+      assert.match(
+        metrics,
+        new RegExp(
+          `^ivs_limiter_queue_length\\{quota_domain="${domain(operation)}",operation="${operation}"\\} 0$`,
+          'm',
+        ),
+      );
+      assert.equal(sample(metrics, 'ivs_breaker_state', { ...labels, state: 'closed' }), 1, operation);
+    }
+  });
+
+  test('a queue at one limiter shows in its own series, not overwritten by another limiter', async () => {
+    // One call per second: of three cold lookups, two wait for GetParticipant's quota while GetStage answers at once.
+    const waiting = stack.graphql(
+      `{ ${['q1', 'q2', 'q3'].map((id) => `${id}: participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "${id}") { userId }`).join(' ')} }`,
+    );
+    const metrics = await pollUntil(
+      scrape,
+      (text) => sample(text, 'ivs_limiter_queue_length', { quota_domain: domain('GetParticipant') }) >= 1,
+    );
+    await stack.graphql(`{ stage(arn: "arn:aws:ivs:us-east-1:123456789012:stage/DemoStage02") { name } }`);
+    const during = await scrape();
+    assert.ok(sample(metrics, 'ivs_limiter_queue_length', { quota_domain: domain('GetParticipant') }) >= 1);
+    assert.equal(sample(during, 'ivs_limiter_queue_length', { quota_domain: domain('GetStage') }), 0);
+    await waiting;
+  });
+
+  test('no help text names a single operation', async () => {
+    const help = (await scrape()).split('\n').filter((line) => line.startsWith('# HELP ivs_'));
+    assert.ok(help.length >= 7);
+    for (const line of help) assert.doesNotMatch(line, /GetParticipant|Participant cache/, line);
   });
 });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
+import { ivsReadOperations } from '../../src/upstream/quotaDomain.js';
 import { startGatewayProcess } from '../helpers/process.js';
 import { demo } from '../helpers/stack.js';
 
@@ -130,6 +131,55 @@ describe('OpenTelemetry tracing', () => {
         receiver.spans.some((span) => span.kind === 2),
         'a server span for the incoming HTTP request',
       );
+    } finally {
+      await gateway.stop();
+      await receiver.close();
+    }
+  });
+
+  test('every IVS operation a document reaches gets its span, and no span or log line holds a query string or a credential', async () => {
+    const receiver = await startReceiver();
+    const emulatorPort = new URL(emulator.url).port;
+    const gateway = await startGatewayRecordingModules({
+      ...env(),
+      // Credentials in URLs, as a proxy or a collector behind basic auth would take them.
+      IVS_ENDPOINT: `http://ivs-user:ivs-password-1@127.0.0.1:${emulatorPort}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace('http://', 'http://otel-user:otel-password-1@'),
+    });
+    try {
+      const discovery = `query Discovery {
+        stage(arn: "${demo.stageArn}") { name sessions(first: 1) { nodes { sessionId } } }
+        stageSession(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}") {
+          participants(first: 1) { nodes { participantId attributes { key } session { sessionId } events(first: 1) { nodes { name } } } }
+        }
+      }`;
+      const posted = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: discovery }),
+      });
+      assert.equal(((await posted.json()) as { errors?: unknown }).errors, undefined);
+      const byVariable = `query ById($id: String!) { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: $id) { userId } }`;
+      const search = new URLSearchParams({ query: byVariable, variables: JSON.stringify({ id: 'secret-person-42' }) });
+      const got = await fetch(`${gateway.url}/graphql?${search.toString()}`, {
+        headers: { 'apollo-require-preflight': 'true' },
+      });
+      assert.equal(got.status, 200);
+      gateway.child.kill('SIGTERM');
+      assert.equal(await gateway.exited, 0);
+
+      const names = receiver.spans.map((span) => span.name);
+      for (const operation of ivsReadOperations) assert.ok(names.includes(`ivs ${operation}`), names.join(', '));
+      assert.ok(names.includes('graphql.resolve stage') && names.includes('graphql.resolve stageSession'));
+      const getSpan = receiver.spans.find((span) => span.attributes.some((a) => a.key === 'url.query'));
+      assert.ok(getSpan, 'the GET has a server span');
+      const exported = JSON.stringify(receiver.spans);
+      const logged = JSON.stringify(gateway.lines) + gateway.stderr();
+      for (const secret of ['secret-person-42', 'participant(', 'ivs-password-1', 'otel-password-1', 'ivs-user']) {
+        assert.ok(!exported.includes(secret), `a span holds ${secret}`);
+        assert.ok(!logged.includes(secret), `the log holds ${secret}`);
+      }
+      assert.ok(logged.includes(`127.0.0.1:${emulatorPort}`), 'the IVS endpoint is logged, without its credentials');
     } finally {
       await gateway.stop();
       await receiver.close();

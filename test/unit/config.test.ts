@@ -4,6 +4,8 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 
 // Anonymous callers beyond the local demo (the tests below that configure an IVS backend) must be allowed explicitly.
 const anonymous = { AUTH_ALLOW_ANONYMOUS: 'true' } as const;
+// In production or beyond loopback, /metrics needs a token (or a port of its own).
+const scrapeToken = { METRICS_TOKEN: 'scrape-token-0123456789' } as const;
 const jwt = { AUTH_MODE: 'jwt', AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' };
 
 function refusal(env: Record<string, string>): string {
@@ -26,7 +28,7 @@ describe('configuration: authentication', () => {
 
   test('production with AUTH_MODE=none starts when AUTH_ALLOW_ANONYMOUS=true says so explicitly', () => {
     assert.equal(
-      loadConfig({ NODE_ENV: 'production', AWS_REGION: 'us-east-1', AUTH_ALLOW_ANONYMOUS: 'true' }).auth.mode,
+      loadConfig({ NODE_ENV: 'production', AWS_REGION: 'us-east-1', ...anonymous, ...scrapeToken }).auth.mode,
       'none',
     );
   });
@@ -53,7 +55,7 @@ describe('configuration: authentication', () => {
       const message = refusal(env);
       assert.match(message, /AUTH_MODE: none is refused beyond the local demo/, JSON.stringify(env));
       assert.match(message, /AUTH_ALLOW_ANONYMOUS=true/);
-      assert.equal(loadConfig({ ...env, ...anonymous }).localDemo, false, JSON.stringify(env));
+      assert.equal(loadConfig({ ...env, ...anonymous, ...scrapeToken }).localDemo, false, JSON.stringify(env));
     }
   });
 
@@ -103,8 +105,8 @@ describe('configuration: request limits and GraphQL surface', () => {
     const closed = { introspection: false, landingPage: false, stackTraces: false };
     assert.deepEqual(loadConfig({}).graphql, { batching: false, ...open, ...persisted });
     assert.deepEqual(loadConfig({ NODE_ENV: 'test' }).graphql.stackTraces, false, 'stack traces only in development');
-    const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', ...anonymous };
-    const beyondLoopback = { HOST: '0.0.0.0', ...anonymous };
+    const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', ...anonymous, ...scrapeToken };
+    const beyondLoopback = { HOST: '0.0.0.0', ...anonymous, ...scrapeToken };
     const realAws = { AWS_REGION: 'us-east-1', ...anonymous };
     for (const env of [production, beyondLoopback, realAws]) {
       assert.deepEqual(loadConfig(env).graphql, { batching: false, ...closed, ...persisted }, JSON.stringify(env));
@@ -132,6 +134,22 @@ describe('configuration: request limits and GraphQL surface', () => {
 describe('configuration: operations', () => {
   test('metrics are served on the main port without a token by default', () => {
     assert.deepEqual(loadConfig({}).metrics, { port: null, token: null });
+  });
+
+  test('in production or beyond loopback, /metrics on the main port needs METRICS_TOKEN; METRICS_PORT is the alternative', () => {
+    const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', ...anonymous };
+    const beyondLoopback = { HOST: '0.0.0.0', ...anonymous };
+    for (const env of [production, beyondLoopback]) {
+      assert.match(
+        refusal(env),
+        /^Invalid configuration: METRICS_TOKEN: required for \/metrics on the main port.*METRICS_PORT/,
+      );
+      assert.deepEqual(loadConfig({ ...env, ...scrapeToken }).metrics, {
+        port: null,
+        token: scrapeToken.METRICS_TOKEN,
+      });
+      assert.deepEqual(loadConfig({ ...env, METRICS_PORT: '9464' }).metrics, { port: 9464, token: null });
+    }
   });
 
   test('METRICS_PORT must differ from PORT, and METRICS_TOKEN must not be trivially short', () => {
