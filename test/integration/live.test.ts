@@ -383,3 +383,51 @@ describe('subscriptions: IVS stage events', () => {
     },
   );
 });
+
+describe('subscriptions and plain HTTP', () => {
+  let stack: Stack;
+  before(async () => {
+    // Refreshes a minute apart: what arrives sooner came from elsewhere.
+    stack = await startStack({
+      env: { ...fast, CORS_ORIGINS: 'https://app.example.com', LIVE_MIN_INTERVAL_MS: '60000' },
+    });
+  });
+  after(() => stack.close());
+
+  test(
+    'a subscription POSTed to /graphql is BAD_REQUEST, naming where subscriptions are served',
+    { timeout: 30_000 },
+    async () => {
+      const { status, body } = await stack.graphql(participantChanged, { ...demo, participantId: 'alice' });
+      assert.equal(status, 400);
+      assert.equal(body.errors?.[0]?.extensions?.['code'], 'BAD_REQUEST');
+      assert.match(body.errors?.[0]?.message ?? '', /graphql\/stream/);
+    },
+  );
+
+  test('the upgrade from an origin the HTTP API refuses is refused (403)', { timeout: 30_000 }, async () => {
+    const url = `${stack.url.replace(/^http/, 'ws')}/graphql`;
+    const refused = new WebSocket(url, 'graphql-transport-ws', { headers: { origin: 'https://evil.example.com' } });
+    const [, response] = (await once(refused, 'unexpected-response')) as [unknown, { statusCode: number }];
+    assert.equal(response.statusCode, 403);
+    const allowed = new WebSocket(url, 'graphql-transport-ws', { headers: { origin: 'https://app.example.com' } });
+    await once(allowed, 'open');
+    allowed.close();
+  });
+
+  test('participantDisconnected refreshes the participant and its rosters at once', { timeout: 30_000 }, async () => {
+    const sessionId = freshSession();
+    stack.emulator.addParticipant(demo.stageArn, sessionId, alice);
+    const { client } = liveClient(stack.url);
+    const updates = subscribe<ParticipantData>(client, participantChanged, {
+      ...demo,
+      sessionId,
+      participantId: 'alice',
+    });
+    await updates.next();
+    stack.emulator.addParticipant(demo.stageArn, sessionId, { ...alice, state: 'DISCONNECTED' });
+    stack.live.participantDisconnected({ stageArn: demo.stageArn, sessionId, participantId: 'alice' });
+    assert.equal((await updates.next(1000)).data?.participantChanged.state, 'DISCONNECTED');
+    await client.dispose();
+  });
+});
