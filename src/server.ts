@@ -37,6 +37,7 @@ import { buildSchema } from './schema.js';
 import { createLiveSubscribe } from './live/execution.js';
 import { registerLiveMetrics } from './live/metrics.js';
 import { createLiveOperations } from './live/operation.js';
+import { refuseSubscriptionsOverHttp } from './live/refuseOverHttp.js';
 import { registerSseRoute } from './live/sseRoute.js';
 import type { LiveWatchers } from './live/watchers.js';
 import { attachWebSocketTransport } from './live/webSocketTransport.js';
@@ -129,6 +130,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
       // Federated traces (ftv1) for a gateway that asks; installed explicitly, Apollo would log that it did so itself.
       ApolloServerPluginInlineTrace(),
       createQueryLimitsPlugin(config.limits),
+      refuseSubscriptionsOverHttp(),
       operationRecordPlugin(metrics),
       staleResponsePlugin(),
       // Whole answers are cached before Apollo (src/graphql/responseCache.ts): no per-field cache policy to compute.

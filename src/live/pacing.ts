@@ -47,10 +47,13 @@ export function createPacer<W extends Paced>(options: PacerOptions<W>): { wake()
     while (!stop.signal.aborted) {
       const held = options.held();
       if (held.length === 0) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          stop.signal.addEventListener('abort', () => resolve(), { once: true });
-        });
+        // Woken by a new key, or looks again after an interval: a lease may have come this way meanwhile.
+        const woken = new AbortController();
+        wake = () => woken.abort();
+        await sleep(options.intervalMs(), undefined, {
+          signal: AbortSignal.any([stop.signal, woken.signal]),
+          ref: false,
+        }).catch(() => undefined);
         continue;
       }
       const interval = options.intervalMs();

@@ -62,6 +62,18 @@ export function attachWebSocketTransport(app: FastifyInstance, deps: WebSocketTr
     sockets.handleUpgrade(request, socket, head, (client) => sockets.emit('connection', client, request));
   });
 
+  // Registered before graphql-ws's own listener, so every send it makes is checked: a consumer that does not
+  // read fills the socket's buffer, and is closed rather than allowed to grow it.
+  sockets.on('connection', (socket: WebSocket) => {
+    const send = socket.send.bind(socket);
+    socket.send = ((data: string, callback?: (error?: Error) => void) => {
+      send(data, callback);
+      if (socket.bufferedAmount > settings.maxBufferedBytes && socket.readyState === socket.OPEN) {
+        socket.close(liveCloseCodes.tryAgainLater, 'Too slow to keep up with the updates');
+      }
+    }) as WebSocket['send'];
+  });
+
   useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       async onConnect(ctx) {
@@ -96,13 +108,7 @@ export function attachWebSocketTransport(app: FastifyInstance, deps: WebSocketTr
         return operations.prepare(principal, payload);
       },
       subscribe: (args) => deps.subscribe(args),
-      onNext(ctx, _id, _payload, _args, result) {
-        // A consumer that does not read fills the socket's buffer: close it rather than let it grow.
-        if (ctx.extra.socket.bufferedAmount > settings.maxBufferedBytes) {
-          ctx.extra.socket.close(liveCloseCodes.tryAgainLater, 'Too slow to keep up with the updates');
-        }
-        return operations.formatResult(result);
-      },
+      onNext: (_ctx, _id, _payload, _args, result) => operations.formatResult(result),
       onError: (_ctx, _id, _payload, errors) => operations.formatErrors(errors),
     },
     sockets,

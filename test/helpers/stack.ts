@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { createReadiness } from '../../src/http/readiness.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { createGateway } from '../../src/server.js';
+import type { LiveWatchers } from '../../src/live/watchers.js';
 
 export const demo = {
   stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01',
@@ -30,6 +31,8 @@ export interface Stack {
   /** Base URL of the gateway, e.g. http://127.0.0.1:41234 */
   url: string;
   emulator: IvsEmulator;
+  /** The subscriptions' watchers, e.g. to hand them IVS stage events as the events endpoint would. */
+  live: LiveWatchers;
   /** POSTs one GraphQL operation to /graphql and returns status and parsed body. */
   graphql<T = Record<string, unknown>>(
     query: string,
@@ -94,6 +97,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     url,
     emulator,
+    live: backend.live,
     async graphql<T>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',

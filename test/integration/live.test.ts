@@ -1,8 +1,19 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { exportSPKI } from 'jose';
+import WebSocket from 'ws';
+import { hashApiKey } from '../../src/auth/apiKeys.js';
 import { loadDemoSeed, type WireParticipant } from '../../src/emulator/server.js';
 import { liveClient, subscribe, subscribeSse } from '../helpers/live.js';
+import { audience, issuer, signingKey, signToken, type SigningKey } from '../helpers/jwt.js';
+import { pollUntil } from '../helpers/poll.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
+import { within } from '../helpers/within.js';
 
 const alice = loadDemoSeed().stages[0]?.sessions[0]?.participants.find(
   (participant) => participant.participantId === 'alice',
@@ -173,5 +184,250 @@ describe('subscriptions over graphql-ws', () => {
     stack.emulator.addParticipant(demo.stageArn, sessionId, { ...alice, published: false });
     assert.equal((await updates.next()).data?.participantChanged.published, false);
     await updates.stop();
+  });
+});
+
+describe('subscriptions: credentials, grants and limits', () => {
+  const dashboardKey = 'dashboard-key-0123456789abcdef';
+  const otherStage = 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage02';
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      env: {
+        ...fast,
+        AUTH_MODE: 'api-key',
+        AUTH_API_KEYS: JSON.stringify([
+          { name: 'dashboard', sha256: hashApiKey(dashboardKey), stages: [demo.stageArn] },
+        ]),
+        LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: '2',
+      },
+    });
+  });
+  after(() => stack.close());
+
+  test('a socket without credentials is closed with 4401', { timeout: 30_000 }, async () => {
+    const { client, closed } = liveClient(stack.url);
+    const updates = subscribe(client, participantChanged, { ...demo, participantId: 'alice' });
+    assert.equal((await closed).code, 4401);
+    await updates.stop();
+  });
+
+  test('SSE without credentials is 401', { timeout: 30_000 }, async () => {
+    const response = await fetch(`${stack.url}/graphql/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: participantChanged }),
+    });
+    assert.equal(response.status, 401);
+  });
+
+  test('a stage outside the grants is FORBIDDEN, on both transports, at no IVS cost', { timeout: 30_000 }, async () => {
+    stack.emulator.reset();
+    const { client } = liveClient(stack.url, { 'x-api-key': dashboardKey });
+    const variables = { stageArn: otherStage, sessionId: 'st-DemoSession02', participantId: 'carol' };
+    const result = await subscribe(client, participantChanged, variables).next();
+    assert.equal(result.errors?.[0]?.extensions?.['code'], 'FORBIDDEN');
+    const overSse = await subscribeSse(stack.url, participantChanged, variables, { 'x-api-key': dashboardKey }).next();
+    assert.equal(overSse.errors?.[0]?.extensions?.['code'], 'FORBIDDEN');
+    assert.equal(stack.emulator.stats().calls, 0);
+    await client.dispose();
+  });
+
+  test(
+    'LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: one more is TOO_MANY_SUBSCRIPTIONS until one ends',
+    { timeout: 30_000 },
+    async () => {
+      const { client } = liveClient(stack.url, { 'x-api-key': dashboardKey });
+      const one = subscribe(client, participantChanged, { ...demo, participantId: 'alice' });
+      const two = subscribe(client, participantChanged, { ...demo, participantId: 'bob' });
+      await one.next();
+      await two.next();
+      const three = await subscribe(client, rosterChanged, demo).next();
+      assert.equal(three.errors?.[0]?.extensions?.['code'], 'TOO_MANY_SUBSCRIPTIONS');
+      await one.stop();
+      const again = await subscribe(client, rosterChanged, demo).next();
+      assert.equal(again.data !== undefined && again.errors === undefined, true);
+      await client.dispose();
+    },
+  );
+});
+
+describe('subscriptions: a JWT that expires ends its socket', () => {
+  let stack: Stack;
+  let key: SigningKey;
+  let directory: string;
+  before(async () => {
+    key = await signingKey('ES256', 'live');
+    directory = await mkdtemp(join(tmpdir(), 'gateway-live-'));
+    const file = join(directory, 'public.pem');
+    await writeFile(file, await exportSPKI(key.publicKey));
+    stack = await startStack({
+      env: {
+        ...fast,
+        AUTH_MODE: 'jwt',
+        AUTH_JWT_PUBLIC_KEY_FILE: file,
+        AUTH_ISSUER: issuer,
+        AUTH_AUDIENCE: audience,
+        AUTH_CLOCK_TOLERANCE_SECONDS: '0',
+      },
+    });
+  });
+  after(async () => {
+    await stack.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  test('close code 4403 at the token`s exp', { timeout: 30_000 }, async () => {
+    const token = await signToken(key, { ivs_stages: ['*'] }, { expiresAt: Math.floor(Date.now() / 1000) + 3 });
+    const { client, closed } = liveClient(stack.url, { authorization: `Bearer ${token}` });
+    const updates = subscribe(client, participantChanged, { ...demo, participantId: 'alice' });
+    assert.equal((await updates.next()).data !== undefined, true);
+    const { code } = await within(closed, 15_000, 'the socket closing');
+    assert.equal(code, 4403);
+  });
+});
+
+describe('subscriptions: slow consumers and the drain', () => {
+  const townHall = { stageArn: demo.stageArn, sessionId: 'st-LiveCrowd0001' };
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      env: { ...fast, LIVE_MAX_BUFFERED_BYTES: '65536', LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: '1000' },
+      emulator: { generatedParticipants: { ...townHall, count: 1000 } },
+    });
+  });
+  after(() => stack.close());
+
+  test('a socket that does not read is closed with 1013 instead of buffering', { timeout: 60_000 }, async () => {
+    const socket = new WebSocket(`${stack.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    await once(socket, 'open');
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await once(socket, 'message');
+    // Stop reading: the kernel's buffers fill, then the gateway's.
+    (socket as unknown as { _socket: Socket })._socket.pause();
+    const query = `subscription ($stageArn: String!, $sessionId: String!) {
+      rosterChanged(stageArn: $stageArn, sessionId: $sessionId) { joined { participantId userId state published firstJoinTime } }
+    }`;
+    for (let id = 0; id < 200; id += 1) {
+      socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query, variables: townHall } }));
+    }
+    const closing = once(socket, 'close');
+    // Every subscription's first update was handed to the socket: far more than the client's buffers take.
+    await pollUntil(
+      async () => stack.live.subscriptions(),
+      (open) => open === 200,
+      30_000,
+    );
+    (socket as unknown as { _socket: Socket })._socket.resume();
+    const [code] = (await within(closing, 30_000, 'the slow socket closing')) as [number];
+    assert.equal(code, 1013);
+  });
+
+  test('the drain closes sockets with 1001 and ends SSE streams', { timeout: 60_000 }, async () => {
+    const { client, closed } = liveClient(stack.url);
+    const updates = subscribe(client, participantChanged, { ...demo, participantId: 'alice' });
+    await updates.next();
+    const overSse = subscribeSse(stack.url, participantChanged, { ...demo, participantId: 'alice' });
+    await overSse.next();
+    await stack.close();
+    assert.equal((await within(closed, 10_000, 'the socket closing')).code, 1001);
+    await within(overSse.ended, 10_000, 'the SSE stream ending');
+  });
+});
+
+describe('subscriptions: IVS stage events', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ env: { ...fast, LIVE_MIN_INTERVAL_MS: '60000' } });
+  });
+  after(() => stack.close());
+
+  const event = (sessionId: string, published: boolean, time: Date) => ({
+    id: `event-${Math.random()}`,
+    time,
+    name: published ? ('Participant Published' as const) : ('Participant Unpublished' as const),
+    stageArn: demo.stageArn,
+    sessionId,
+    participantId: 'alice',
+    userId: 'user-alice',
+    published,
+  });
+
+  test(
+    'a publish event is pushed at once to the participant and its rosters; an older one changes nothing',
+    { timeout: 30_000 },
+    async () => {
+      const sessionId = freshSession();
+      stack.emulator.addParticipant(demo.stageArn, sessionId, alice);
+      const { client } = liveClient(stack.url);
+      const participant = subscribe<ParticipantData>(client, participantChanged, {
+        ...demo,
+        sessionId,
+        participantId: 'alice',
+      });
+      const roster = subscribe<RosterData>(client, rosterChanged, { ...demo, sessionId });
+      await participant.next();
+      await roster.next();
+
+      const sent = performance.now();
+      stack.live.stageEvents(event(sessionId, false, new Date()));
+      assert.equal((await participant.next(1000)).data?.participantChanged.published, false);
+      assert.deepEqual((await roster.next(1000)).data?.rosterChanged.changed, [
+        { participantId: 'alice', state: 'CONNECTED', published: false },
+      ]);
+      assert.ok(performance.now() - sent < 1000);
+
+      stack.live.stageEvents(event(sessionId, true, new Date(Date.now() - 3_600_000)));
+      assert.equal(await participant.quiet(500), true, 'an event older than the answer held changes nothing');
+      await client.dispose();
+    },
+  );
+});
+
+describe('subscriptions and plain HTTP', () => {
+  let stack: Stack;
+  before(async () => {
+    // Refreshes a minute apart: what arrives sooner came from elsewhere.
+    stack = await startStack({
+      env: { ...fast, CORS_ORIGINS: 'https://app.example.com', LIVE_MIN_INTERVAL_MS: '60000' },
+    });
+  });
+  after(() => stack.close());
+
+  test(
+    'a subscription POSTed to /graphql is BAD_REQUEST, naming where subscriptions are served',
+    { timeout: 30_000 },
+    async () => {
+      const { status, body } = await stack.graphql(participantChanged, { ...demo, participantId: 'alice' });
+      assert.equal(status, 400);
+      assert.equal(body.errors?.[0]?.extensions?.['code'], 'BAD_REQUEST');
+      assert.match(body.errors?.[0]?.message ?? '', /graphql\/stream/);
+    },
+  );
+
+  test('the upgrade from an origin the HTTP API refuses is refused (403)', { timeout: 30_000 }, async () => {
+    const url = `${stack.url.replace(/^http/, 'ws')}/graphql`;
+    const refused = new WebSocket(url, 'graphql-transport-ws', { headers: { origin: 'https://evil.example.com' } });
+    const [, response] = (await once(refused, 'unexpected-response')) as [unknown, { statusCode: number }];
+    assert.equal(response.statusCode, 403);
+    const allowed = new WebSocket(url, 'graphql-transport-ws', { headers: { origin: 'https://app.example.com' } });
+    await once(allowed, 'open');
+    allowed.close();
+  });
+
+  test('participantDisconnected refreshes the participant and its rosters at once', { timeout: 30_000 }, async () => {
+    const sessionId = freshSession();
+    stack.emulator.addParticipant(demo.stageArn, sessionId, alice);
+    const { client } = liveClient(stack.url);
+    const updates = subscribe<ParticipantData>(client, participantChanged, {
+      ...demo,
+      sessionId,
+      participantId: 'alice',
+    });
+    await updates.next();
+    stack.emulator.addParticipant(demo.stageArn, sessionId, { ...alice, state: 'DISCONNECTED' });
+    stack.live.participantDisconnected({ stageArn: demo.stageArn, sessionId, participantId: 'alice' });
+    assert.equal((await updates.next(1000)).data?.participantChanged.state, 'DISCONNECTED');
+    await client.dispose();
   });
 });

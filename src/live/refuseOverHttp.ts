@@ -1,0 +1,24 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ErrorCode } from '../errors.js';
+import { GatewayError } from '../graphql/errors.js';
+
+/**
+ * A subscription POSTed to /graphql would run once as a query, without its feed: refuse it (HTTP 400
+ * BAD_REQUEST) and say where subscriptions are served.
+ */
+export function refuseSubscriptionsOverHttp(): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          throw new GatewayError(
+            ErrorCode.BAD_REQUEST,
+            'Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql and as server-sent events on /graphql/stream',
+            { http: { status: 400 } },
+          );
+        },
+      };
+    },
+  };
+}

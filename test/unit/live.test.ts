@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createFeed } from '../../src/live/feed.js';
+import { refreshIntervalMs } from '../../src/live/pacing.js';
+import { rosterDiff, rosterReset, sameAnswer } from '../../src/live/rosterDiff.js';
+import type { RosterParticipantModel } from '../../src/model.js';
+
+const stage = { stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01', sessionId: 'st-DemoSession01' };
+const entry = (participantId: string, fields: Partial<RosterParticipantModel> = {}): RosterParticipantModel => ({
+  ...stage,
+  participantId,
+  state: 'CONNECTED',
+  published: false,
+  firstJoinTime: new Date('2026-12-03T08:00:00.000Z'),
+  fromRoster: true,
+  ...fields,
+});
+const ids = (list: readonly RosterParticipantModel[]) => list.map((participant) => participant.participantId);
+
+describe('roster diffs', () => {
+  test('joined, changed and left, each once', () => {
+    const before = [entry('ann'), entry('ben'), entry('cat')];
+    const after = [entry('ann'), entry('ben', { published: true }), entry('dan')];
+    const update = rosterDiff(before, after);
+    assert.deepEqual(
+      update && {
+        reset: update.reset,
+        joined: ids(update.joined),
+        changed: ids(update.changed),
+        left: ids(update.left),
+      },
+      { reset: false, joined: ['dan'], changed: ['ben'], left: ['cat'] },
+    );
+  });
+
+  test('nothing changed: no update, whatever the order of fields or a date as text', () => {
+    const before = [entry('ann')];
+    const after = [{ ...entry('ann'), firstJoinTime: '2026-12-03T08:00:00.000Z' as unknown as Date }];
+    assert.equal(rosterDiff(before, after), undefined);
+    assert.equal(sameAnswer({ a: 1, b: 2 }, { b: 2, a: 1 }), true);
+    assert.equal(sameAnswer({ a: 1 }, { a: 2 }), false);
+  });
+
+  test('a reset lists everyone as joined', () => {
+    assert.deepEqual(rosterReset([entry('ann')]), { reset: true, joined: [entry('ann')], changed: [], left: [] });
+  });
+});
+
+describe('pacing', () => {
+  test('each of K keys every max(LIVE_MIN_INTERVAL_MS, K / (share × TPS))', () => {
+    const settings = { share: 0.5, tps: 5, minIntervalMs: 1000 };
+    assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 1 }), 1000);
+    assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 2 }), 1000);
+    // 2.5 refreshes a second for the whole fleet: 10 keys are each refreshed every 4 s, 1000 every 400 s.
+    assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 10 }), 4000);
+    assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 1000 }), 400_000);
+    assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 0 }), 1000);
+  });
+});
+
+describe('a subscription feed', () => {
+  test('a consumer that falls behind gets the current state instead of a growing queue', async () => {
+    let state = 0;
+    let closed = 0;
+    const feed = createFeed<number>({ maxPending: 2, catchUp: () => -state, onClose: () => (closed += 1) });
+    for (state = 1; state <= 5; state += 1) feed.push(state);
+    state = 5;
+    assert.deepEqual(await feed.iterator.next(), { done: false, value: -5 });
+    feed.push(6);
+    assert.deepEqual(await feed.iterator.next(), { done: false, value: 6 });
+    await feed.iterator.return?.();
+    assert.equal(closed, 1);
+    assert.deepEqual(await feed.iterator.next(), { done: true, value: undefined });
+  });
+
+  test('return() ends a waiting next() at once', async () => {
+    const feed = createFeed<number>({ maxPending: 2, catchUp: () => 0, onClose: () => undefined });
+    const waiting = feed.iterator.next();
+    await feed.iterator.return?.();
+    assert.deepEqual(await waiting, { done: true, value: undefined });
+  });
+});
