@@ -56,7 +56,11 @@ describe('readEventBridgeEvent', () => {
       unpublished.kind === 'stage-event' && unpublished.event.time,
       new Date('2026-06-23T20:12:35.250Z'),
     );
-    const error = readEventBridgeEvent(event({ event_name: 'Participant Publish Error' }), served);
+    const error = readEventBridgeEvent(
+      event({ event_name: 'Participant Publish Error', event_time: 'shortly after' }),
+      served,
+    );
+    assert.deepEqual(error.kind === 'stage-event' && error.event.time, new Date('2026-06-23T20:12:36Z'));
     assert.equal(error.kind === 'stage-event' && error.event.published, undefined);
   });
 
