@@ -90,21 +90,12 @@ export function createEventDelivery(initial: EventDeliveryTarget | null = null):
 
   const send = async (to: EventDeliveryTarget, body: string): Promise<void> => {
     for (let attempt = 1; attempt <= maxAttempts && !closing.signal.aborted; attempt++) {
-      const status = await fetch(to.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', [to.header]: to.apiKey },
-        body,
-        signal: AbortSignal.any([closing.signal, AbortSignal.timeout(attemptTimeoutMs)]),
-      }).then(
-        (response) => response.body?.cancel().then(() => response.status) ?? response.status,
-        () => 0,
-      );
-      if (status >= 200 && status < 300) return void delivered++;
-      if (status !== 0 && status !== 429 && status < 500) break;
+      const outcome = await postOnce(to, body, closing.signal);
+      if (outcome === 'delivered') return void delivered++;
+      if (outcome === 'final') break;
       if (attempt < maxAttempts) {
-        await pause(firstRetryDelayMs * 2 ** (attempt - 1), undefined, { signal: closing.signal }).catch(
-          () => undefined,
-        );
+        const delayMs = firstRetryDelayMs * 2 ** (attempt - 1);
+        await pause(delayMs, undefined, { signal: closing.signal }).catch(() => undefined);
       }
     }
     if (!closing.signal.aborted) failed++;
@@ -129,6 +120,27 @@ export function createEventDelivery(initial: EventDeliveryTarget | null = null):
     },
     close: () => closing.abort(),
   };
+}
+
+/** One POST; like an API destination, only 429, 5xx and failures to get an answer are worth another try. */
+async function postOnce(
+  to: EventDeliveryTarget,
+  body: string,
+  closing: AbortSignal,
+): Promise<'delivered' | 'retry' | 'final'> {
+  try {
+    const response = await fetch(to.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', [to.header]: to.apiKey },
+      body,
+      signal: AbortSignal.any([closing, AbortSignal.timeout(attemptTimeoutMs)]),
+    });
+    await response.body?.cancel();
+    if (response.ok) return 'delivered';
+    return response.status === 429 || response.status >= 500 ? 'retry' : 'final';
+  } catch {
+    return 'retry';
+  }
 }
 
 function withoutUndefined(change: EventDeliveryChange): Partial<EventDeliveryTarget> {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { readJson, type AdminRoutes } from './admin.js';
 import { startActivity } from './activity.js';
@@ -80,26 +81,15 @@ export function createLiveDemo(store: StageStore, options: LiveDemoOptions = {})
  * stage and session) and GET / POST `/_emulator/events` (event delivery on or off, its target).
  */
 function createLiveAdminRoutes(controls: LiveControls): AdminRoutes {
-  const rosterRoute =
-    <T extends { stageArn: string; sessionId: string }>(
-      schema: z.ZodType<T>,
-      toChange: (body: T) => RosterChange,
-      okStatus: number,
-    ) =>
-    async (req: Parameters<AdminRoutes[string]>[0], res: Parameters<AdminRoutes[string]>[1]) => {
-      const body = await readJson(req, schema);
-      if (!body.ok) return sendJson(res, 400, { error: body.error });
-      try {
-        const participant = controls.changeRoster(body.value.stageArn, body.value.sessionId, toChange(body.value));
-        return sendJson(res, okStatus, participant === undefined ? { ok: true } : { participant });
-      } catch (error) {
-        if (!(error instanceof RosterChangeError)) throw error;
-        return sendJson(res, error.reason === 'unknown' ? 404 : 400, { error: error.message });
-      }
-    };
   return {
-    'POST /_emulator/participants': rosterRoute(addSchema, ({ participant }) => ({ kind: 'add', participant }), 201),
+    'POST /_emulator/participants': rosterRoute(
+      controls,
+      addSchema,
+      ({ participant }) => ({ kind: 'add', participant }),
+      201,
+    ),
     'PATCH /_emulator/participants': rosterRoute(
+      controls,
       changeSchema,
       ({ stageArn: _stage, sessionId: _session, participantId, ...change }) => ({
         kind: 'change',
@@ -109,6 +99,7 @@ function createLiveAdminRoutes(controls: LiveControls): AdminRoutes {
       200,
     ),
     'DELETE /_emulator/participants': rosterRoute(
+      controls,
       removeSchema,
       ({ participantId }) => ({ kind: 'remove', participantId }),
       200,
@@ -124,5 +115,25 @@ function createLiveAdminRoutes(controls: LiveControls): AdminRoutes {
         return sendJson(res, 400, { error: error.message });
       }
     },
+  };
+}
+
+/** A route that reads one roster change from the body and applies it: 400 for bad input, 404 for an unknown participant. */
+function rosterRoute<T extends { stageArn: string; sessionId: string }>(
+  controls: LiveControls,
+  schema: z.ZodType<T>,
+  toChange: (body: T) => RosterChange,
+  okStatus: number,
+) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readJson(req, schema);
+    if (!body.ok) return sendJson(res, 400, { error: body.error });
+    try {
+      const participant = controls.changeRoster(body.value.stageArn, body.value.sessionId, toChange(body.value));
+      return sendJson(res, okStatus, participant === undefined ? { ok: true } : { participant });
+    } catch (error) {
+      if (!(error instanceof RosterChangeError)) throw error;
+      return sendJson(res, error.reason === 'unknown' ? 404 : 400, { error: error.message });
+    }
   };
 }

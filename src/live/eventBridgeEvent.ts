@@ -28,7 +28,8 @@ const stageUpdateDetailSchema = z.object({
     .max(constraints.participantId.max),
   user_id: z.string().optional(),
   event_name: z.enum(stageEventNames),
-  event_time: z.iso.datetime({ offset: true }).optional(),
+  // Only some events carry it, in a format IVS does not document: a value that is not a date is not used.
+  event_time: z.string().optional(),
 });
 
 const stageArnPattern = new RegExp(constraints.stageArn.pattern);
@@ -71,12 +72,17 @@ export function readEventBridgeEvent(body: unknown, served: ServedStages): Event
       stageArn,
       sessionId: session_id,
       participantId: participant_id,
-      time: new Date(event_time ?? time),
+      time: happenedAt(event_time, time),
       name: event_name,
       userId: user_id,
       published: publishedAfter(event_name),
     },
   };
+}
+
+function happenedAt(eventTime: string | undefined, envelopeTime: string): Date {
+  const parsed = eventTime === undefined ? Number.NaN : Date.parse(eventTime);
+  return new Date(Number.isNaN(parsed) ? envelopeTime : parsed);
 }
 
 function publishedAfter(name: StageEventName): boolean | undefined {

@@ -252,7 +252,7 @@ describe('the town hall activity', { timeout: 120_000 }, () => {
       );
     } finally {
       gateway.child.kill('SIGTERM');
-      await gateway.exited;
+      assert.equal(await gateway.exited, 0, gateway.stderr());
     }
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
 import { stageUpdateEvent } from '../../src/emulator/eventDelivery.js';
 import { createSharedSecretCheck } from '../../src/http/sharedSecret.js';
 import { readEventBridgeEvent } from '../../src/live/eventBridgeEvent.js';
@@ -56,7 +57,11 @@ describe('readEventBridgeEvent', () => {
       unpublished.kind === 'stage-event' && unpublished.event.time,
       new Date('2026-06-23T20:12:35.250Z'),
     );
-    const error = readEventBridgeEvent(event({ event_name: 'Participant Publish Error' }), served);
+    const error = readEventBridgeEvent(
+      event({ event_name: 'Participant Publish Error', event_time: 'shortly after' }),
+      served,
+    );
+    assert.deepEqual(error.kind === 'stage-event' && error.event.time, new Date('2026-06-23T20:12:36Z'));
     assert.equal(error.kind === 'stage-event' && error.event.published, undefined);
   });
 
@@ -124,4 +129,28 @@ test('the emulator posts events the endpoint reads as stage events', () => {
   );
   const reading = readEventBridgeEvent(JSON.parse(JSON.stringify(posted)), served);
   assert.equal(reading.kind === 'stage-event' && reading.event.name, 'Participant Unpublished');
+});
+
+describe('events settings', () => {
+  test('off in front of IVS unless EVENTS_API_KEY is set; the header name is matched in lower case', () => {
+    assert.equal(loadConfig({ AWS_REGION: 'us-east-1' }).events, null);
+    assert.deepEqual(
+      loadConfig({ AWS_REGION: 'us-east-1', EVENTS_API_KEY: 'k'.repeat(16), EVENTS_API_KEY_HEADER: 'X-Ivs-Key' })
+        .events,
+      { path: '/events/ivs', apiKey: 'k'.repeat(16), apiKeyHeader: 'x-ivs-key' },
+    );
+  });
+
+  test('a short key or a path that is not a path is refused, naming the variable', () => {
+    assert.throws(() => loadConfig({ AWS_REGION: 'us-east-1', EVENTS_API_KEY: 'short' }), /EVENTS_API_KEY/);
+    assert.throws(() => loadConfig({ AWS_REGION: 'us-east-1', EVENTS_PATH: 'events' }), /EVENTS_PATH/);
+  });
+
+  test('with the embedded emulator it is on with a generated key, and the activity plays except under test', () => {
+    const demo = loadConfig({});
+    assert.ok((demo.events?.apiKey.length ?? 0) >= 16);
+    assert.notEqual(loadConfig({}).events?.apiKey, demo.events?.apiKey);
+    assert.equal(demo.emulator.activityIntervalMs, 4000);
+    assert.equal(loadConfig({ NODE_ENV: 'test' }).emulator.activityIntervalMs, 0);
+  });
 });
