@@ -2,15 +2,27 @@ import type { Config } from './config.js';
 import type { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
 import type { IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
-import { createIvsSources, type IvsSources } from './ivs/sources.js';
+import { createIvsSources } from './ivs/sources.js';
 import type { Logger } from './logger.js';
 import { createFleet, type FleetObserver } from './redis/fleet.js';
-import { createUpstream, type UpstreamReads } from './upstream/fromConfig.js';
+import { createUpstream, type UpstreamReads, type UpstreamWrites } from './upstream/fromConfig.js';
+import { createIvsWriteSources } from './ivs/writeSources.js';
+import type { ParticipantKey } from './model.js';
+import { createModeration, type Moderation } from './tokens/moderation.js';
+import { loadTokenSigner } from './tokens/tokenSigner.js';
 import { noopUpstreamObserver, type UpstreamObserver } from './upstream/observer.js';
 
 export interface Backend {
   /** Each IVS read operation behind the upstream protection layer: cache, flight, quota, retries, breaker. */
   reads: UpstreamReads;
+  /** CreateParticipantToken and DisconnectParticipant behind their own quotas and breakers. */
+  writes: UpstreamWrites;
+  /** Minting and disconnecting, authorized and audited (src/tokens/). */
+  moderation: Moderation;
+  /** Drops every cached answer the participant's change may have made wrong, fleet-wide with Redis. */
+  invalidateParticipant(key: ParticipantKey): Promise<void>;
+  /** Every stage invalidation, here or on another replica: for caches outside the upstream layer. */
+  onStageInvalidated: (listener: (stageArn: string) => void) => void;
   /** Stops what the backend started (queued lookups, sockets, the embedded emulator). */
   close(): Promise<void>;
 }
@@ -22,6 +34,8 @@ export interface BackendOptions {
   observer?: UpstreamObserver;
   /** Receives the Redis-shared parts' state (with REDIS_URL); default: none. */
   fleetObserver?: FleetObserver;
+  /** Told after each successful DisconnectParticipant (the live layer's `participantDisconnected`). */
+  onDisconnected?: (key: ParticipantKey) => void;
 }
 
 /** A query that works against the emulator's demo data; printed at start and shown in the README. */
@@ -43,16 +57,32 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
   const fleet = config.redis
     ? createFleet({ redis: config.redis, logger, observer: options.fleetObserver ?? { fleetState() {} } })
     : undefined;
-  const sources = new Map<string, IvsSources>(
-    [...clients].map(([region, client]) => [region, createIvsSources(client, logger)]),
+  const sources = new Map(
+    [...clients].map(([region, client]) => [
+      region,
+      { ...createIvsSources(client, logger), ...createIvsWriteSources(client, logger) },
+    ]),
   );
   const upstream = createUpstream(config, sources, {
     logger,
     observer: options.observer ?? noopUpstreamObserver,
     ...(fleet && { fleet }),
   });
+  const moderation = createModeration({
+    reads: upstream.reads,
+    writes: upstream.writes,
+    invalidation: upstream.invalidation,
+    servedStages: config.ivsTarget,
+    signer: config.tokenSigning === null ? null : await loadTokenSigner(config.tokenSigning),
+    logger,
+    onDisconnected: options.onDisconnected,
+  });
   return {
     reads: upstream.reads,
+    writes: upstream.writes,
+    moderation,
+    invalidateParticipant: (key) => upstream.invalidation.invalidateParticipant(key),
+    onStageInvalidated: (listener) => upstream.onStageInvalidated(listener),
     close: async () => {
       upstream.close();
       await fleet?.close();

@@ -8,6 +8,7 @@ import type { UpstreamReads } from './upstream/fromConfig.js';
 import type { IvsReadOperation } from './upstream/quotaDomain.js';
 import { createLookupStats, type LookupStats } from './upstream/lookupStats.js';
 import type { ServedStages } from './validation.js';
+import type { Moderation } from './tokens/moderation.js';
 
 /** One per-request DataLoader per IVS read operation, named after the operation. */
 export type Loaders = {
@@ -27,12 +28,15 @@ export interface GatewayContext {
   participantsAsked: Set<string>;
   /** The region (and account) of the gateway's IVS client: a key for another stage is refused unasked. */
   servedStages: ServedStages;
+  /** The mutations' service: minting and disconnecting (src/tokens/moderation.ts). */
+  moderation: Moderation;
 }
 
 export interface ContextDependencies {
   /** The process-wide upstream layer, one read per IVS operation (see src/upstream/upstreamRead.ts). */
   reads: UpstreamReads;
   servedStages: ServedStages;
+  moderation: Moderation;
 }
 
 /** Returns the per-request context factory; fresh loaders mean no data leaks between requests. */
@@ -65,6 +69,7 @@ export function createContextFactory(
       cacheMode,
       participantsAsked: new Set(),
       servedStages: deps.servedStages,
+      moderation: deps.moderation,
     };
   };
 }

@@ -4,7 +4,7 @@ import { createAdminHandler, type EmulatorConfig, type EmulatorControls } from '
 import { createCallLog, type CallLogLimits } from './callLog.js';
 import { createFaultQueue, type Fault, type FaultOptions } from './faults.js';
 import { createOperationHandler, type CallSettings } from './handler.js';
-import { createEmulatorQuota, type EmulatorQuota, type Quota } from './quota.js';
+import { createEmulatorQuota, operationQuota, type EmulatorQuota, type Quota } from './quota.js';
 import {
   generateParticipants,
   loadDemoSeed,
@@ -18,6 +18,7 @@ import {
 import { createStageStore } from './stageStore.js';
 import { emulatedOperations, validateGetParticipantInput } from './validation.js';
 import { knownError, sendError } from './wire.js';
+import { createJoinHandler, createTokenRegistry } from './writes.js';
 
 export type { EmulatorConfig } from './admin.js';
 export type { CallLogLimits, EmulatorStats, OperationCounts } from './callLog.js';
@@ -58,7 +59,8 @@ export interface IvsEmulator extends EmulatorControls {
 
 /**
  * Starts the IVS Real-Time emulator: GetParticipant, GetStage, GetStageSession, ListStageSessions,
- * ListParticipants and ListParticipantEvents over restJson1, plus `/_emulator/` admin routes.
+ * ListParticipants, ListParticipantEvents, CreateParticipantToken and DisconnectParticipant over restJson1,
+ * plus `/_emulator/` admin routes (`POST /_emulator/join` redeems a token, see writes.ts).
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsEmulator> {
   if (process.env['NODE_ENV'] === 'production') {
@@ -87,7 +89,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     return (operation, region) => {
       const key = `${region}:${operation}`;
       let found = quotas.get(key);
-      if (found === undefined) quotas.set(key, (found = createEmulatorQuota(quota)));
+      if (found === undefined) quotas.set(key, (found = createEmulatorQuota(operationQuota(quota, operation))));
       return found;
     };
   };
@@ -118,8 +120,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     configure,
     config: () => config,
   };
+  const tokens = createTokenRegistry();
+  const join = createJoinHandler(store, tokens);
   const handleOperation = createOperationHandler({
     store,
+    tokens,
     callLog,
     faultQueue,
     settings: () => settings,
@@ -130,11 +135,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const operation = emulatedOperations.find((name) => url.pathname === `/${name}`);
-    const handled = url.pathname.startsWith('/_emulator/')
-      ? admin(req, res, url)
-      : req.method === 'POST' && operation !== undefined
-        ? handleOperation(operation, req, res)
-        : Promise.resolve(sendError(res, knownError('UnknownOperationException')));
+    const handled =
+      req.method === 'POST' && url.pathname === '/_emulator/join'
+        ? join(req, res)
+        : url.pathname.startsWith('/_emulator/')
+          ? admin(req, res, url)
+          : req.method === 'POST' && operation !== undefined
+            ? handleOperation(operation, req, res)
+            : Promise.resolve(sendError(res, knownError('UnknownOperationException')));
     handled.catch((error: unknown) => {
       // A bug or an aborted admin request; answer if the response is still ours to write.
       if (res.headersSent) return void res.destroy();

@@ -13,6 +13,8 @@ import type { StartBudget } from './fleetShare.js';
 import { createMembership } from './membership.js';
 import { createSharedFlight } from './sharedFlight.js';
 import { createSharedSlots, type SlotsMode } from './sharedSlots.js';
+import { createSharedGenerations } from './sharedGenerations.js';
+import type { StageGenerations } from '../upstream/invalidation.js';
 import { createNearCache, createRedisStore } from './sharedStore.js';
 
 /** What this replica knows of the fleet; /readyz and /metrics report it. */
@@ -37,6 +39,8 @@ export interface Fleet {
   flight<T>(claimTtlMs: number): Flight<T>;
   /** Entries as text in Redis, behind a short-lived in-process copy of at most `nearEntries` of them. */
   store<V>(codec: EntryCodec<V>, nearEntries: number): KeyValueCache<CacheEntry<V>>;
+  /** The fleet's cache generation of each stage: an invalidation on one replica reaches every one. */
+  readonly generations: StageGenerations;
   state(): FleetState;
   /** Releases this replica's flight claims and membership, then closes the connection. */
   close(): Promise<void>;
@@ -79,7 +83,10 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
     },
   });
 
+  const generations = createSharedGenerations(connection, logger);
+
   return {
+    generations,
     slots(domain, quota) {
       const text = quotaDomainText(domain);
       modes[text] = 'shared';
@@ -112,6 +119,7 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
     state,
     async close() {
       await Promise.all(flights.map((flight) => flight.close()));
+      await generations.close();
       await membership.close();
       await connection.close();
     },

@@ -1,5 +1,6 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { Mutation } from './Mutation.js';
 import { Participant } from './Participant.js';
 import { ParticipantEvent } from './ParticipantEvent.js';
 import { Query } from './Query.js';
@@ -9,6 +10,7 @@ import { StageSession } from './StageSession.js';
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   Query,
+  Mutation,
   Node: {
     // The models differ by their keys: a stage has `arn`, a participant `participantId`.
     __resolveType: (node) => ('arn' in node ? 'Stage' : 'participantId' in node ? 'Participant' : 'StageSession'),
