@@ -2,14 +2,18 @@ import type { Config } from './config.js';
 import type { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
 import type { IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
-import { createIvsSources, type IvsSources } from './ivs/sources.js';
+import { createIvsSources } from './ivs/sources.js';
 import { createLocalEventIds, type SeenEventIds } from './live/seenEventIds.js';
 import type { Logger } from './logger.js';
 import { createLiveWatchers, type LiveWatchers } from './live/watchers.js';
 import { createLocalWatchChannel } from './live/watchChannel.js';
 import { redactedUrl } from './observability/redaction.js';
 import { createFleet, type FleetObserver } from './redis/fleet.js';
-import { createUpstream, type UpstreamReads } from './upstream/fromConfig.js';
+import { createUpstream, type UpstreamReads, type UpstreamWrites } from './upstream/fromConfig.js';
+import { createIvsWriteSources } from './ivs/writeSources.js';
+import type { ParticipantKey } from './model.js';
+import { createModeration, type Moderation } from './tokens/moderation.js';
+import { loadTokenSigner } from './tokens/tokenSigner.js';
 import { noopUpstreamObservers, type UpstreamObservers } from './upstream/observer.js';
 
 export interface Backend {
@@ -21,6 +25,14 @@ export interface Backend {
   eventIds: SeenEventIds;
   /** The emulator started in-process when it is the backend (the demo), else undefined. */
   emulator: IvsEmulator | undefined;
+  /** CreateParticipantToken and DisconnectParticipant behind their own quotas and breakers. */
+  writes: UpstreamWrites;
+  /** Minting and disconnecting, authorized and audited (src/tokens/). */
+  moderation: Moderation;
+  /** Drops every cached answer the participant's change may have made wrong, fleet-wide with Redis. */
+  invalidateParticipant(key: ParticipantKey): Promise<void>;
+  /** Every stage invalidation, here or on another replica: for caches outside the upstream layer. */
+  onStageInvalidated: (listener: (stageArn: string) => void) => void;
   /** Stops what the backend started (queued lookups, sockets, the embedded emulator). */
   close(): Promise<void>;
 }
@@ -53,8 +65,11 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
   const fleet = config.redis
     ? createFleet({ redis: config.redis, logger, observer: options.fleetObserver ?? { fleetState() {} } })
     : undefined;
-  const sources = new Map<string, IvsSources>(
-    [...clients].map(([region, client]) => [region, createIvsSources(client, logger)]),
+  const sources = new Map(
+    [...clients].map(([region, client]) => [
+      region,
+      { ...createIvsSources(client, logger), ...createIvsWriteSources(client, logger) },
+    ]),
   );
   const upstream = createUpstream(config, sources, {
     logger,
@@ -66,12 +81,26 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
     channel: fleet ? fleet.watch(config.live.leaseTtlMs) : createLocalWatchChannel(),
     settings: config.live,
     quotaTpsByOperation: config.upstream.quotaTpsByOperation,
+    invalidate: (key) => upstream.invalidation.invalidateParticipant(key),
     logger,
+  });
+  const moderation = createModeration({
+    reads: live.reads,
+    writes: upstream.writes,
+    invalidation: upstream.invalidation,
+    servedStages: config.ivsTarget,
+    signer: config.tokenSigning === null ? null : await loadTokenSigner(config.tokenSigning),
+    logger,
+    onDisconnected: (key) => live.participantDisconnected(key),
   });
   const localEventIds = createLocalEventIds();
   return {
     reads: live.reads,
+    writes: upstream.writes,
     live,
+    moderation,
+    invalidateParticipant: (key) => upstream.invalidation.invalidateParticipant(key),
+    onStageInvalidated: (listener) => upstream.onStageInvalidated(listener),
     eventIds: fleet ? fleet.eventIds(localEventIds) : localEventIds,
     emulator,
     close: async () => {

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { isLocalDemo, isLoopbackHost } from './localDemo.js';
-import { ivsReadOperations, type IvsReadOperation } from './upstream/quotaDomain.js';
+import {
+  ivsOperations,
+  ivsReadOperations,
+  writeQuotaTps,
+  type IvsOperation,
+  type IvsReadOperation,
+} from './upstream/quotaDomain.js';
 
 /**
  * Where IVS calls go: real AWS, explicit endpoints, or the emulator started in-process. `regions` are the
@@ -50,20 +56,20 @@ const regionEndpoints = z.string().transform((value, context) => {
   return pairs;
 });
 
-// `ListParticipants=3,GetStage=10`: one variable for every per-operation exception to UPSTREAM_QUOTA_TPS.
+// `ListParticipants=3,GetStage=10`: one variable for every per-operation exception to the default rates.
 const quotaOverrides = z.string().transform((value, context) => {
   const pairs = value
     .split(',')
     .map((pair) => pair.split('=').map((part) => part.trim()))
     .filter((pair) => pair.join('') !== '');
-  const overrides: Partial<Record<IvsReadOperation, number>> = {};
+  const overrides: Partial<Record<IvsOperation, number>> = {};
   for (const [operation, tps, ...rest] of pairs) {
-    const known = ivsReadOperations.find((name) => name === operation);
+    const known = ivsOperations.find((name) => name === operation);
     const rate = Number(tps);
     if (known === undefined || !Number.isInteger(rate) || rate < 1 || rest.length > 0) {
       context.addIssue({
         code: 'custom',
-        message: `must be a comma-separated list of Operation=calls per second, the operation one of ${ivsReadOperations.join(', ')}`,
+        message: `must be a comma-separated list of Operation=calls per second, the operation one of ${ivsOperations.join(', ')}`,
       });
       return z.NEVER;
     }
@@ -114,6 +120,11 @@ const envSchema = z.object({
     .optional(),
   IVS_ATTEMPT_TIMEOUT_MS: positiveInt.default(3000),
   IVS_MAX_SOCKETS: positiveInt.default(50),
+  IVS_TOKEN_SIGNING_KEY: z.string().optional(),
+  IVS_TOKEN_PUBLIC_KEY_ARN: z
+    .string()
+    .regex(/^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key\/[a-zA-Z0-9-]+$/, 'must be an IVS public-key ARN')
+    .optional(),
   LOOKUP_DEADLINE_MS: positiveInt.max(60_000).default(10_000),
   REQUEST_DEADLINE_MS: positiveInt.max(300_000).default(15_000),
   UPSTREAM_QUOTA_TPS: positiveInt.default(5),
@@ -163,6 +174,9 @@ const envSchema = z.object({
   AUTH_STAGES_CLAIM: z.string().min(1).default('ivs_stages'),
   AUTH_WEIGHT_CLAIM: z.string().min(1).default('ivs_weight'),
   AUTH_REVALIDATE_CLAIM: z.string().min(1).default('ivs_revalidate'),
+  AUTH_MINT_CLAIM: z.string().min(1).default('ivs_mint'),
+  AUTH_DISCONNECT_CLAIM: z.string().min(1).default('ivs_disconnect'),
+  AUTH_ANONYMOUS_WRITES: flag.default(false),
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   AUTH_JWKS_MAX_AGE_SECONDS: positiveInt.max(86_400).default(600),
   AUTH_JWKS_COOLDOWN_SECONDS: nonNegativeInt.max(86_400).default(300),
@@ -218,7 +232,11 @@ export const configVariableNames: readonly string[] = Object.keys(envSchema.shap
 
 /** How callers prove who they are (see src/auth). */
 export type AuthConfig =
-  | { readonly mode: 'none' }
+  | {
+      readonly mode: 'none';
+      /** Whether anonymous callers may mint tokens and disconnect: always against the embedded emulator, else AUTH_ANONYMOUS_WRITES. */
+      readonly anonymousWrites: boolean;
+    }
   | {
       readonly mode: 'jwt';
       readonly keys:
@@ -233,6 +251,10 @@ export type AuthConfig =
       readonly weightClaim: string;
       /** Claim that, when `false`, denies the caller revalidation (`Cache-Control: no-cache` is ignored). */
       readonly revalidateClaim: string;
+      /** Claim listing the capabilities (`PUBLISH`, `SUBSCRIBE`) the caller may put into participant tokens. */
+      readonly mintClaim: string;
+      /** Claim that, when `true`, lets the caller disconnect participants. */
+      readonly disconnectClaim: string;
       readonly clockToleranceSeconds: number;
       /** How long fetched JWKS keys are used before they are fetched again: the longest a removed key still works. */
       readonly jwksMaxAgeSeconds: number;
@@ -317,14 +339,18 @@ function buildConfig(e: Env) {
     },
     /** The protection layer between the per-request loaders and IVS; see src/upstream/. */
     upstream: {
-      /** Calls of each IVS read operation allowed to start in any sliding window of one second plus `quotaMarginMs`. */
+      /**
+       * Calls of each IVS operation allowed to start in any sliding window of one second plus `quotaMarginMs`:
+       * UPSTREAM_QUOTA_TPS for the reads, AWS's 50 and 5 for the writes, unless UPSTREAM_QUOTA_TPS_BY_OPERATION says otherwise.
+       */
       quotaTpsByOperation: {
         ...(Object.fromEntries(ivsReadOperations.map((operation) => [operation, e.UPSTREAM_QUOTA_TPS])) as Record<
           IvsReadOperation,
           number
         >),
+        ...writeQuotaTps,
         ...e.UPSTREAM_QUOTA_TPS_BY_OPERATION,
-      },
+      } as Record<IvsOperation, number>,
       /** Lengthens the window so network jitter cannot squeeze quotaTps + 1 arrivals into one IVS second. */
       quotaMarginMs: e.UPSTREAM_QUOTA_MARGIN_MS,
       /** Lookups that may wait for quota; one more fails THROTTLED at once. */
@@ -388,7 +414,9 @@ function buildConfig(e: Env) {
       activityIntervalMs: e.EMULATOR_ACTIVITY_INTERVAL_MS ?? (e.NODE_ENV === 'test' ? 0 : 4000),
     },
     events: chooseEvents(e, ivsTarget),
-    auth: chooseAuth(e, localDemo),
+    auth: chooseAuth(e, localDemo, ivsTarget),
+    /** How participant tokens are made (src/tokens/): `null` calls CreateParticipantToken; else the gateway signs them. */
+    tokenSigning: chooseTokenSigning(e),
     /** Checked before execution; a request over any of them costs no IVS call. */
     limits: {
       /** Participant lookups an operation may cause: distinct `participant` keys, `_entities` representations, participant `node` IDs and roster detail lookups. */
@@ -490,7 +518,7 @@ function chooseCursorSecret(e: Env): string | null {
 
 // The gateway's AWS identity can read every participant of the account: serving it without caller
 // authentication anywhere but the local demo must be a deliberate, visible choice.
-function chooseAuth(e: Env, localDemo: boolean): AuthConfig {
+function chooseAuth(e: Env, localDemo: boolean, target: IvsTarget): AuthConfig {
   if (e.AUTH_MODE === 'none') {
     if (!localDemo && !e.AUTH_ALLOW_ANONYMOUS) {
       const where =
@@ -501,7 +529,8 @@ function chooseAuth(e: Env, localDemo: boolean): AuthConfig {
         `Invalid configuration: AUTH_MODE: none is refused ${where}; set AUTH_MODE=jwt or api-key, or AUTH_ALLOW_ANONYMOUS=true to let anyone who reaches the port read every stage`,
       );
     }
-    return { mode: 'none' };
+    // Anyone who reaches the port could mint tokens for real stages: against AWS only when granted explicitly.
+    return { mode: 'none', anonymousWrites: target.kind === 'embedded-emulator' || e.AUTH_ANONYMOUS_WRITES };
   }
   if (e.AUTH_MODE === 'api-key') {
     const keys = exactlyOne('AUTH_API_KEYS_FILE', e.AUTH_API_KEYS_FILE, 'AUTH_API_KEYS', e.AUTH_API_KEYS);
@@ -527,12 +556,26 @@ function chooseAuth(e: Env, localDemo: boolean): AuthConfig {
     stagesClaim: e.AUTH_STAGES_CLAIM,
     weightClaim: e.AUTH_WEIGHT_CLAIM,
     revalidateClaim: e.AUTH_REVALIDATE_CLAIM,
+    mintClaim: e.AUTH_MINT_CLAIM,
+    disconnectClaim: e.AUTH_DISCONNECT_CLAIM,
     clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
     jwksMaxAgeSeconds: e.AUTH_JWKS_MAX_AGE_SECONDS,
     jwksCooldownSeconds: e.AUTH_JWKS_COOLDOWN_SECONDS,
     jwksGraceSeconds: e.AUTH_JWKS_GRACE_SECONDS,
     verifiedTokenCacheEntries: e.AUTH_JWT_CACHE_MAX_ENTRIES,
   };
+}
+
+function chooseTokenSigning(e: Env): { readonly key: string; readonly publicKeyArn: string } | null {
+  if (e.IVS_TOKEN_SIGNING_KEY === undefined && e.IVS_TOKEN_PUBLIC_KEY_ARN === undefined) return null;
+  if (e.IVS_TOKEN_SIGNING_KEY === undefined) {
+    throw new ConfigError('Invalid configuration: IVS_TOKEN_SIGNING_KEY: required with IVS_TOKEN_PUBLIC_KEY_ARN');
+  }
+  if (e.IVS_TOKEN_PUBLIC_KEY_ARN === undefined) {
+    throw new ConfigError('Invalid configuration: IVS_TOKEN_PUBLIC_KEY_ARN: required with IVS_TOKEN_SIGNING_KEY');
+  }
+  /** `key`: a P-384 private key in PEM, or the path of a file holding one (read at start). */
+  return { key: e.IVS_TOKEN_SIGNING_KEY, publicKeyArn: e.IVS_TOKEN_PUBLIC_KEY_ARN };
 }
 
 function exactlyOne(nameA: string, a: string | undefined, nameB: string, b: string | undefined) {

@@ -12,6 +12,7 @@ import type { IvsReadOperation } from './upstream/quotaDomain.js';
 import { startRequestDeadline } from './upstream/deadline.js';
 import { createLookupStats, type LookupStats } from './upstream/lookupStats.js';
 import type { ServedStages } from './validation.js';
+import type { Moderation } from './tokens/moderation.js';
 
 /** One per-request DataLoader per IVS read operation, named after the operation. */
 export type Loaders = {
@@ -35,6 +36,8 @@ export interface GatewayContext {
   cursors: CursorCodec;
   /** Subscriptions only (src/live/): where their updates come from. */
   live?: LiveFeeds;
+  /** The mutations' service: minting and disconnecting (src/tokens/moderation.ts). */
+  moderation: Moderation;
 }
 
 export interface ContextDependencies {
@@ -44,6 +47,7 @@ export interface ContextDependencies {
   cursors: CursorCodec;
   /** REQUEST_DEADLINE_MS: what all lookups of one HTTP request may take together, chained or not. */
   requestDeadlineMs: number;
+  moderation: Moderation;
 }
 
 /** Returns the per-request context factory; fresh loaders mean no data leaks between requests. */
@@ -77,6 +81,7 @@ export function createContextFactory(
       spend: createRequestSpend(),
       servedStages: deps.servedStages,
       cursors: deps.cursors,
+      moderation: deps.moderation,
     };
   };
 }

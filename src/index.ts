@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   const app = await createGateway({
     config,
     reads: tracing ? tracing.traceReads(backend.reads) : backend.reads,
+    moderation: backend.moderation,
+    onStageInvalidated: backend.onStageInvalidated,
     logger,
     metrics,
     readiness,

@@ -56,8 +56,14 @@ export function isRosterParticipant(participant: ParticipantParent): participant
   return 'fromRoster' in participant;
 }
 
-/** What `Stage` resolvers receive: GetStage's `stage`, ARN included. */
-export type StageModel = Pick<Stage, 'name' | 'activeSessionId' | 'tags'> & { arn: string };
+/**
+ * What `Stage` resolvers receive: GetStage's `stage`, ARN included, and the two endpoints a gateway-signed
+ * participant token names (`events_url`, `whip_url`; src/tokens/tokenSigner.ts).
+ */
+export type StageModel = Pick<Stage, 'name' | 'activeSessionId' | 'tags'> & {
+  arn: string;
+  endpoints?: { events?: string | undefined; whip?: string | undefined } | undefined;
+};
 
 /** What `StageSession` resolvers receive: GetStageSession's or a ListStageSessions summary, plus its stage. */
 export type StageSessionModel = Pick<StageSessionSummary, 'startTime' | 'endTime'> & StageSessionKey;

@@ -9,7 +9,7 @@ import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthenticator } from './auth/fromConfig.js';
-import { createStageAccess, defaultQuotaShare, type Principal } from './auth/principal.js';
+import { createStageAccess, defaultQuotaShare, noWriteRights, type Principal } from './auth/principal.js';
 import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
 import { createErrorFormatter } from './graphql/errors.js';
@@ -42,11 +42,16 @@ import { registerSseRoute } from './live/sseRoute.js';
 import type { LiveWatchers } from './live/watchers.js';
 import { attachWebSocketTransport } from './live/webSocketTransport.js';
 import type { UpstreamReads } from './upstream/fromConfig.js';
+import type { Moderation } from './tokens/moderation.js';
 
 export interface GatewayDependencies {
   config: Config;
   /** Each IVS read operation behind the upstream protection layer, built once per process by connectBackend. */
   reads: UpstreamReads;
+  /** The mutations' service, built by connectBackend. */
+  moderation: Moderation;
+  /** connectBackend's feed of stage invalidations: whole cached responses about the stage are dropped too. */
+  onStageInvalidated?: (listener: (stageArn: string) => void) => void;
   logger: Logger;
   /** The same metrics whose `upstreamObservers` were given to connectBackend. */
   metrics: GatewayMetrics;
@@ -72,6 +77,7 @@ const noAccess: Principal = {
   label: 'unauthenticated',
   stages: createStageAccess([]),
   share: defaultQuotaShare,
+  rights: noWriteRights,
 };
 
 /**
@@ -168,14 +174,18 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     servedStages: config.ivsTarget,
     cursors: cursorCodecFor(config.cursorSecret, logger),
     requestDeadlineMs: config.lookup.requestDeadlineMs,
+    moderation: deps.moderation,
   });
+  const responseCache = createResponseCache({ settings: config.responseCache, authMode: config.auth.mode });
+  // The cache has no index by stage, and it holds at most RESPONSE_CACHE_TTL_SECONDS of answers: drop them all.
+  deps.onStageInvalidated?.(() => responseCache.clear());
   registerGraphqlRoute<ServerContext>(app, {
     apollo,
     authenticator,
     metrics,
     trustedDocuments,
     maxBatchOperations: config.graphql.batching ? config.limits.maxBatchOperations : null,
-    responseCache: createResponseCache({ settings: config.responseCache, authMode: config.auth.mode }),
+    responseCache,
     context: async (request) => {
       const context = await createContext({ headers: request.headers, principal: request.principal ?? noAccess });
       request.operation.lookupStats = context.lookupStats;

@@ -19,6 +19,70 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** What to put into a participant token. */
+export type CreateParticipantTokenInput = {
+  /** Shown to every participant of the stage; keys and values together at most 1 KB (UTF-8). Not for personal data. */
+  attributes?: InputMaybe<Array<ParticipantAttributeInput>>;
+  /** What the participant may do; default: every capability the caller may grant. */
+  capabilities?: InputMaybe<Array<ParticipantTokenCapability>>;
+  /** How long the token can be used to join, in minutes: 1 to 20160 (14 days); default 720. */
+  durationMinutes?: InputMaybe<Scalars['Int']['input']>;
+  /** ARN of the stage the token joins. */
+  stageArn: Scalars['String']['input'];
+  /**
+   * The user the token is for (at most 128 characters), visible to every participant. A JWT caller may
+   * only give its own (its `sub`, which is also the default) unless its token carries `ivs_set_user_id: true`.
+   */
+  userId?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What DisconnectParticipant was asked and that it was done. */
+export type DisconnectParticipantInput = {
+  /** ID of the connected participant to remove. */
+  participantId: Scalars['String']['input'];
+  /** Why, for IVS's records (at most 128 characters). */
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** ARN of the stage. */
+  stageArn: Scalars['String']['input'];
+};
+
+/** The outcome of a disconnect. */
+export type DisconnectParticipantPayload = {
+  __typename?: 'DisconnectParticipantPayload';
+  /** Always true: a disconnect that did not happen is an error. */
+  disconnected: Scalars['Boolean']['output'];
+  participantId: Scalars['String']['output'];
+  stageArn: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * A participant token to join a stage: signed by the gateway when it holds a signing key
+   * (`IVS_TOKEN_SIGNING_KEY`, no IVS call), otherwise made by IVS's `CreateParticipantToken` (50 calls per
+   * second per account and region, shared fairly between callers). Needs the right to mint (an API key's
+   * `mint`, a JWT's `ivs_mint`) and a grant for the stage; a caller can only give capabilities it holds,
+   * and a JWT caller's tokens carry its own user ID. The answer is a credential: keep it private.
+   */
+  createParticipantToken: ParticipantToken;
+  /**
+   * Removes a connected participant from a stage with IVS's `DisconnectParticipant` (5 calls per second per
+   * account and region). Needs the right to disconnect and a grant for the stage. `NOT_FOUND` when no such
+   * participant is connected. The gateway's cached answers about the stage are dropped at once, fleet-wide.
+   */
+  disconnectParticipant: DisconnectParticipantPayload;
+};
+
+
+export type MutationCreateParticipantTokenArgs = {
+  input: CreateParticipantTokenInput;
+};
+
+
+export type MutationDisconnectParticipantArgs = {
+  input: DisconnectParticipantInput;
+};
+
 /** An object with a global ID that `Query.node` can refetch; Apollo Client and Relay normalise by it. */
 export type Node = {
   /** Opaque global ID: the type and key of the object. Pass it to `node(id:)`; do not parse it. */
@@ -140,6 +204,12 @@ export type ParticipantAttribute = {
   key: Scalars['String']['output'];
   /** Attribute value. */
   value: Scalars['String']['output'];
+};
+
+/** One attribute of a participant token. */
+export type ParticipantAttributeInput = {
+  key: Scalars['String']['input'];
+  value: Scalars['String']['input'];
 };
 
 /** A page of a session's participants. */
@@ -306,6 +376,33 @@ export type ParticipantState =
   | 'CONNECTED'
   /** The participant has left or been disconnected. */
   | 'DISCONNECTED';
+
+/**
+ * A participant token. `token` is a credential: hand it to its participant only. The gateway never logs,
+ * caches or stores it, and answers with `Cache-Control: no-store`.
+ */
+export type ParticipantToken = {
+  __typename?: 'ParticipantToken';
+  attributes: Array<ParticipantAttribute>;
+  capabilities: Array<ParticipantTokenCapability>;
+  /** After this instant the token can no longer be used to join. */
+  expirationTime: Scalars['DateTime']['output'];
+  /**
+   * The participant this token joins as: IVS's ID, or for a gateway-signed token one the gateway drew as
+   * IVS does (12 random letters and digits).
+   */
+  participantId: Scalars['String']['output'];
+  /** The JWT to join the stage with (opaque to clients). */
+  token: Scalars['String']['output'];
+  userId?: Maybe<Scalars['String']['output']>;
+};
+
+/** What a participant token allows. */
+export type ParticipantTokenCapability =
+  /** Send audio and video to the stage. */
+  | 'PUBLISH'
+  /** Receive the other participants' audio and video. */
+  | 'SUBSCRIBE';
 
 export type Query = {
   __typename?: 'Query';
@@ -636,15 +733,20 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  CreateParticipantTokenInput: CreateParticipantTokenInput;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DisconnectParticipantInput: DisconnectParticipantInput;
+  DisconnectParticipantPayload: ResolverTypeWrapper<DisconnectParticipantPayload>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Participant: ResolverTypeWrapper<ParticipantParent>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ParticipantAttribute: ResolverTypeWrapper<ParticipantAttribute>;
+  ParticipantAttributeInput: ParticipantAttributeInput;
   ParticipantConnection: ResolverTypeWrapper<Omit<ParticipantConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ParticipantEdge']>, nodes: Array<ResolversTypes['Participant']> }>;
   ParticipantEdge: ResolverTypeWrapper<Omit<ParticipantEdge, 'node'> & { node: ResolversTypes['Participant'] }>;
   ParticipantEvent: ResolverTypeWrapper<ParticipantEventModel>;
@@ -656,6 +758,8 @@ export type ResolversTypes = ResolversObject<{
   ParticipantProtocol: ParticipantProtocol;
   ParticipantRecordingState: ParticipantRecordingState;
   ParticipantState: ParticipantState;
+  ParticipantToken: ResolverTypeWrapper<ParticipantToken>;
+  ParticipantTokenCapability: ParticipantTokenCapability;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReplicationState: ReplicationState;
   ReplicationType: ReplicationType;
@@ -670,21 +774,27 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  CreateParticipantTokenInput: CreateParticipantTokenInput;
+  Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DisconnectParticipantInput: DisconnectParticipantInput;
+  DisconnectParticipantPayload: DisconnectParticipantPayload;
+  Boolean: Scalars['Boolean']['output'];
+  Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   ID: Scalars['ID']['output'];
   PageInfo: PageInfo;
-  String: Scalars['String']['output'];
-  Boolean: Scalars['Boolean']['output'];
   Participant: ParticipantParent;
-  Int: Scalars['Int']['output'];
   ParticipantAttribute: ParticipantAttribute;
+  ParticipantAttributeInput: ParticipantAttributeInput;
   ParticipantConnection: Omit<ParticipantConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ParticipantEdge']>, nodes: Array<ResolversParentTypes['Participant']> };
   ParticipantEdge: Omit<ParticipantEdge, 'node'> & { node: ResolversParentTypes['Participant'] };
   ParticipantEvent: ParticipantEventModel;
   ParticipantEventConnection: Omit<ParticipantEventConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ParticipantEventEdge']>, nodes: Array<ResolversParentTypes['ParticipantEvent']> };
   ParticipantEventEdge: Omit<ParticipantEventEdge, 'node'> & { node: ResolversParentTypes['ParticipantEvent'] };
   ParticipantFilter: ParticipantFilter;
+  ParticipantToken: ParticipantToken;
   Query: Record<PropertyKey, never>;
   RosterUpdate: RosterUpdateModel;
   Stage: StageModel;
@@ -698,6 +808,17 @@ export type ResolversParentTypes = ResolversObject<{
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DisconnectParticipantPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DisconnectParticipantPayload'] = ResolversParentTypes['DisconnectParticipantPayload']> = ResolversObject<{
+  disconnected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  participantId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  stageArn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  createParticipantToken?: Resolver<ResolversTypes['ParticipantToken'], ParentType, ContextType, RequireFields<MutationCreateParticipantTokenArgs, 'input'>>;
+  disconnectParticipant?: Resolver<ResolversTypes['DisconnectParticipantPayload'], ParentType, ContextType, RequireFields<MutationDisconnectParticipantArgs, 'input'>>;
+}>;
 
 export type NodeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = ResolversObject<{
   __resolveType: TypeResolveFn<'Participant' | 'Stage' | 'StageSession', ParentType, ContextType>;
@@ -778,6 +899,15 @@ export type ParticipantEventEdgeResolvers<ContextType = GatewayContext, ParentTy
   node?: Resolver<ResolversTypes['ParticipantEvent'], ParentType, ContextType>;
 }>;
 
+export type ParticipantTokenResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ParticipantToken'] = ResolversParentTypes['ParticipantToken']> = ResolversObject<{
+  attributes?: Resolver<Array<ResolversTypes['ParticipantAttribute']>, ParentType, ContextType>;
+  capabilities?: Resolver<Array<ResolversTypes['ParticipantTokenCapability']>, ParentType, ContextType>;
+  expirationTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  participantId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  userId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   participant?: Resolver<Maybe<ResolversTypes['Participant']>, ParentType, ContextType, RequireFields<QueryParticipantArgs, 'participantId' | 'sessionId' | 'stageArn'>>;
@@ -838,6 +968,8 @@ export type TagResolvers<ContextType = GatewayContext, ParentType extends Resolv
 
 export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
+  DisconnectParticipantPayload?: DisconnectParticipantPayloadResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Participant?: ParticipantResolvers<ContextType>;
@@ -847,6 +979,7 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   ParticipantEvent?: ParticipantEventResolvers<ContextType>;
   ParticipantEventConnection?: ParticipantEventConnectionResolvers<ContextType>;
   ParticipantEventEdge?: ParticipantEventEdgeResolvers<ContextType>;
+  ParticipantToken?: ParticipantTokenResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RosterUpdate?: RosterUpdateResolvers<ContextType>;
   Stage?: StageResolvers<ContextType>;

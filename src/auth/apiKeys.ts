@@ -3,7 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, type AuthConfig } from '../config.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
-import { createStageAccess, isStagePattern, type QuotaShare, type StageAccess } from './principal.js';
+import {
+  capabilitiesOf,
+  createStageAccess,
+  isStagePattern,
+  type QuotaShare,
+  type StageAccess,
+  type WriteRights,
+} from './principal.js';
 
 /** One configured API key: only its SHA-256 is stored, so the config file is not a secret store. */
 export interface ApiKey {
@@ -11,6 +18,7 @@ export interface ApiKey {
   readonly sha256: Buffer;
   readonly stages: StageAccess;
   readonly share: QuotaShare;
+  readonly rights: WriteRights;
 }
 
 const apiKeysSchema = z
@@ -27,6 +35,10 @@ const apiKeysSchema = z
       weight: z.number().positive().max(100).default(1),
       /** false: this key's `Cache-Control: no-cache` is ignored (default true). */
       revalidate: z.boolean().default(true),
+      /** Capabilities this key may put into participant tokens (default: none, it mints nothing). */
+      mint: z.array(z.enum(['PUBLISH', 'SUBSCRIBE'])).default([]),
+      /** true: this key may disconnect participants (default false). */
+      disconnect: z.boolean().default(false),
     }),
   )
   .min(1, 'must hold at least one key');
@@ -56,7 +68,7 @@ export async function loadApiKeys(source: Extract<AuthConfig, { mode: 'api-key' 
   return parseApiKeys(text, variable);
 }
 
-/** Parses the JSON list `[{ "name", "sha256", "stages": [...], "weight"?, "revalidate"? }]`. */
+/** Parses the JSON list `[{ "name", "sha256", "stages": [...], "weight"?, "revalidate"?, "mint"?, "disconnect"? }]`. */
 export function parseApiKeys(text: string, variable: string): ApiKey[] {
   let json: unknown;
   try {
@@ -80,11 +92,13 @@ export function parseApiKeys(text: string, variable: string): ApiKey[] {
     names.add(name);
     hashes.add(sha256.toLowerCase());
   }
-  return parsed.data.map(({ name, sha256, stages, weight, revalidate }) => ({
+  return parsed.data.map(({ name, sha256, stages, weight, revalidate, mint, disconnect }) => ({
     name,
     sha256: Buffer.from(sha256, 'hex'),
     stages: createStageAccess(stages),
     share: { weight, mayRevalidate: revalidate },
+    // A key is a trusted backend's: it may name any userId.
+    rights: { mint: capabilitiesOf(mint), disconnect, fixedUserId: undefined },
   }));
 }
 
@@ -106,7 +120,13 @@ export function createApiKeyAuthenticator(keys: readonly ApiKey[]): Authenticato
         if (timingSafeEqual(key.sha256, digest)) match ??= key;
       }
       if (match === undefined) throw new AuthenticationError('invalid', 'unknown API key');
-      return { id: `api-key:${match.name}`, label: match.name, stages: match.stages, share: match.share };
+      return {
+        id: `api-key:${match.name}`,
+        label: match.name,
+        stages: match.stages,
+        share: match.share,
+        rights: match.rights,
+      };
     },
   };
 }

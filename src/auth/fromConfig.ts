@@ -7,8 +7,10 @@ import { anonymousPrincipal } from './principal.js';
 /** Builds the configured authenticator; reads key files now, so a bad file stops the start (ConfigError). */
 export async function createAuthenticator(config: AuthConfig): Promise<Authenticator> {
   switch (config.mode) {
-    case 'none':
-      return { mode: 'none', challenge: null, authenticate: async () => anonymousPrincipal };
+    case 'none': {
+      const anonymous = anonymousPrincipal(config.anonymousWrites);
+      return { mode: 'none', challenge: null, authenticate: async () => anonymous };
+    }
     case 'api-key':
       return createApiKeyAuthenticator(await loadApiKeys(config.keys));
     case 'jwt':

@@ -6,7 +6,14 @@ import { ConfigError, type AuthConfig } from '../config.js';
 import { systemClock } from '../upstream/clock.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
 import { createJwksKeys, isKeySet, type JwksKeys } from './jwksKeys.js';
-import { createStageAccess, defaultQuotaShare, type Principal, type QuotaShare } from './principal.js';
+import {
+  capabilitiesOf,
+  createStageAccess,
+  defaultQuotaShare,
+  type Principal,
+  type QuotaShare,
+  type WriteRights,
+} from './principal.js';
 
 type JwtConfig = Extract<AuthConfig, { mode: 'jwt' }>;
 
@@ -58,6 +65,7 @@ export async function createJwtAuthenticator(config: JwtConfig): Promise<Authent
         label: 'jwt',
         stages: createStageAccess(stagePatterns(payload[config.stagesClaim])),
         share: quotaShare(payload[config.weightClaim], payload[config.revalidateClaim]),
+        rights: writeRights(payload, config),
       };
       // `exp` is required, so it is there; jose accepts a token until exp + tolerance.
       const validUntilMs = ((payload.exp ?? 0) + config.clockToleranceSeconds) * 1000;
@@ -134,6 +142,22 @@ function quotaShare(weightClaim: unknown, revalidateClaim: unknown): QuotaShare 
   const weight =
     typeof weightClaim === 'number' && weightClaim > 0 && weightClaim <= 100 ? weightClaim : defaultQuotaShare.weight;
   return { weight, mayRevalidate: revalidateClaim !== false };
+}
+
+/**
+ * Minting and disconnecting only when the token says so. A browser's token names its user in `sub`: its
+ * participant tokens carry that userId, unless the issuer set `ivs_set_user_id: true`; without a `sub`
+ * it may only mint with that flag.
+ */
+function writeRights(payload: JWTPayload, config: JwtConfig): WriteRights {
+  const setsUserId = payload['ivs_set_user_id'] === true;
+  const fixedUserId = setsUserId ? undefined : payload.sub;
+  const identified = setsUserId || payload.sub !== undefined;
+  return {
+    mint: identified ? capabilitiesOf(payload[config.mintClaim]) : [],
+    disconnect: payload[config.disconnectClaim] === true,
+    fixedUserId,
+  };
 }
 
 function stagePatterns(claim: unknown): string[] {

@@ -21,6 +21,29 @@ export interface QuotaShare {
 
 export const defaultQuotaShare: QuotaShare = { weight: 1, mayRevalidate: true };
 
+/** A capability a participant token can carry. */
+export type Capability = 'PUBLISH' | 'SUBSCRIBE';
+export const capabilities: readonly Capability[] = ['PUBLISH', 'SUBSCRIBE'];
+
+/** What a caller may change on IVS, besides reading; separate from reading and limited to its stage grants. */
+export interface WriteRights {
+  /** The capabilities the caller may put into participant tokens; empty: it mints nothing. */
+  readonly mint: readonly Capability[];
+  /** Whether the caller may disconnect participants. */
+  readonly disconnect: boolean;
+  /** The only userId the caller may put into a token (a JWT caller's `sub`); undefined: any it asks for. */
+  readonly fixedUserId: string | undefined;
+}
+
+/** Safe default: reads only. */
+export const noWriteRights: WriteRights = { mint: [], disconnect: false, fixedUserId: undefined };
+
+/** The capabilities in a claim or key entry, in a fixed order; anything unknown is ignored. */
+export function capabilitiesOf(value: unknown): Capability[] {
+  const listed = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/\s+/) : [];
+  return capabilities.filter((capability) => listed.includes(capability));
+}
+
 /** Who is asking, as established by src/auth; never carries the credential itself. */
 export interface Principal {
   /** For logs and the fair queue: `anonymous`, `jwt:<sub>` or `api-key:<name>`. */
@@ -29,6 +52,7 @@ export interface Principal {
   readonly label: string;
   readonly stages: StageAccess;
   readonly share: QuotaShare;
+  readonly rights: WriteRights;
 }
 
 /** Why a stage-access FORBIDDEN differs from IVS's own AccessDenied (which has no reason). */
@@ -55,12 +79,16 @@ export function createStageAccess(patterns: readonly string[]): StageAccess {
   };
 }
 
-export const anonymousPrincipal: Principal = {
-  id: 'anonymous',
-  label: 'anonymous',
-  stages: createStageAccess(['*']),
-  share: defaultQuotaShare,
-};
+/** The caller of AUTH_MODE=none: reads every stage; mints and disconnects only when `writes` allows it. */
+export function anonymousPrincipal(writes: boolean): Principal {
+  return {
+    id: 'anonymous',
+    label: 'anonymous',
+    stages: createStageAccess(['*']),
+    share: defaultQuotaShare,
+    rights: writes ? { mint: capabilities, disconnect: true, fixedUserId: undefined } : noWriteRights,
+  };
+}
 
 /**
  * The one stage check every root field, entity and list goes through, after validation and before

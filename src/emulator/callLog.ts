@@ -30,8 +30,11 @@ export interface EmulatorStats extends OperationCounts {
    */
   readonly byKey: Readonly<Record<string, number>>;
   readonly untrackedKeyCalls: number;
-  /** The most GetParticipant calls (any outcome) that started within any window of this length, over the last `limits.maxArrivals` calls. */
-  readonly maxCallsInAnyWindow: (windowMs?: number) => number;
+  /**
+   * The most calls of `operation` (default GetParticipant; any outcome) that started within any window of
+   * this length, over the last `limits.maxArrivals` calls.
+   */
+  readonly maxCallsInAnyWindow: (windowMs?: number, operation?: EmulatedOperation) => number;
 }
 
 /**
@@ -85,7 +88,7 @@ const zeroCounts = (): Record<EmulatedOperation, MutableCounts> =>
   ) as Record<EmulatedOperation, MutableCounts>;
 
 export function createCallLog(limits: CallLogLimits = defaultCallLogLimits): CallLog {
-  let arrivals: number[] = [];
+  let arrivals = new Map<EmulatedOperation, number[]>();
   let byKey = new Map<string, number>();
   let untrackedKeyCalls = 0;
   let counts = zeroCounts();
@@ -97,10 +100,11 @@ export function createCallLog(limits: CallLogLimits = defaultCallLogLimits): Cal
   return {
     recordCall(operation, at) {
       counts[operation].calls += 1;
-      if (operation !== 'GetParticipant') return;
-      arrivals.push(at);
+      let times = arrivals.get(operation);
+      if (times === undefined) arrivals.set(operation, (times = []));
+      times.push(at);
       // Trimmed in batches, so keeping the bound costs O(1) per call on average.
-      if (arrivals.length >= 2 * limits.maxArrivals) arrivals = arrivals.slice(-limits.maxArrivals);
+      if (times.length >= 2 * limits.maxArrivals) arrivals.set(operation, times.slice(-limits.maxArrivals));
     },
     recordKey(stageArn, sessionId, participantId) {
       const key = participantKeyText({ stageArn, sessionId, participantId });
@@ -117,7 +121,9 @@ export function createCallLog(limits: CallLogLimits = defaultCallLogLimits): Cal
       waits = waits.filter((w) => w.count > done);
     },
     stats() {
-      const snapshot = arrivals.slice(-limits.maxArrivals);
+      const snapshot = new Map(
+        [...arrivals].map(([operation, times]) => [operation, times.slice(-limits.maxArrivals)]),
+      );
       const byOperation = Object.fromEntries(
         emulatedOperations.map((operation) => [operation, { ...counts[operation] }]),
       ) as Record<EmulatedOperation, OperationCounts>;
@@ -126,7 +132,8 @@ export function createCallLog(limits: CallLogLimits = defaultCallLogLimits): Cal
         byOperation,
         byKey: Object.fromEntries(byKey),
         untrackedKeyCalls,
-        maxCallsInAnyWindow: (windowMs = 1000) => maxInAnyWindow(snapshot, windowMs),
+        maxCallsInAnyWindow: (windowMs = 1000, operation = 'GetParticipant') =>
+          maxInAnyWindow(snapshot.get(operation) ?? [], windowMs),
       };
     },
     waitForDecided(count) {
@@ -138,7 +145,7 @@ export function createCallLog(limits: CallLogLimits = defaultCallLogLimits): Cal
       waits = [];
     },
     clear() {
-      arrivals = [];
+      arrivals = new Map();
       byKey = new Map();
       untrackedKeyCalls = 0;
       counts = zeroCounts();

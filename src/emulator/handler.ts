@@ -8,6 +8,7 @@ import type { EmulatorQuota } from './quota.js';
 import type { StageStore } from './stageStore.js';
 import { operationInputs, validateInput, type EmulatedOperation } from './validation.js';
 import { knownError, readBody, sendError, sendJson } from './wire.js';
+import type { TokenRegistry } from './writes.js';
 
 /** Settings the emulator may change between calls; read once per call. */
 export interface CallSettings {
@@ -18,6 +19,8 @@ export interface CallSettings {
 
 export interface OperationHandlerDeps {
   readonly store: StageStore;
+  /** Tokens CreateParticipantToken issued, for `POST /_emulator/join`. */
+  readonly tokens: TokenRegistry;
   readonly callLog: CallLog;
   readonly faultQueue: FaultQueue;
   readonly settings: () => CallSettings;
@@ -59,7 +62,7 @@ export function createOperationHandler(deps: OperationHandlerDeps) {
     if (!validation.ok) {
       return settle('rejected', { kind: 'error', ...knownError('ValidationException', validation.message) });
     }
-    const reply = operations[operation](validation.input, store);
+    const reply = operations[operation](validation.input, store, deps.tokens);
     return settle(reply.kind === 'answer' ? 'served' : 'rejected', reply);
   };
 

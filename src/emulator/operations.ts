@@ -1,20 +1,21 @@
 import { pageOf, pageTokensFor } from './pageToken.js';
 import type { WireParticipant } from './seed.js';
 import { activeSessionOf, type StageStore, type StoredSession } from './stageStore.js';
-import type { EmulatedOperation, ValidInput } from './validation.js';
+import { inputText, type EmulatedOperation, type ValidInput } from './validation.js';
 import { knownError, type WireError } from './wire.js';
+import { writeOperations, type TokenRegistry } from './writes.js';
 
 /** What an operation answers once its input passed validation. */
 export type OperationReply =
   { readonly kind: 'answer'; readonly body: unknown } | ({ readonly kind: 'error' } & WireError);
 
-type Operation = (input: ValidInput, store: StageStore) => OperationReply;
+type Operation = (input: ValidInput, store: StageStore, tokens: TokenRegistry) => OperationReply;
 
 const answer = (body: unknown): OperationReply => ({ kind: 'answer', body });
 const error = (...args: Parameters<typeof knownError>): OperationReply => ({ kind: 'error', ...knownError(...args) });
-const text = (value: ValidInput[string]): string => String(value);
+const text = inputText;
 const optionalText = (value: ValidInput[string]): string | undefined =>
-  value === undefined ? undefined : String(value);
+  value === undefined ? undefined : inputText(value);
 const participantKeyOf = (input: ValidInput) => ({
   stageArn: text(input['stageArn']),
   sessionId: text(input['sessionId']),
@@ -80,7 +81,13 @@ export const operations: Record<EmulatedOperation, Operation> = {
     const stage = store.stage(arn);
     if (stage === undefined) return error('ResourceNotFoundException', `Stage '${arn}' not found`);
     return answer({
-      stage: { arn, name: stage.name, activeSessionId: activeSessionOf(stage)?.sessionId, tags: stage.tags },
+      stage: {
+        arn,
+        name: stage.name,
+        activeSessionId: activeSessionOf(stage)?.sessionId,
+        tags: stage.tags,
+        endpoints: stageEndpoints(arn),
+      },
     });
   },
 
@@ -128,4 +135,17 @@ export const operations: Record<EmulatedOperation, Operation> = {
     if (!page.ok) return invalidToken();
     return answer({ events: page.page, nextToken: page.nextToken });
   },
+
+  ...writeOperations,
 };
+
+/** The endpoints GetStage returns, in the form IVS gives them (the WHIP host is per stage). */
+function stageEndpoints(arn: string) {
+  const id = (arn.split('/')[1] ?? '').toLowerCase();
+  return {
+    events: 'wss://global.events.live-video.net',
+    whip: `https://${id}.global-bm.whip.live-video.net`,
+    rtmp: `rtmp://${id}.global-contribute-staging.live-video.net/app/`,
+    rtmps: `rtmps://${id}.global-contribute-staging.live-video.net:443/app/`,
+  };
+}

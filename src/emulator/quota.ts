@@ -1,5 +1,15 @@
 export interface Quota {
+  /** The read operations' and DisconnectParticipant's rate; CreateParticipantToken gets ten times it. */
   readonly callsPerSecond: number;
+}
+
+/**
+ * One operation's share of a configured quota, in AWS's proportions: CreateParticipantToken allows
+ * 50 calls per second where every other operation allows 5.
+ */
+export function operationQuota(quota: Quota | null, operation: string): Quota | null {
+  if (quota === null || operation !== 'CreateParticipantToken') return quota;
+  return { callsPerSecond: quota.callsPerSecond * 10 };
 }
 
 export interface EmulatorQuota {

@@ -5,7 +5,7 @@ import { createCallLog, type CallLogLimits } from './callLog.js';
 import { createFaultQueue, type Fault, type FaultOptions } from './faults.js';
 import { createLiveDemo, type LiveControls, type LiveDemoOptions } from './liveDemo.js';
 import { createOperationHandler, type CallSettings } from './handler.js';
-import { createEmulatorQuota, type EmulatorQuota, type Quota } from './quota.js';
+import { createEmulatorQuota, operationQuota, type EmulatorQuota, type Quota } from './quota.js';
 import {
   generateParticipants,
   loadDemoSeed,
@@ -19,6 +19,7 @@ import {
 import { createStageStore } from './stageStore.js';
 import { emulatedOperations, validateGetParticipantInput } from './validation.js';
 import { knownError, sendError } from './wire.js';
+import { createJoinHandler, createTokenRegistry } from './writes.js';
 
 export type { EmulatorConfig } from './admin.js';
 export type { CallLogLimits, EmulatorStats, OperationCounts } from './callLog.js';
@@ -63,7 +64,8 @@ export interface IvsEmulator extends EmulatorControls, LiveControls {
 
 /**
  * Starts the IVS Real-Time emulator: GetParticipant, GetStage, GetStageSession, ListStageSessions,
- * ListParticipants and ListParticipantEvents over restJson1, plus `/_emulator/` admin routes.
+ * ListParticipants, ListParticipantEvents, CreateParticipantToken and DisconnectParticipant over restJson1,
+ * plus `/_emulator/` admin routes (`POST /_emulator/join` redeems a token, see writes.ts).
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsEmulator> {
   if (process.env['NODE_ENV'] === 'production') {
@@ -92,7 +94,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     return (operation, region) => {
       const key = `${region}:${operation}`;
       let found = quotas.get(key);
-      if (found === undefined) quotas.set(key, (found = createEmulatorQuota(quota)));
+      if (found === undefined) quotas.set(key, (found = createEmulatorQuota(operationQuota(quota, operation))));
       return found;
     };
   };
@@ -123,8 +125,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
     configure,
     config: () => config,
   };
+  const tokens = createTokenRegistry();
+  const join = createJoinHandler(store, tokens);
   const handleOperation = createOperationHandler({
     store,
+    tokens,
     callLog,
     faultQueue,
     settings: () => settings,
@@ -136,11 +141,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<IvsE
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const operation = emulatedOperations.find((name) => url.pathname === `/${name}`);
-    const handled = url.pathname.startsWith('/_emulator/')
-      ? admin(req, res, url)
-      : req.method === 'POST' && operation !== undefined
-        ? handleOperation(operation, req, res)
-        : Promise.resolve(sendError(res, knownError('UnknownOperationException')));
+    const handled =
+      req.method === 'POST' && url.pathname === '/_emulator/join'
+        ? join(req, res)
+        : url.pathname.startsWith('/_emulator/')
+          ? admin(req, res, url)
+          : req.method === 'POST' && operation !== undefined
+            ? handleOperation(operation, req, res)
+            : Promise.resolve(sendError(res, knownError('UnknownOperationException')));
     handled.catch((error: unknown) => {
       // A bug or an aborted admin request; answer if the response is still ours to write.
       if (res.headersSent) return void res.destroy();

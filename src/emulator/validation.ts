@@ -1,16 +1,25 @@
-import { getParticipantConstraints, listConstraints, type FieldConstraint } from '../ivs/constraints.js';
+import {
+  getParticipantConstraints,
+  listConstraints,
+  writeConstraints,
+  type FieldConstraint,
+} from '../ivs/constraints.js';
 
 /** One input member of an IVS operation, as its front end checks it. */
 export type MemberRule =
   | { readonly kind: 'string'; readonly required: boolean; readonly constraint: FieldConstraint }
   | { readonly kind: 'integer'; readonly min: number; readonly max: number }
   | { readonly kind: 'boolean' }
-  | { readonly kind: 'enum'; readonly values: readonly string[] };
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'enumList'; readonly values: readonly string[] }
+  | { readonly kind: 'stringMap'; readonly maxBytes: number };
 
 export type InputRules = Readonly<Record<string, MemberRule>>;
 
 /** Parsed input: only the members the rules name, each of the type its rule says. */
-export type ValidInput = Readonly<Record<string, string | number | boolean | undefined>>;
+export type ValidInput = Readonly<
+  Record<string, string | number | boolean | readonly string[] | Readonly<Record<string, string>> | undefined>
+>;
 
 export type InputValidation =
   { readonly ok: true; readonly input: ValidInput } | { readonly ok: false; readonly message: string };
@@ -51,11 +60,29 @@ export const operationInputs = {
     nextToken: optional(listConstraints.nextToken),
     maxResults,
   },
+  CreateParticipantToken: {
+    stageArn: required(stageArn),
+    userId: optional(writeConstraints.userId),
+    attributes: { kind: 'stringMap', maxBytes: writeConstraints.attributesMaxBytes },
+    capabilities: { kind: 'enumList', values: ['PUBLISH', 'SUBSCRIBE'] },
+    duration: { kind: 'integer', ...writeConstraints.durationMinutes },
+  },
+  DisconnectParticipant: {
+    stageArn: required(stageArn),
+    participantId: required(writeConstraints.participantId),
+    reason: optional(writeConstraints.reason),
+  },
 } as const satisfies Record<string, InputRules>;
 
 /** The IVS operations the emulator serves. */
 export type EmulatedOperation = keyof typeof operationInputs;
 export const emulatedOperations = Object.keys(operationInputs) as EmulatedOperation[];
+
+/** A validated string member as text ('' when absent); numbers as their digits. */
+export function inputText(value: ValidInput[string]): string {
+  if (value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
 
 /** The key patterns, compiled once (seed and addParticipant checks use them too). */
 export const inputPatterns = {
@@ -84,10 +111,10 @@ export function validateInput(rules: InputRules, body: unknown): InputValidation
     const count = `${problems.length} validation error${problems.length === 1 ? '' : 's'} detected: `;
     return { ok: false, message: count + problems.join('; ') };
   }
-  const input: Record<string, string | number | boolean | undefined> = {};
+  const input: Record<string, ValidInput[string]> = {};
   for (const member of Object.keys(rules)) {
     const value = record[member];
-    if (value !== undefined && value !== null) input[member] = value as string | number | boolean;
+    if (value !== undefined && value !== null) input[member] = value as ValidInput[string];
   }
   return { ok: true, input };
 }
@@ -115,6 +142,21 @@ function memberProblem(member: string, rule: MemberRule, value: unknown): string
       return typeof value === 'string' && rule.values.includes(value)
         ? undefined
         : `${at(shown)} satisfy enum value set: [${rule.values.join(', ')}]`;
+    case 'enumList':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string' && rule.values.includes(item))
+        ? undefined
+        : `${at(shown)} be a list of [${rule.values.join(', ')}]`;
+    case 'stringMap': {
+      const entries = typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+      if (typeof value !== 'object' || Array.isArray(value) || entries.some(([, item]) => typeof item !== 'string')) {
+        return `${at(shown)} be a map of strings`;
+      }
+      const bytes = entries.reduce(
+        (sum, [key, item]) => sum + Buffer.byteLength(key) + Buffer.byteLength(String(item)),
+        0,
+      );
+      return bytes <= rule.maxBytes ? undefined : `${at('map')} have at most ${rule.maxBytes} bytes in total`;
+    }
     case 'string': {
       if (typeof value !== 'string') return `${at(`'${JSON.stringify(value)}'`)} be a string`;
       const { min, max, pattern } = rule.constraint;

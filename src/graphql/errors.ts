@@ -39,6 +39,10 @@ const wordingByCode: Record<LookupCode, ClientWording> = {
 const wordingByReason: Record<string, string> = {
   // FORBIDDEN
   STAGE_NOT_ALLOWED: 'Your credentials do not grant access to this stage',
+  MINT_NOT_ALLOWED: 'Your credentials do not allow minting participant tokens',
+  CAPABILITY_NOT_ALLOWED: 'Your credentials do not allow granting a capability this token asks for',
+  USER_ID_NOT_ALLOWED: 'Your credentials only allow participant tokens for your own user ID',
+  DISCONNECT_NOT_ALLOWED: 'Your credentials do not allow disconnecting participants',
   // THROTTLED
   GATEWAY_QUOTA: "The gateway's IVS call quota is used up for now; retry after retryAfterSeconds",
   CALLER_QUEUE_FULL: 'Too many of your lookups are already waiting for IVS; retry after retryAfterSeconds',

@@ -54,6 +54,8 @@ export interface ResponseCache {
    * `ETag` and `Vary`; for every method, `Age` when it was served from the cache.
    */
   headersFor(method: string, entry: CachedResponse | undefined, served: 'cache' | 'executed'): Record<string, string>;
+  /** Forgets every answer: a stage's state changed (a disconnect) and some answers may show it as it was. */
+  clear(): void;
 }
 
 export interface ResponseCacheOptions {
@@ -120,6 +122,8 @@ export function createResponseCache({ settings, authMode, now = Date.now }: Resp
       entries.set(key, entry);
       return entry;
     },
+
+    clear: () => entries.clear(),
 
     headersFor(method, entry, served) {
       const age: Record<string, string> =

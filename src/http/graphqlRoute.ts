@@ -106,6 +106,8 @@ export function registerGraphqlRoute<Context extends BaseContext>(
         context: () => deps.context(request),
       });
       for (const [name, value] of response.headers) reply.header(name, value);
+      // A mutation's answer may hold a participant token: no HTTP cache anywhere may keep it.
+      if (request.operation.type === 'mutation') reply.header('cache-control', 'no-store');
       const status = response.status ?? 200;
       reply.code(status);
       if (response.body.kind === 'chunked') return reply.send(Readable.from(response.body.asyncIterator));

@@ -20,3 +20,13 @@ export const listConstraints = {
   filterByUserId: { min: 0, max: 128, pattern: '^[\\s\\S]*$' },
   maxResults: { min: 1, max: 100 },
 } as const;
+
+/** CreateParticipantToken's and DisconnectParticipant's inputs, as published in the same reference. */
+export const writeConstraints = {
+  userId: { min: 0, max: 128, pattern: '^[\\s\\S]*$' },
+  participantId: { min: 1, max: 64, pattern: '^[a-zA-Z0-9-]+$' },
+  reason: { min: 0, max: 128, pattern: '^[\\s\\S]*$' },
+  durationMinutes: { min: 1, max: 20_160 },
+  /** Keys and values together, UTF-8. */
+  attributesMaxBytes: 1024,
+} as const;

@@ -14,7 +14,14 @@ export function createIvsStageSource(client: IVSRealTimeClient, logger: Logger) 
       logger,
     );
     if (!stage) throw new LookupError(ErrorCode.NOT_FOUND, 'IVS returned no stage');
-    // Only the fields the schema shows: endpoints and recording settings stay out of the cache.
-    return { arn, name: stage.name, activeSessionId: stage.activeSessionId, tags: stage.tags };
+    // The fields the schema shows, and the endpoints self-signed tokens name; recording settings stay out of the cache.
+    const { events, whip } = stage.endpoints ?? {};
+    return {
+      arn,
+      name: stage.name,
+      activeSessionId: stage.activeSessionId,
+      tags: stage.tags,
+      ...(stage.endpoints && { endpoints: { events, whip } }),
+    };
   };
 }

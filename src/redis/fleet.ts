@@ -18,6 +18,8 @@ import type { WatchChannel } from '../live/watchChannel.js';
 import { createSharedEventIds } from './sharedEventIds.js';
 import { createSharedSlots, type SlotsMode } from './sharedSlots.js';
 import { createNearCache, createRedisStore, sharedEntryCodec } from './sharedStore.js';
+import { createSharedGenerations } from './sharedGenerations.js';
+import type { StageGenerations } from '../upstream/invalidation.js';
 
 /** What this replica knows of the fleet; /readyz and /metrics report it. */
 export interface FleetState {
@@ -45,6 +47,8 @@ export interface Fleet {
   watch(leaseTtlMs: number): WatchChannel;
   /** EventBridge event ids seen by any replica, behind `local` (which also serves while Redis is down). */
   eventIds(local: SeenEventIds): SeenEventIds;
+  /** The fleet's cache generation of each stage: an invalidation on one replica reaches every one. */
+  readonly generations: StageGenerations;
   state(): FleetState;
   /** Releases this replica's flight claims and membership, then closes the connection. */
   close(): Promise<void>;
@@ -87,7 +91,10 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
     },
   });
 
+  const generations = createSharedGenerations(connection, logger);
+
   return {
+    generations,
     slots(domain, quota) {
       const text = quotaDomainText(domain);
       modes[text] = 'shared';
@@ -122,6 +129,7 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
     state,
     async close() {
       await Promise.all(flights.map((flight) => flight.close()));
+      await generations.close();
       await membership.close();
       await connection.close();
     },

@@ -13,7 +13,16 @@ import { createLocalFlight } from './flight.js';
 import { createMemoryStore } from './memoryStore.js';
 import { discoveryCodecs, discoveryTtls } from './discoveryReads.js';
 import type { BreakerState, UpstreamObserver, UpstreamObservers } from './observer.js';
-import { quotaDomainText, type IvsReadOperation, type QuotaDomain } from './quotaDomain.js';
+import {
+  quotaDomainText,
+  type IvsOperation,
+  type IvsReadOperation,
+  type IvsWriteOperation,
+  type QuotaDomain,
+} from './quotaDomain.js';
+import type { IvsWriteSources, IvsWriteTypes } from '../ivs/writeSources.js';
+import { createUpstreamWrite, type UpstreamWrite } from './upstreamWrite.js';
+import { createInvalidation, createLocalGenerations, generationalKeyText, type Invalidation } from './invalidation.js';
 import { createQuotaLimiter, type QuotaLimiter, type Waiter } from './quotaLimiter.js';
 import { createRetrier } from './retry.js';
 import { createLocalSlots } from './slots.js';
@@ -25,8 +34,18 @@ export type UpstreamReads = {
   readonly [O in IvsReadOperation]: UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']>;
 };
 
+/** Every IVS write operation behind its own quota and breaker; no cache, no flight, no retry. */
+export type UpstreamWrites = {
+  readonly [O in IvsWriteOperation]: UpstreamWrite<IvsWriteTypes[O]['input'], IvsWriteTypes[O]['value']>;
+};
+
 export interface Upstream {
   reads: UpstreamReads;
+  writes: UpstreamWrites;
+  /** Drops cached answers a participant's change made wrong, fleet-wide with Redis. */
+  invalidation: Invalidation;
+  /** Every stage invalidation, here or on another replica (for caches outside this layer). */
+  onStageInvalidated(listener: (stageArn: string) => void): void;
   /** Refuses lookups still waiting for quota; call after the HTTP server has drained. */
   close(): void;
 }
@@ -54,8 +73,8 @@ export function participantTtls(cache: Omit<Config['upstream']['cache'], 'discov
  */
 export function createUpstream(
   config: Pick<Config, 'upstream' | 'lookup' | 'ivsTarget' | 'ivs'>,
-  /** One region's sources per served region. */
-  sourcesByRegion: ReadonlyMap<string, IvsSources>,
+  /** One region's sources, reads and writes, per served region. */
+  sourcesByRegion: ReadonlyMap<string, IvsSources & IvsWriteSources>,
   deps: {
     logger: Logger;
     /** Each quota domain's metrics hooks. */
@@ -98,19 +117,15 @@ export function createUpstream(
       },
     };
   };
+  const generations = fleet?.generations ?? createLocalGenerations();
   const ttls = { GetParticipant: participantTtls(cache), ...discoveryTtls(cache) };
   const codecs = { GetParticipant: participantEntryCodec, ...discoveryCodecs };
 
-  const regionalRead = <O extends IvsReadOperation>(
-    operation: O,
-    region: string,
-    sources: IvsSources,
-  ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
-    type V = IvsReadTypes[O]['value'];
+  // The quota steward and the breaker of one quota domain: one operation in one region.
+  const guardsOf = (operation: IvsOperation, region: string) => {
     const quota = { callsPerWindow: upstream.quotaTpsByOperation[operation], windowMs };
     const domain: QuotaDomain = { account: config.ivsTarget.accountId ?? 'default', region, operation };
     const hooks = observer.forDomain(domain);
-    const store = storeFor<V>(codecs[operation]);
     const limiter = createQuotaLimiter({
       slots: fleet ? fleet.slots(domain, quota) : createLocalSlots({ ...quota, clock: systemClock }),
       queue: upstream.queuePolicy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
@@ -121,8 +136,23 @@ export function createUpstream(
       observer: hooks,
     });
     limiters.push(limiter);
+    return {
+      limiter,
+      breaker: createUpstreamBreaker({ ...upstream.breaker, observer: breakerObserver(domain, hooks) }),
+      hooks,
+    };
+  };
+
+  const regionalRead = <O extends IvsReadOperation>(
+    operation: O,
+    region: string,
+    sources: IvsSources,
+  ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
+    type V = IvsReadTypes[O]['value'];
+    const store = storeFor<V>(codecs[operation]);
+    const { limiter, breaker, hooks } = guardsOf(operation, region);
     return createUpstreamRead<IvsReadTypes[O]['key'], V>({
-      keyText: readKeyTexts[operation],
+      keyText: generationalKeyText(operation, readKeyTexts[operation], readStageArns[operation], generations),
       call: sources[operation],
       cache:
         store === undefined
@@ -137,7 +167,7 @@ export function createUpstream(
       // A holder that stopped refreshing its claim for one attempt's time is presumed dead.
       flight: fleet ? fleet.flight<V>(config.ivs.attemptTimeoutMs) : createLocalFlight(),
       limiter,
-      breaker: createUpstreamBreaker({ ...upstream.breaker, observer: breakerObserver(domain, hooks) }),
+      breaker,
       retry,
       deadlineMs: config.lookup.deadlineMs,
       serveStale: upstream.serveStale,
@@ -171,5 +201,45 @@ export function createUpstream(
     ListParticipants: read('ListParticipants'),
     ListParticipantEvents: read('ListParticipantEvents'),
   };
-  return { reads, close: () => limiters.forEach((limiter) => limiter.close()) };
+  // Same routing as reads; the deadline is the lookup's.
+  const write = <O extends IvsWriteOperation>(
+    operation: O,
+  ): UpstreamWrite<IvsWriteTypes[O]['input'], IvsWriteTypes[O]['value']> => {
+    const byRegion = new Map(
+      [...sourcesByRegion].map(([region, sources]) => {
+        const { limiter, breaker, hooks } = guardsOf(operation, region);
+        const regional = createUpstreamWrite<IvsWriteTypes[O]['input'], IvsWriteTypes[O]['value']>({
+          call: sources[operation] as (
+            input: IvsWriteTypes[O]['input'],
+            signal: AbortSignal,
+          ) => Promise<IvsWriteTypes[O]['value']>,
+          limiter,
+          breaker,
+          deadlineMs: config.lookup.deadlineMs,
+          observer: hooks,
+        });
+        return [region, regional] as const;
+      }),
+    );
+    return {
+      write(input, caller) {
+        const region = regionOfStage(input.stageArn);
+        const regional = byRegion.get(region);
+        if (regional === undefined) throw new Error(`${operation} asked for a stage in ${region}, a region not served`);
+        return regional.write(input, caller);
+      },
+    };
+  };
+
+  const writes: UpstreamWrites = {
+    CreateParticipantToken: write('CreateParticipantToken'),
+    DisconnectParticipant: write('DisconnectParticipant'),
+  };
+  return {
+    reads,
+    writes,
+    invalidation: createInvalidation(generations),
+    onStageInvalidated: (listener) => generations.onBump(listener),
+    close: () => limiters.forEach((limiter) => limiter.close()),
+  };
 }

@@ -9,6 +9,20 @@ export const ivsReadOperations = [
 ] as const;
 export type IvsReadOperation = (typeof ivsReadOperations)[number];
 
+/** The IVS Real-Time write operations; their quotas are their own (50 and 5 TPS per account and region). */
+export const ivsWriteOperations = ['CreateParticipantToken', 'DisconnectParticipant'] as const;
+export type IvsWriteOperation = (typeof ivsWriteOperations)[number];
+
+/** Every IVS operation the gateway calls, each a quota domain of its own per account and region. */
+export const ivsOperations = [...ivsReadOperations, ...ivsWriteOperations] as const;
+export type IvsOperation = IvsReadOperation | IvsWriteOperation;
+
+/** AWS's rate for the writes; the reads default to UPSTREAM_QUOTA_TPS. */
+export const writeQuotaTps: Readonly<Record<IvsWriteOperation, number>> = {
+  CreateParticipantToken: 50,
+  DisconnectParticipant: 5,
+};
+
 /**
  * The unit a quota protects: one IVS operation in one AWS account and region. Taken from the
  * gateway's own configuration, never from a caller's ARN (a foreign ARN is refused before this).
@@ -17,7 +31,7 @@ export interface QuotaDomain {
   /** The gateway's AWS account ID, or `default` when it is not configured. */
   readonly account: string;
   readonly region: string;
-  readonly operation: IvsReadOperation;
+  readonly operation: IvsOperation;
 }
 
 /** `account:region:operation`, for shared-store keys and logs. */

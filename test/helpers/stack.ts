@@ -82,6 +82,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const app = await createGateway({
     config,
     reads: backend.reads,
+    moderation: backend.moderation,
+    onStageInvalidated: backend.onStageInvalidated,
     logger,
     metrics,
     readiness: createReadiness(),

@@ -52,9 +52,20 @@ describe('IVS emulator discovery operations, called through the AWS SDK', () => 
     await emulator.close();
   });
 
-  test('GetStage returns the name, tags and active session; an unknown stage is ResourceNotFoundException', async () => {
+  test('GetStage returns the name, tags, active session and endpoints; an unknown stage is ResourceNotFoundException', async () => {
     const { stage } = await client.send(new GetStageCommand({ arn: stage1 }));
-    assert.deepEqual(stage, { arn: stage1, name: 'Demo stage', activeSessionId: session1, tags: { env: 'demo' } });
+    assert.deepEqual(stage, {
+      arn: stage1,
+      name: 'Demo stage',
+      activeSessionId: session1,
+      tags: { env: 'demo' },
+      endpoints: {
+        events: 'wss://global.events.live-video.net',
+        whip: 'https://demostage01.global-bm.whip.live-video.net',
+        rtmp: 'rtmp://demostage01.global-contribute-staging.live-video.net/app/',
+        rtmps: 'rtmps://demostage01.global-contribute-staging.live-video.net:443/app/',
+      },
+    });
     await assert.rejects(
       client.send(new GetStageCommand({ arn: 'arn:aws:ivs:us-east-1:123456789012:stage/Nope' })),
       (error: ServiceErrorShape) => error.name === 'ResourceNotFoundException',

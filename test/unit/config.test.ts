@@ -33,8 +33,41 @@ describe('configuration: authentication', () => {
     );
   });
 
-  test('development defaults to AUTH_MODE=none', () => {
-    assert.deepEqual(loadConfig({}).auth, { mode: 'none' });
+  test('development defaults to AUTH_MODE=none; anonymous writes only against the embedded emulator', () => {
+    assert.deepEqual(loadConfig({}).auth, { mode: 'none', anonymousWrites: true });
+    assert.deepEqual(loadConfig({ AWS_REGION: 'us-east-1' }).auth, { mode: 'none', anonymousWrites: false });
+    assert.deepEqual(loadConfig({ IVS_ENDPOINT: 'http://127.0.0.1:1', AUTH_ANONYMOUS_WRITES: 'true' }).auth, {
+      mode: 'none',
+      anonymousWrites: true,
+    });
+    assert.match(refusal({ AUTH_ANONYMOUS_WRITES: 'yes' }), /AUTH_ANONYMOUS_WRITES/);
+  });
+
+  test('the mint and disconnect claims default to ivs_mint and ivs_disconnect and can be renamed', () => {
+    const auth = loadConfig(jwt).auth;
+    assert.equal(auth.mode === 'jwt' && auth.mintClaim, 'ivs_mint');
+    assert.equal(auth.mode === 'jwt' && auth.disconnectClaim, 'ivs_disconnect');
+    const renamed = loadConfig({ ...jwt, AUTH_MINT_CLAIM: 'mint', AUTH_DISCONNECT_CLAIM: 'kick' }).auth;
+    assert.equal(renamed.mode === 'jwt' && renamed.mintClaim, 'mint');
+    assert.equal(renamed.mode === 'jwt' && renamed.disconnectClaim, 'kick');
+  });
+
+  test('self-signed tokens need both the signing key and the public key ARN', () => {
+    const arn = 'arn:aws:ivs:us-east-1:123456789012:public-key/f99cde61-c2b0-4df3-8941-ca7d38acca1a';
+    assert.equal(loadConfig({}).tokenSigning, null);
+    assert.deepEqual(
+      loadConfig({ IVS_TOKEN_SIGNING_KEY: '/keys/ivs.pem', IVS_TOKEN_PUBLIC_KEY_ARN: arn }).tokenSigning,
+      {
+        key: '/keys/ivs.pem',
+        publicKeyArn: arn,
+      },
+    );
+    assert.match(refusal({ IVS_TOKEN_SIGNING_KEY: '/keys/ivs.pem' }), /IVS_TOKEN_PUBLIC_KEY_ARN: required/);
+    assert.match(refusal({ IVS_TOKEN_PUBLIC_KEY_ARN: arn }), /IVS_TOKEN_SIGNING_KEY: required/);
+    assert.match(
+      refusal({ IVS_TOKEN_SIGNING_KEY: '/k', IVS_TOKEN_PUBLIC_KEY_ARN: 'arn:aws:ivs:us-east-1:1:stage/x' }),
+      /IVS_TOKEN_PUBLIC_KEY_ARN: must be an IVS public-key ARN/,
+    );
   });
 
   test('AUTH_MODE=none serves anonymous callers without more ado only on the local demo: loopback and the emulator', () => {
@@ -238,7 +271,7 @@ describe('configuration: backend', () => {
     );
   });
 
-  test("UPSTREAM_QUOTA_TPS is every read's quota; UPSTREAM_QUOTA_TPS_BY_OPERATION names the exceptions", () => {
+  test("UPSTREAM_QUOTA_TPS is every read's quota, the writes have AWS's; UPSTREAM_QUOTA_TPS_BY_OPERATION names the exceptions", () => {
     const quotas = loadConfig({
       UPSTREAM_QUOTA_TPS: '4',
       UPSTREAM_QUOTA_TPS_BY_OPERATION: 'ListParticipants=1, GetStage=10',
@@ -250,7 +283,13 @@ describe('configuration: backend', () => {
       ListStageSessions: 4,
       ListParticipants: 1,
       ListParticipantEvents: 4,
+      CreateParticipantToken: 50,
+      DisconnectParticipant: 5,
     });
+    const writes = loadConfig({ UPSTREAM_QUOTA_TPS_BY_OPERATION: 'CreateParticipantToken=20,DisconnectParticipant=2' })
+      .upstream.quotaTpsByOperation;
+    assert.equal(writes.CreateParticipantToken, 20);
+    assert.equal(writes.DisconnectParticipant, 2);
     for (const bad of ['ListParticipants', 'Nope=3', 'GetStage=0', 'GetStage=1.5', 'GetStage=2=3']) {
       assert.throws(
         () => loadConfig({ UPSTREAM_QUOTA_TPS_BY_OPERATION: bad }),

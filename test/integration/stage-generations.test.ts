@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createLogger } from '../../src/logger.js';
+import { createRedisConnection, type RedisConnection, type RedisHealth } from '../../src/redis/connection.js';
+import { createSharedGenerations } from '../../src/redis/sharedGenerations.js';
+import { createLocalGenerations, generationalKeyText, type StageGenerations } from '../../src/upstream/invalidation.js';
+import { pollUntil } from '../helpers/poll.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis.js';
+
+const stageA = 'arn:aws:ivs:us-east-1:123456789012:stage/A';
+const stageB = 'arn:aws:ivs:us-east-1:123456789012:stage/B';
+const logger = createLogger({ level: 'silent' });
+
+function healthReached(connection: RedisConnection, wanted: RedisHealth): Promise<void> {
+  if (connection.health() === wanted) return Promise.resolve();
+  return new Promise((resolve) => connection.onHealthChange((health) => health === wanted && resolve()));
+}
+
+let redis: RedisServer;
+const connections: RedisConnection[] = [];
+let prefix = 0;
+
+before(async () => {
+  redis = await startRedisServer();
+});
+after(async () => {
+  await Promise.all(connections.map((connection) => connection.close()));
+  await redis.stop();
+});
+
+/** Replicas of one implementation: `replicas(2)` share state the way that implementation shares it. */
+const implementations: Record<string, () => (count: number) => Promise<StageGenerations[]>> = {
+  memory: () => {
+    // One process: every user of the generations holds the same object.
+    const shared = createLocalGenerations();
+    return async (count) => Array.from({ length: count }, () => shared);
+  },
+  redis: () => {
+    const keyPrefix = `g${prefix++}:`;
+    let subscribed = 0;
+    return async (count) => {
+      const replicas: StageGenerations[] = [];
+      for (let i = 0; i < count; i++) {
+        const connection = createRedisConnection({ url: redis.url, keyPrefix, commandTimeoutMs: 500, logger });
+        connections.push(connection);
+        await healthReached(connection, 'up');
+        replicas.push(createSharedGenerations(connection, logger));
+        subscribed += 1;
+        // Once subscribed, a bump of another replica reaches this one.
+        await pollUntil(
+          async () => (await connection.client.pubsub('NUMSUB', connection.key('generations'))) as [string, number],
+          ([, listeners]) => listeners >= subscribed,
+          2000,
+        );
+      }
+      return replicas;
+    };
+  },
+};
+
+for (const [name, implementation] of Object.entries(implementations)) {
+  describe(`stage generations (${name})`, () => {
+    test('a bump moves only its stage, and every replica sees it', async () => {
+      const [a, b] = await implementation()(2);
+      assert.ok(a && b);
+      assert.equal(a.of(stageA), 0);
+      const heard: string[] = [];
+      b.onBump((stageArn) => heard.push(stageArn));
+      await a.bump(stageA);
+      assert.equal(a.of(stageA), 1);
+      await pollUntil(
+        async () => b.of(stageA),
+        (generation) => generation === 1,
+        2000,
+      );
+      assert.equal(b.of(stageB), 0);
+      assert.deepEqual(heard, [stageA]);
+    });
+
+    test('a replica that starts after a bump starts from the fleet generation', async () => {
+      const replicas = implementation();
+      const [first] = await replicas(1);
+      assert.ok(first);
+      await first.bump(stageB);
+      await first.bump(stageB);
+      const [late] = await replicas(1);
+      assert.ok(late);
+      await pollUntil(
+        async () => late.of(stageB),
+        (generation) => generation === 2,
+        2000,
+      );
+    });
+
+    test('generational keys change with the stage generation, for participant-bound operations only', async () => {
+      const [generations] = await implementation()(1);
+      assert.ok(generations);
+      const participant = generationalKeyText(
+        'GetParticipant',
+        (key: string) => key,
+        () => stageA,
+        generations,
+      );
+      const stage = generationalKeyText(
+        'GetStage',
+        (key: string) => key,
+        () => stageA,
+        generations,
+      );
+      const before = participant('alice');
+      await generations.bump(stageA);
+      assert.notEqual(participant('alice'), before);
+      assert.equal(stage('x'), 'x');
+    });
+  });
+}
