@@ -144,11 +144,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     maxAge: 600,
   });
 
-  const createContext = createContextFactory({
-    reads,
-    servedStages: config.ivsTarget,
-    requestDeadlineMs: config.lookup.requestDeadlineMs,
-  });
+  const createContext = createContextFactory({ reads, servedStages: config.ivsTarget });
   registerGraphqlRoute<ServerContext>(app, {
     apollo,
     authenticator,
@@ -157,7 +153,11 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     maxBatchOperations: config.graphql.batching ? config.limits.maxBatchOperations : null,
     responseCache: createResponseCache({ settings: config.responseCache, authMode: config.auth.mode }),
     context: async (request) => {
-      const context = await createContext({ headers: request.headers, principal: request.principal ?? noAccess });
+      const context = await createContext({
+        headers: request.headers,
+        principal: request.principal ?? noAccess,
+        requestDeadlineMs: config.lookup.requestDeadlineMs,
+      });
       request.operation.lookupStats = context.lookupStats;
       return { ...context, operation: request.operation };
     },
