@@ -45,20 +45,33 @@ export interface ContextDependencies {
   reads: UpstreamReads;
   servedStages: ServedStages;
   cursors: CursorCodec;
-  /** REQUEST_DEADLINE_MS: what all lookups of one HTTP request may take together, chained or not. */
-  requestDeadlineMs: number;
   moderation: Moderation;
 }
 
+/** What the factory needs of one request. */
+export interface ContextRequest {
+  headers: IncomingHttpHeaders;
+  principal: Principal;
+  /**
+   * REQUEST_DEADLINE_MS for an HTTP request: what all its lookups may take together, chained or not, from now.
+   * Absent for a context that outlives one request (a subscription): each lookup has only its own deadline.
+   */
+  requestDeadlineMs?: number;
+}
+
 /** Returns the per-request context factory; fresh loaders mean no data leaks between requests. */
-export function createContextFactory(
-  deps: ContextDependencies,
-): (request: { headers: IncomingHttpHeaders; principal: Principal }) => Promise<GatewayContext> {
+export function createContextFactory(deps: ContextDependencies): (request: ContextRequest) => Promise<GatewayContext> {
   return async (request) => {
     const lookupStats = createLookupStats();
     const caller = callerOf(request.principal);
     const cacheMode = cacheModeFor(request.principal, request.headers['cache-control']);
-    const readRequest = { caller, cacheMode, requestDeadline: startRequestDeadline(deps.requestDeadlineMs) };
+    const readRequest = {
+      caller,
+      cacheMode,
+      ...(request.requestDeadlineMs !== undefined && {
+        requestDeadline: startRequestDeadline(request.requestDeadlineMs),
+      }),
+    };
     const loader = <O extends IvsReadOperation>(operation: O) =>
       createReadLoader<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']>({
         read: deps.reads[operation],

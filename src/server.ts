@@ -173,7 +173,6 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     reads,
     servedStages: config.ivsTarget,
     cursors: cursorCodecFor(config.cursorSecret, logger),
-    requestDeadlineMs: config.lookup.requestDeadlineMs,
     moderation: deps.moderation,
   });
   const responseCache = createResponseCache({ settings: config.responseCache, authMode: config.auth.mode });
@@ -187,7 +186,11 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     maxBatchOperations: config.graphql.batching ? config.limits.maxBatchOperations : null,
     responseCache,
     context: async (request) => {
-      const context = await createContext({ headers: request.headers, principal: request.principal ?? noAccess });
+      const context = await createContext({
+        headers: request.headers,
+        principal: request.principal ?? noAccess,
+        requestDeadlineMs: config.lookup.requestDeadlineMs,
+      });
       request.operation.lookupStats = context.lookupStats;
       return { ...context, operation: request.operation };
     },
