@@ -1,4 +1,4 @@
-import { parseWireParticipant, type WireParticipant } from './seed.js';
+import { parseWireParticipant, type WireEvent, type WireParticipant } from './seed.js';
 import type { StageStore } from './stageStore.js';
 import { validateGetParticipantInput } from './validation.js';
 
@@ -42,8 +42,9 @@ export type PublishListener = (
 ) => void;
 
 /**
- * Applies roster changes to the store, so the next GetParticipant and ListParticipants answer them, and
- * reports each change that says `publishing`.
+ * Applies roster changes to the store, so the next GetParticipant, ListParticipants and ListParticipantEvents
+ * answer them (JOINED, PUBLISH_STARTED, PUBLISH_STOPPED and LEFT at the time of the change), and reports
+ * each change that says `publishing`.
  */
 export function createRosterChanges(store: StageStore, onPublishChange: PublishListener) {
   return (stageArn: string, sessionId: string, change: RosterChange): WireParticipant | undefined => {
@@ -58,13 +59,31 @@ export function createRosterChanges(store: StageStore, onPublishChange: PublishL
       );
     }
     const after = nextParticipant(before, change);
-    if (after === undefined) store.removeParticipant(stageArn, sessionId, participantId);
-    else store.putParticipant(stageArn, sessionId, after);
-    if (after !== undefined && change.kind === 'change' && change.change.publishing !== undefined) {
+    if (after === undefined) {
+      store.removeParticipant(stageArn, sessionId, participantId);
+      return after;
+    }
+    const history = change.kind === 'add' ? [] : (store.events(stageArn, sessionId, participantId) ?? []);
+    store.putParticipant(stageArn, sessionId, after);
+    store.putEvents(stageArn, sessionId, participantId, [...history, ...eventsOf(change, participantId, new Date())]);
+    if (change.kind === 'change' && change.change.publishing !== undefined) {
       onPublishChange(stageArn, sessionId, after, change.change.publishing);
     }
     return after;
   };
+}
+
+/** What ListParticipantEvents gains from a change. */
+function eventsOf(change: RosterChange, participantId: string, now: Date): WireEvent[] {
+  const eventTime = now.toISOString();
+  if (change.kind === 'add') return [{ name: 'JOINED', participantId, eventTime }];
+  if (change.kind === 'remove') return [];
+  const { publishing, state } = change.change;
+  const events: WireEvent[] = [];
+  if (publishing !== undefined)
+    events.push({ name: publishing ? 'PUBLISH_STARTED' : 'PUBLISH_STOPPED', participantId, eventTime });
+  if (state === 'DISCONNECTED') events.push({ name: 'LEFT', participantId, eventTime });
+  return events;
 }
 
 // Checked like a seeded participant, so a change cannot serve data IVS would refuse (e.g. attributes over 1 KB).

@@ -67,6 +67,19 @@ describe('roster changes', () => {
     assert.equal(store.participant(stageArn, sessionId, 'p1'), undefined);
   });
 
+  test('the participant history gains each join, publish start and stop, and departure', () => {
+    const { store, apply } = setup();
+    apply({ kind: 'add', participant: { participantId: 'p2', state: 'CONNECTED', published: false } });
+    apply({ kind: 'change', participantId: 'p2', change: { publishing: true } });
+    apply({ kind: 'change', participantId: 'p2', change: { attributes: { a: 'b' } } });
+    apply({ kind: 'change', participantId: 'p2', change: { publishing: false } });
+    apply({ kind: 'change', participantId: 'p2', change: { state: 'DISCONNECTED' } });
+    assert.deepEqual(
+      store.events(stageArn, sessionId, 'p2')?.map((event) => event.name),
+      ['JOINED', 'PUBLISH_STARTED', 'PUBLISH_STOPPED', 'LEFT'],
+    );
+  });
+
   test('an unknown participant or a bad one throws, and changes nothing', () => {
     const { store, reported, apply } = setup();
     assert.throws(() => apply({ kind: 'change', participantId: 'ghost', change: { published: true } }), {
