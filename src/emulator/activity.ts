@@ -48,10 +48,10 @@ export function townHallStep(step: number, now: Date): RosterChange[] {
       break;
     case 'publishes':
     case 'unpublishes':
-      changes.push({ kind: 'change', participantId, change: { published: does === 'publishes' } });
+      changes.push({ kind: 'change', participantId, change: { publishing: does === 'publishes' } });
       break;
     case 'leaves':
-      changes.push({ kind: 'change', participantId, change: { state: 'DISCONNECTED', published: false } });
+      changes.push({ kind: 'change', participantId, change: { state: 'DISCONNECTED' } });
       break;
   }
   return changes;

@@ -27,8 +27,8 @@ export interface EventDelivery {
   /** Turns delivery on (with a target, given now or before) or off; throws RangeError when on without one. */
   configure(change: EventDeliveryChange): EventDeliveryState;
   state(): EventDeliveryState;
-  /** Posts the `IVS Stage Update` for a participant whose `published` just changed; never waits, never throws. */
-  publishChanged(stageArn: string, sessionId: string, participant: WireParticipant): void;
+  /** Posts the `IVS Stage Update` for a participant that started or stopped publishing; never waits, never throws. */
+  publishChanged(stageArn: string, sessionId: string, participant: WireParticipant, publishing: boolean): void;
   /** Abandons posts in flight and their retries. */
   close(): void;
 }
@@ -46,6 +46,7 @@ export function stageUpdateEvent(
   stageArn: string,
   sessionId: string,
   participant: WireParticipant,
+  publishing: boolean,
   now: Date,
   id: string = randomUUID(),
 ) {
@@ -61,7 +62,7 @@ export function stageUpdateEvent(
     resources: [stageArn],
     detail: {
       session_id: sessionId,
-      event_name: participant.published === true ? 'Participant Published' : 'Participant Unpublished',
+      event_name: publishing ? 'Participant Published' : 'Participant Unpublished',
       user_id: participant.userId ?? '',
       participant_id: participant.participantId,
       event_time: now.toISOString(),
@@ -114,9 +115,9 @@ export function createEventDelivery(initial: EventDeliveryTarget | null = null):
       return state();
     },
     state,
-    publishChanged(stageArn, sessionId, participant) {
+    publishChanged(stageArn, sessionId, participant, publishing) {
       if (!enabled || target === null) return;
-      void send(target, JSON.stringify(stageUpdateEvent(stageArn, sessionId, participant, new Date())));
+      void send(target, JSON.stringify(stageUpdateEvent(stageArn, sessionId, participant, publishing, new Date())));
     },
     close: () => closing.abort(),
   };

@@ -17,7 +17,7 @@ import { sendJson } from './wire.js';
 export interface LiveControls {
   /**
    * Applies one roster change as if it happened on the stage now: the next GetParticipant and
-   * ListParticipants answer it, and a publish change is posted as an event when delivery is on.
+   * ListParticipants answer it, and a start or stop of publishing is posted as an event when delivery is on.
    * Throws RosterChangeError for a bad key or participant, or an unknown participant.
    */
   changeRoster(stageArn: string, sessionId: string, change: RosterChange): WireParticipant | undefined;
@@ -36,6 +36,7 @@ export interface LiveDemoOptions {
 const sessionKey = { stageArn: z.string(), sessionId: z.string() };
 const participantChange = {
   state: z.enum(['CONNECTED', 'DISCONNECTED']).optional(),
+  publishing: z.boolean().optional(),
   published: z.boolean().optional(),
   attributes: z.record(z.string(), z.string()).optional(),
 };
@@ -56,8 +57,8 @@ const deliverySchema = z.strictObject({
 /** Builds the live side on `store`; `close` stops the activity and abandons deliveries in flight. */
 export function createLiveDemo(store: StageStore, options: LiveDemoOptions = {}) {
   const delivery = createEventDelivery(options.eventDelivery ?? null);
-  const changeRoster = createRosterChanges(store, (stageArn, sessionId, participant) =>
-    delivery.publishChanged(stageArn, sessionId, participant),
+  const changeRoster = createRosterChanges(store, (stageArn, sessionId, participant, publishing) =>
+    delivery.publishChanged(stageArn, sessionId, participant, publishing),
   );
   const interval = options.activityIntervalMs ?? 0;
   const stopActivity = interval > 0 ? startActivity(interval, changeRoster) : () => undefined;

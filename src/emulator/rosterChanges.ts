@@ -1,10 +1,16 @@
-import { parseWireParticipant, type WireParticipant } from './seed.js';
+import { parseWireParticipant, type WireEvent, type WireParticipant } from './seed.js';
 import type { StageStore } from './stageStore.js';
 import { validateGetParticipantInput } from './validation.js';
 
 /** What may change of a participant on a live stage. */
 export interface ParticipantChange {
   readonly state?: 'CONNECTED' | 'DISCONNECTED';
+  /**
+   * Starts (true) or stops (false) publishing: IVS sends `Participant Published` / `Unpublished`. Starting
+   * also sets `published`, which IVS defines as "ever published to the stage session": stopping leaves it true.
+   */
+  readonly publishing?: boolean;
+  /** Sets the field as such, without an event (e.g. a participant that published before the test began). */
   readonly published?: boolean;
   /** Replaces the attributes as a whole. */
   readonly attributes?: Readonly<Record<string, string>>;
@@ -27,13 +33,18 @@ export class RosterChangeError extends Error {
   }
 }
 
-/** Called when a change turns a participant's `published` on or off (IVS would send an event). */
-export type PublishListener = (stageArn: string, sessionId: string, participant: WireParticipant) => void;
+/** Called when a participant starts (`publishing` true) or stops publishing: IVS would send an event. */
+export type PublishListener = (
+  stageArn: string,
+  sessionId: string,
+  participant: WireParticipant,
+  publishing: boolean,
+) => void;
 
 /**
- * Applies roster changes to the store, so the next GetParticipant and ListParticipants answer them, and
- * reports each publish change: an added participant that publishes, a change of `published`, and a
- * publishing participant removed (IVS unpublishes a participant that goes away).
+ * Applies roster changes to the store, so the next GetParticipant, ListParticipants and ListParticipantEvents
+ * answer them (JOINED, PUBLISH_STARTED, PUBLISH_STOPPED and LEFT at the time of the change), and reports
+ * each change that says `publishing`.
  */
 export function createRosterChanges(store: StageStore, onPublishChange: PublishListener) {
   return (stageArn: string, sessionId: string, change: RosterChange): WireParticipant | undefined => {
@@ -48,19 +59,42 @@ export function createRosterChanges(store: StageStore, onPublishChange: PublishL
       );
     }
     const after = nextParticipant(before, change);
-    if (after === undefined) store.removeParticipant(stageArn, sessionId, participantId);
-    else store.putParticipant(stageArn, sessionId, after);
-    if ((before?.published === true) !== (after?.published === true)) {
-      onPublishChange(stageArn, sessionId, after ?? { ...(before as WireParticipant), published: false });
+    if (after === undefined) {
+      store.removeParticipant(stageArn, sessionId, participantId);
+      return after;
+    }
+    const history = change.kind === 'add' ? [] : (store.events(stageArn, sessionId, participantId) ?? []);
+    store.putParticipant(stageArn, sessionId, after);
+    store.putEvents(stageArn, sessionId, participantId, [...history, ...eventsOf(change, participantId, new Date())]);
+    if (change.kind === 'change' && change.change.publishing !== undefined) {
+      onPublishChange(stageArn, sessionId, after, change.change.publishing);
     }
     return after;
   };
 }
 
+/** What ListParticipantEvents gains from a change. */
+function eventsOf(change: RosterChange, participantId: string, now: Date): WireEvent[] {
+  const eventTime = now.toISOString();
+  if (change.kind === 'add') return [{ name: 'JOINED', participantId, eventTime }];
+  if (change.kind === 'remove') return [];
+  const { publishing, state } = change.change;
+  const events: WireEvent[] = [];
+  if (publishing !== undefined)
+    events.push({ name: publishing ? 'PUBLISH_STARTED' : 'PUBLISH_STOPPED', participantId, eventTime });
+  if (state === 'DISCONNECTED') events.push({ name: 'LEFT', participantId, eventTime });
+  return events;
+}
+
 // Checked like a seeded participant, so a change cannot serve data IVS would refuse (e.g. attributes over 1 KB).
 function nextParticipant(before: WireParticipant | undefined, change: RosterChange): WireParticipant | undefined {
   if (change.kind === 'remove') return undefined;
-  const candidate = change.kind === 'add' ? change.participant : { ...before, ...change.change };
+  if (change.kind === 'add') return parse(change.participant);
+  const { publishing, ...fields } = change.change;
+  return parse({ ...before, ...fields, ...(publishing === true && { published: true }) });
+}
+
+function parse(candidate: unknown): WireParticipant {
   try {
     return parseWireParticipant(candidate);
   } catch (error) {

@@ -84,17 +84,19 @@ describe('the emulator admin API changes what the gateway answers', { timeout: 1
     assert.ok((await roster()).some((entry) => entry.participantId === 'zoe'));
   });
 
-  test('a change of published, attributes and state shows in the participant and the roster', async () => {
+  test('starting to publish, attributes and state show in the participant and the roster', async () => {
     const changed = await admin(stack.emulator.url, 'PATCH', 'participants', {
       ...key,
       participantId: 'zoe',
-      published: true,
+      publishing: true,
       attributes: { hand: 'raised' },
     });
     assert.equal(changed.status, 200);
     assert.deepEqual((await participant()).body.data, {
       participant: { state: 'CONNECTED', published: true, hand: 'raised' },
     });
+    // IVS's `published` is "ever published": stopping does not turn it back.
+    await admin(stack.emulator.url, 'PATCH', 'participants', { ...key, participantId: 'zoe', publishing: false });
     await admin(stack.emulator.url, 'PATCH', 'participants', { ...key, participantId: 'zoe', state: 'DISCONNECTED' });
     assert.deepEqual(
       (await roster()).find((entry) => entry.participantId === 'zoe'),
@@ -115,7 +117,7 @@ describe('the emulator admin API changes what the gateway answers', { timeout: 1
     const unknown = await admin(stack.emulator.url, 'PATCH', 'participants', {
       ...key,
       participantId: 'nobody',
-      published: true,
+      publishing: true,
     });
     assert.equal(unknown.status, 404);
     const bad = await admin(stack.emulator.url, 'POST', 'participants', {
@@ -135,8 +137,8 @@ describe('the emulator admin API changes what the gateway answers', { timeout: 1
 describe('event delivery', { timeout: 120_000 }, () => {
   let stack: Stack;
   const key = { stageArn: demo.stageArn, sessionId: demo.sessionId };
-  const publish = (published: boolean) =>
-    admin(stack.emulator.url, 'PATCH', 'participants', { ...key, participantId: 'alice', published });
+  const publish = (publishing: boolean) =>
+    admin(stack.emulator.url, 'PATCH', 'participants', { ...key, participantId: 'alice', publishing });
 
   before(async () => {
     stack = await startStack();

@@ -14,7 +14,7 @@ function told(change: RosterChange): string {
   if (change.kind === 'add') return `${change.participant.participantId} joins`;
   if (change.kind === 'remove') return `${change.participantId} is removed`;
   if (change.change.state === 'DISCONNECTED') return `${change.participantId} leaves`;
-  return `${change.participantId} ${change.change.published ? 'publishes' : 'unpublishes'}`;
+  return `${change.participantId} ${change.change.publishing ? 'publishes' : 'unpublishes'}`;
 }
 
 describe('the town hall script', () => {
@@ -47,21 +47,37 @@ describe('roster changes', () => {
   const setup = () => {
     const store = createStageStore(parseSeed({ stages: [] }));
     const reported: string[] = [];
-    const apply = createRosterChanges(store, (_stage, _session, participant) =>
-      reported.push(`${participant.participantId}:${participant.published}`),
+    const apply = createRosterChanges(store, (_stage, _session, participant, publishing) =>
+      reported.push(`${participant.participantId}:${publishing}`),
     );
     return { store, reported, apply: (change: RosterChange) => apply(stageArn, sessionId, change) };
   };
 
-  test('only a change of published is reported, including a publisher being removed', () => {
+  test('starting and stopping to publish are reported; published stays true once set, as IVS defines it', () => {
     const { store, reported, apply } = setup();
-    apply({ kind: 'add', participant: { participantId: 'p1', published: true } });
+    apply({ kind: 'add', participant: { participantId: 'p1', published: false } });
     apply({ kind: 'change', participantId: 'p1', change: { attributes: { a: 'b' } } });
+    apply({ kind: 'change', participantId: 'p1', change: { publishing: true } });
+    assert.equal(store.participant(stageArn, sessionId, 'p1')?.published, true);
+    apply({ kind: 'change', participantId: 'p1', change: { publishing: false } });
+    assert.equal(store.participant(stageArn, sessionId, 'p1')?.published, true);
     apply({ kind: 'change', participantId: 'p1', change: { published: false } });
-    apply({ kind: 'change', participantId: 'p1', change: { published: true } });
     apply({ kind: 'remove', participantId: 'p1' });
-    assert.deepEqual(reported, ['p1:true', 'p1:false', 'p1:true', 'p1:false']);
+    assert.deepEqual(reported, ['p1:true', 'p1:false']);
     assert.equal(store.participant(stageArn, sessionId, 'p1'), undefined);
+  });
+
+  test('the participant history gains each join, publish start and stop, and departure', () => {
+    const { store, apply } = setup();
+    apply({ kind: 'add', participant: { participantId: 'p2', state: 'CONNECTED', published: false } });
+    apply({ kind: 'change', participantId: 'p2', change: { publishing: true } });
+    apply({ kind: 'change', participantId: 'p2', change: { attributes: { a: 'b' } } });
+    apply({ kind: 'change', participantId: 'p2', change: { publishing: false } });
+    apply({ kind: 'change', participantId: 'p2', change: { state: 'DISCONNECTED' } });
+    assert.deepEqual(
+      store.events(stageArn, sessionId, 'p2')?.map((event) => event.name),
+      ['JOINED', 'PUBLISH_STARTED', 'PUBLISH_STOPPED', 'LEFT'],
+    );
   });
 
   test('an unknown participant or a bad one throws, and changes nothing', () => {
@@ -80,6 +96,7 @@ test('the event posted for a publish change has the shape IVS gives it', () => {
     'arn:aws:ivs:eu-central-1:123456789012:stage/DemoStage04',
     'st-DemoSession04',
     { participantId: 'dora', userId: 'user-dora', published: true },
+    true,
     now,
     'fixed-id',
   );

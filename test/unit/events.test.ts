@@ -124,7 +124,8 @@ test('the emulator posts events the endpoint reads as stage events', () => {
   const posted = stageUpdateEvent(
     stageArn,
     'st-DemoSession01',
-    { participantId: 'alice', published: false },
+    { participantId: 'alice', published: true },
+    false,
     new Date(),
   );
   const reading = readEventBridgeEvent(JSON.parse(JSON.stringify(posted)), served);
