@@ -35,11 +35,18 @@ describe('configuration: authentication', () => {
 
   test('development defaults to AUTH_MODE=none; anonymous writes only against the embedded emulator', () => {
     assert.deepEqual(loadConfig({}).auth, { mode: 'none', anonymousWrites: true });
-    assert.deepEqual(loadConfig({ AWS_REGION: 'us-east-1' }).auth, { mode: 'none', anonymousWrites: false });
-    assert.deepEqual(loadConfig({ IVS_ENDPOINT: 'http://127.0.0.1:1', AUTH_ANONYMOUS_WRITES: 'true' }).auth, {
+    const anonymous = { AUTH_ALLOW_ANONYMOUS: 'true' };
+    assert.deepEqual(loadConfig({ ...anonymous, AWS_REGION: 'us-east-1' }).auth, {
       mode: 'none',
-      anonymousWrites: true,
+      anonymousWrites: false,
     });
+    assert.deepEqual(
+      loadConfig({ ...anonymous, IVS_ENDPOINT: 'http://127.0.0.1:1', AUTH_ANONYMOUS_WRITES: 'true' }).auth,
+      {
+        mode: 'none',
+        anonymousWrites: true,
+      },
+    );
     assert.match(refusal({ AUTH_ANONYMOUS_WRITES: 'yes' }), /AUTH_ANONYMOUS_WRITES/);
   });
 
@@ -370,7 +377,7 @@ describe('configuration: Redis', () => {
 });
 
 describe('configuration: cursors', () => {
-  const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', ...jwt };
+  const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', METRICS_TOKEN: 'm'.repeat(16), ...jwt };
   const secret = 'x'.repeat(32);
 
   test('without CURSOR_SECRET a single process signs with a secret of its own', () => {

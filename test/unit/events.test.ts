@@ -134,10 +134,15 @@ test('the emulator posts events the endpoint reads as stage events', () => {
 
 describe('events settings', () => {
   test('off in front of IVS unless EVENTS_API_KEY is set; the header name is matched in lower case', () => {
-    assert.equal(loadConfig({ AWS_REGION: 'us-east-1' }).events, null);
+    const anonymous = { AUTH_ALLOW_ANONYMOUS: 'true' };
+    assert.equal(loadConfig({ ...anonymous, AWS_REGION: 'us-east-1' }).events, null);
     assert.deepEqual(
-      loadConfig({ AWS_REGION: 'us-east-1', EVENTS_API_KEY: 'k'.repeat(16), EVENTS_API_KEY_HEADER: 'X-Ivs-Key' })
-        .events,
+      loadConfig({
+        ...anonymous,
+        AWS_REGION: 'us-east-1',
+        EVENTS_API_KEY: 'k'.repeat(16),
+        EVENTS_API_KEY_HEADER: 'X-Ivs-Key',
+      }).events,
       { path: '/events/ivs', apiKey: 'k'.repeat(16), apiKeyHeader: 'x-ivs-key' },
     );
   });
