@@ -85,8 +85,8 @@ function happenedAt(eventTime: string | undefined, envelopeTime: string): Date {
   return new Date(Number.isNaN(parsed) ? envelopeTime : parsed);
 }
 
+// IVS's `published` means "has ever published in this session": a Participant Published event sets it, and no
+// event can clear it (an Unpublished participant still reads `published: true` from GetParticipant).
 function publishedAfter(name: StageEventName): boolean | undefined {
-  if (name === 'Participant Published') return true;
-  if (name === 'Participant Unpublished') return false;
-  return undefined;
+  return name === 'Participant Published' ? true : undefined;
 }

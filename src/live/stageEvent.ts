@@ -21,7 +21,7 @@ export interface StageEvent extends ParticipantKey {
   readonly time: Date;
   readonly name: StageEventName;
   readonly userId: string | undefined;
-  /** What the event says of `published`: true / false for publish changes, undefined for the others. */
+  /** What the event says of `published` (ever published in the session): true after Participant Published, else undefined. */
   readonly published: boolean | undefined;
 }
 

@@ -47,12 +47,12 @@ describe('readEventBridgeEvent', () => {
     });
   });
 
-  test('detail.event_time wins over the envelope time; unpublished is false, publish error undefined', () => {
+  test('detail.event_time wins over the envelope time; unpublished and publish error leave published alone (it means ever published)', () => {
     const unpublished = readEventBridgeEvent(
       event({ event_name: 'Participant Unpublished', event_time: '2026-06-23T20:12:35.250Z' }),
       served,
     );
-    assert.equal(unpublished.kind === 'stage-event' && unpublished.event.published, false);
+    assert.equal(unpublished.kind === 'stage-event' && unpublished.event.published, undefined);
     assert.deepEqual(
       unpublished.kind === 'stage-event' && unpublished.event.time,
       new Date('2026-06-23T20:12:35.250Z'),
