@@ -17,7 +17,7 @@ export function createSharedExecution(): SharedExecution {
   const executions = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
   return (update, group, execute) => {
     let byGroup = executions.get(update);
-    if (byGroup === undefined) executions.set(update, (byGroup = new Map()));
+    if (byGroup === undefined) executions.set(update, (byGroup = new Map<string, Promise<ExecutionResult>>()));
     let result = byGroup.get(group);
     if (result === undefined) byGroup.set(group, (result = execute()));
     return result;
