@@ -1,5 +1,6 @@
-import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import { createSharedExecution } from './subscriptionGroups.js';
 
 /**
  * graphql-js's `subscribe`, except that each update executes with a fresh request context: its loaders
@@ -9,12 +10,22 @@ import type { GatewayContext } from '../context.js';
 export function createLiveSubscribe(
   freshContext: (context: GatewayContext) => Promise<GatewayContext>,
 ): (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const shared = createSharedExecution();
   return async (args) => {
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return stream;
     const source = stream[Symbol.asyncIterator]();
-    const run = async (event: unknown): Promise<ExecutionResult> =>
-      execute({ ...args, rootValue: event, contextValue: await freshContext(args.contextValue as GatewayContext) });
+    const context = args.contextValue as GatewayContext;
+    const group = JSON.stringify([
+      print(args.document),
+      args.operationName ?? null,
+      args.variableValues ?? null,
+      context.principal.stages.fingerprint,
+    ]);
+    const execution = async (event: unknown): Promise<ExecutionResult> =>
+      execute({ ...args, rootValue: event, contextValue: await freshContext(context) });
+    const run = (event: unknown): Promise<ExecutionResult> =>
+      typeof event === 'object' && event !== null ? shared(event, group, () => execution(event)) : execution(event);
     const mapped: AsyncIterableIterator<ExecutionResult> = {
       async next() {
         const item = await source.next();

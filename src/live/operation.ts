@@ -124,8 +124,8 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
     },
     formatErrors,
     formatResult(result) {
-      if (result.errors === undefined) return result as FormattedExecutionResult;
-      return { ...result, errors: formatErrors(result.errors) } as FormattedExecutionResult;
+      if (result.errors === undefined) return result;
+      return { ...result, errors: formatErrors(result.errors) };
     },
   };
 }

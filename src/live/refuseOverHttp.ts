@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { OperationTypeNode } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import { GatewayError } from '../graphql/errors.js';
 
@@ -11,7 +12,7 @@ export function refuseSubscriptionsOverHttp(): ApolloServerPlugin<BaseContext> {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation }) {
-          if (operation?.operation !== 'subscription') return;
+          if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return;
           throw new GatewayError(
             ErrorCode.BAD_REQUEST,
             'Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql and as server-sent events on /graphql/stream',

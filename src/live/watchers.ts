@@ -170,6 +170,14 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
     }
   };
 
+  // One reset object per roster answer, so identical subscriptions that start together share its execution.
+  const resets = new WeakMap<object, RosterUpdateModel>();
+  const resetOf = (roster: RosterParticipantModel[]): RosterUpdateModel => {
+    let reset = resets.get(roster);
+    if (reset === undefined) resets.set(roster, (reset = rosterReset(roster)));
+    return reset;
+  };
+
   const pacers = new Map(
     (['GetParticipant', 'ListParticipants'] as const).map((operation) => [
       operation,
@@ -364,8 +372,8 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
       subscribe<RosterUpdateModel>(
         { kind: 'roster', key },
         callerId,
-        (answer) => rosterReset(answer as RosterParticipantModel[]),
-        (watch) => rosterReset(watch.answer as RosterParticipantModel[]),
+        (answer) => resetOf(answer as RosterParticipantModel[]),
+        (watch) => resetOf(watch.answer as RosterParticipantModel[]),
       ),
     stageEvents(event) {
       if (event.published !== undefined && options.invalidate) {

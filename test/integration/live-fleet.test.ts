@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { startEmulator, type IvsEmulator, type WireParticipant } from '../../src/emulator/server.js';
 import { liveKeyText } from '../../src/live/liveKey.js';
@@ -31,7 +32,7 @@ describe('three replicas with one Redis watch each key once', () => {
   let emulator: IvsEmulator;
   let redis: RedisServer;
   let gateways: Gateway[];
-  const clients: { dispose(): Promise<void> | void }[] = [];
+  const clients: Client[] = [];
   const subscribers: Received<RosterData>[][] = [];
 
   const startReplica = (): Promise<Gateway> =>
@@ -60,7 +61,7 @@ describe('three replicas with one Redis watch each key once', () => {
     );
   });
   after(async () => {
-    await Promise.all(clients.map((client) => client.dispose()));
+    for (const client of clients) await client.dispose();
     for (const gateway of gateways) gateway.child.kill('SIGKILL');
     await redis.stop();
     await emulator.close();

@@ -358,7 +358,8 @@ describe('subscriptions: IVS stage events', () => {
     { timeout: 30_000 },
     async () => {
       const sessionId = freshSession();
-      stack.emulator.addParticipant(demo.stageArn, sessionId, alice);
+      // IVS's `published` means "ever published in the session": only a Published event changes it.
+      stack.emulator.addParticipant(demo.stageArn, sessionId, { ...alice, published: false });
       const { client } = liveClient(stack.url);
       const participant = subscribe<ParticipantData>(client, participantChanged, {
         ...demo,
@@ -369,16 +370,16 @@ describe('subscriptions: IVS stage events', () => {
       await participant.next();
       await roster.next();
 
-      const sent = performance.now();
-      stack.live.stageEvents(event(sessionId, false, new Date()));
-      assert.equal((await participant.next(1000)).data?.participantChanged.published, false);
-      assert.deepEqual((await roster.next(1000)).data?.rosterChanged.changed, [
-        { participantId: 'alice', state: 'CONNECTED', published: false },
-      ]);
-      assert.ok(performance.now() - sent < 1000);
-
       stack.live.stageEvents(event(sessionId, true, new Date(Date.now() - 3_600_000)));
       assert.equal(await participant.quiet(500), true, 'an event older than the answer held changes nothing');
+
+      const sent = performance.now();
+      stack.live.stageEvents(event(sessionId, true, new Date()));
+      assert.equal((await participant.next(1000)).data?.participantChanged.published, true);
+      assert.deepEqual((await roster.next(1000)).data?.rosterChanged.changed, [
+        { participantId: 'alice', state: 'CONNECTED', published: true },
+      ]);
+      assert.ok(performance.now() - sent < 1000);
       await client.dispose();
     },
   );
@@ -430,4 +431,42 @@ describe('subscriptions and plain HTTP', () => {
     assert.equal((await updates.next(1000)).data?.participantChanged.state, 'DISCONNECTED');
     await client.dispose();
   });
+});
+
+describe('subscriptions and the caches', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ env: { ...fast, LIVE_MIN_INTERVAL_MS: '60000', RESPONSE_CACHE_TTL_SECONDS: '0' } });
+  });
+  after(() => stack.close());
+
+  const participantQuery = `query ($stageArn: String!, $sessionId: String!, $participantId: String!) {
+    participant(stageArn: $stageArn, sessionId: $sessionId, participantId: $participantId) { published }
+  }`;
+
+  test(
+    'an answer a query fetched from IVS is pushed to the watchers; the watcher`s answer serves queries',
+    { timeout: 30_000 },
+    async () => {
+      const sessionId = freshSession();
+      const key = { ...demo, sessionId, participantId: 'alice' };
+      stack.emulator.addParticipant(demo.stageArn, sessionId, alice);
+      const { client } = liveClient(stack.url);
+      const updates = subscribe<ParticipantData>(client, participantChanged, key);
+      await updates.next();
+
+      // The next paced refresh is a minute away: only the query's own call can tell the watcher.
+      stack.emulator.addParticipant(demo.stageArn, sessionId, { ...alice, published: false });
+      const asked = await stack.graphql(participantQuery, key, { 'cache-control': 'no-cache' });
+      assert.deepEqual(asked.body.data, { participant: { published: false } });
+      assert.equal((await updates.next(1000)).data?.participantChanged.published, false);
+
+      // What the subscription's watcher read is in the answer cache: a plain query costs no call.
+      stack.emulator.reset();
+      const served = await stack.graphql(participantQuery, key);
+      assert.deepEqual(served.body.data, { participant: { published: false } });
+      assert.equal(stack.emulator.stats().calls, 0);
+      await client.dispose();
+    },
+  );
 });

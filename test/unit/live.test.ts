@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createFeed } from '../../src/live/feed.js';
+import { createSharedExecution } from '../../src/live/subscriptionGroups.js';
 import { refreshIntervalMs } from '../../src/live/pacing.js';
 import { rosterDiff, rosterReset, sameAnswer } from '../../src/live/rosterDiff.js';
 import type { RosterParticipantModel } from '../../src/model.js';
@@ -78,5 +79,22 @@ describe('a subscription feed', () => {
     const waiting = feed.iterator.next();
     await feed.iterator.return?.();
     assert.deepEqual(await waiting, { done: true, value: undefined });
+  });
+});
+
+describe('identical subscriptions', () => {
+  test('one execution per update and group, shared by its members', async () => {
+    const shared = createSharedExecution();
+    let executions = 0;
+    const execute = async () => ({ data: { n: ++executions } });
+    const update = {};
+    const results = await Promise.all([
+      shared(update, 'same document, variables and grants', execute),
+      shared(update, 'same document, variables and grants', execute),
+      shared(update, 'other grants', execute),
+      shared({}, 'same document, variables and grants', execute),
+    ]);
+    assert.equal(executions, 3);
+    assert.equal(results[0], results[1]);
   });
 });
