@@ -32,6 +32,8 @@ export interface JoinRun {
   readonly minted: number;
   readonly throttled: number;
   readonly otherErrors: number;
+  /** The other errors by `extensions.code` (or `network`). */
+  readonly errorsByCode: Readonly<Record<string, number>>;
   readonly seconds: number;
   readonly tokensPerSecond: number;
   readonly p50Ms: number;
@@ -114,6 +116,11 @@ async function runMode(
     let minted = 0;
     let throttled = 0;
     let otherErrors = 0;
+    const errorsByCode: Record<string, number> = {};
+    const otherError = (code: string): void => {
+      otherErrors += 1;
+      errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
+    };
     let next = 0;
     const started = performance.now();
     const worker = async (): Promise<void> => {
@@ -134,9 +141,9 @@ async function runMode(
             minted += 1;
             mintedBy.set(caller.name, (mintedBy.get(caller.name) ?? 0) + 1);
           } else if (answer.errors?.[0]?.extensions?.code === 'THROTTLED') throttled += 1;
-          else otherErrors += 1;
+          else otherError(answer.errors?.[0]?.extensions?.code ?? 'no code');
         } catch {
-          otherErrors += 1;
+          otherError('network');
         }
       }
     };
@@ -154,6 +161,7 @@ async function runMode(
       minted,
       throttled,
       otherErrors,
+      errorsByCode,
       seconds,
       tokensPerSecond: minted / seconds,
       p50Ms: latency.p50,
@@ -209,7 +217,7 @@ export function describeJoinRuns(runs: readonly JoinRun[], quick: boolean): stri
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...runs.map(
       (run) =>
-        `| ${run.mode} | ${fmt(run.minted)} | ${fmt(run.tokensPerSecond, 1)} | ${fmt(run.p50Ms, 1)} | ${fmt(run.p99Ms, 1)} | ${fmt(run.throttled)} | ${run.otherErrors} | ${run.ivsCalls} | ${run.ivsThrottles} | ${run.perCaller.min}-${run.perCaller.max} |`,
+        `| ${run.mode} | ${fmt(run.minted)} | ${fmt(run.tokensPerSecond, 1)} | ${fmt(run.p50Ms, 1)} | ${fmt(run.p99Ms, 1)} | ${fmt(run.throttled)} | ${run.otherErrors === 0 ? '0' : `${run.otherErrors} ${JSON.stringify(run.errorsByCode)}`} | ${run.ivsCalls} | ${run.ivsThrottles} | ${run.perCaller.min}-${run.perCaller.max} |`,
     ),
     '',
   ].join('\n');

@@ -205,6 +205,7 @@ export function createUpstream(
           ) => Promise<IvsWriteTypes[O]['value']>,
           ...guardsOf(operation, region),
           deadlineMs: config.lookup.deadlineMs,
+          callReserveMs: Math.min(config.ivs.attemptTimeoutMs, config.lookup.deadlineMs / 2),
           observer,
         }),
       ]),
