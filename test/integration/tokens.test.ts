@@ -407,19 +407,32 @@ describe('when the mint quota is used up', () => {
 describe('self-signed participant tokens (IVS_TOKEN_SIGNING_KEY)', () => {
   let stack: Stack;
   let publicKey: CryptoKey;
+  let signingKeyPem: string;
+  const logs = createLogSink();
+  const tokensSeen: string[] = [];
 
   before(async () => {
     const pair = await generateKeyPair('ES384', { extractable: true });
     publicKey = pair.publicKey;
+    signingKeyPem = await exportPKCS8(pair.privateKey);
     stack = await startStack({
       env: {
         AUTH_ANONYMOUS_WRITES: 'true',
-        IVS_TOKEN_SIGNING_KEY: await exportPKCS8(pair.privateKey),
+        IVS_TOKEN_SIGNING_KEY: signingKeyPem,
         IVS_TOKEN_PUBLIC_KEY_ARN: publicKeyArn,
+        LOG_LEVEL: 'debug',
       },
+      logDestination: logs.destination,
     });
   });
-  after(() => stack.close());
+  after(async () => {
+    await stack.close();
+    const text = logs.lines.map((line) => JSON.stringify(line)).join('\n');
+    assert.ok(tokensSeen.length > 0);
+    for (const token of tokensSeen) assert.equal(text.includes(token), false, 'a participant token reached the log');
+    assert.equal(text.includes(signingKeyPem.split('\n')[1] ?? '-'), false, 'the signing key reached the log');
+    assert.ok(logs.lines.some((line) => line['audit'] === 'mint' && line['mode'] === 'signed'));
+  });
   beforeEach(() => stack.emulator.reset());
 
   test('the token verifies with the public key and carries the claims IVS specifies; no CreateParticipantToken call', async () => {
@@ -434,6 +447,7 @@ describe('self-signed participant tokens (IVS_TOKEN_SIGNING_KEY)', () => {
     });
     const minted = response.body.data?.createParticipantToken;
     assert.ok(minted, JSON.stringify(response.body.errors));
+    tokensSeen.push(minted.token);
     const { payload, protectedHeader } = await jwtVerify(minted.token, publicKey, { algorithms: ['ES384'] });
     assert.deepEqual(decodeProtectedHeader(minted.token), { alg: 'ES384', typ: 'JWT', kid: publicKeyArn });
     assert.equal(protectedHeader.kid, publicKeyArn);
