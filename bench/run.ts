@@ -24,6 +24,7 @@ import {
 import { targetDefinitions, targetEnv } from './targets.js';
 import { noisyNeighbourSizes, renderNoisyNeighbour, runNoisyNeighbour } from './noisyNeighbour.js';
 import { describeRosterRuns, rosterId, runRosterBench } from './roster.js';
+import { describeJoinRuns, joinId, runJoinBench } from './join.js';
 
 const noisyNeighbourId = 'noisy-neighbour';
 const fleetId = 'fleet';
@@ -39,7 +40,8 @@ const usage = `npm run bench [-- options]
   --participants <n>   participants the emulator generates for cold keys (default 200000)
   --only <ids>         scenarios to run, comma-separated: ${allScenarios(fullSizes)
     .map((s) => s.id)
-    .join(', ')}, noisy-neighbour, ${rosterId}, fleet (3 replicas with and without Redis; needs redis-server)
+    .join(', ')}, noisy-neighbour, ${rosterId}, ${joinId} (participant tokens: API vs self-signed),
+                       fleet (3 replicas with and without Redis; needs redis-server)
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
   --profile            run every target with node --cpu-prof (open the .cpuprofile files in a profile viewer)
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
@@ -64,7 +66,7 @@ interface Options {
   latencyMs: number;
   durationS: number | undefined;
   participants: number;
-  only: (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof fleetId)[] | undefined;
+  only: (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof joinId | typeof fleetId)[] | undefined;
   targets: TargetId[] | undefined;
   profile: boolean;
   pin: boolean;
@@ -111,10 +113,11 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${raw}'`);
     return value;
   };
-  const scenarioIds: (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof fleetId)[] = [
+  const scenarioIds: (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof joinId | typeof fleetId)[] = [
     ...allScenarios(fullSizes).map((s) => s.id),
     noisyNeighbourId,
     rosterId,
+    joinId,
     fleetId,
   ];
   const list = <T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] | undefined => {
@@ -364,6 +367,7 @@ async function main(): Promise<number> {
   let fleetSection: string | undefined;
 
   let roster = '';
+  let joins = '';
   const emulatorPort = await freePort();
   let emulatorChild: ChildServer | undefined;
   try {
@@ -421,6 +425,13 @@ async function main(): Promise<number> {
       });
       roster = `\n${describeRosterRuns(rosterRuns).join('\n')}\n`;
       if (rosterRuns.some((run) => run.participantsPerSecond === 0)) problems.push(`${rosterId}: no roster was served`);
+    }
+    if (options.only === undefined || options.only.includes(joinId)) {
+      log(`${joinId}: participant tokens, API vs self-signed …`);
+      const joinRuns = await runJoinBench({ ...ctx, latencyMs: options.latencyMs, quick: options.quick });
+      joins = `\n${describeJoinRuns(joinRuns, options.quick)}`;
+      if (joinRuns.some((run) => run.minted === 0)) problems.push(`${joinId}: no token was minted`);
+      if (joinRuns.some((run) => run.ivsThrottles > 0)) problems.push(`${joinId}: IVS throttled a mint`);
     }
     const fleetWanted =
       (options.only === undefined || options.only.includes(fleetId)) &&
@@ -485,19 +496,19 @@ async function main(): Promise<number> {
   };
   // The fleet comparison, when it ran, as a section of its own after the others.
   const fleet = fleetSection === undefined ? '' : `\n${fleetSection}`;
-  log(renderTerminal(report) + noisyNeighbour + roster + fleet);
+  log(renderTerminal(report) + noisyNeighbour + roster + joins + fleet);
   if (options.profile) log(`bench: CPU profiles in bench/results/profiles/${stamp}/`);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(
     join(resultsDir, `${stamp}.md`),
-    renderMarkdown(report, { baseline: false }) + noisyNeighbour + roster + fleet,
+    renderMarkdown(report, { baseline: false }) + noisyNeighbour + roster + joins + fleet,
   );
   log(`\nbench: wrote bench/results/${stamp}.json and .md`);
   if (options.baseline) {
     const baselinePath = join(repoRoot, 'bench/BASELINE.md');
     // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
     const markdown = await prettier.format(
-      renderMarkdown(report, { baseline: true }) + noisyNeighbour + roster + fleet + keptHistory(baselinePath),
+      renderMarkdown(report, { baseline: true }) + noisyNeighbour + roster + joins + fleet + keptHistory(baselinePath),
       { ...(await prettier.resolveConfig(baselinePath)), filepath: baselinePath },
     );
     writeFileSync(baselinePath, markdown);

@@ -123,7 +123,7 @@ export function createUpstream(
 
   // The quota steward and the breaker of one quota domain: one operation in one region.
   const guardsOf = (operation: IvsOperation, region: string) => {
-    const quota = { callsPerWindow: upstream.quotaTpsByOperation[operation], windowMs };
+    const quota = pacedQuota(upstream.quotaTpsByOperation[operation], windowMs);
     const domain: QuotaDomain = { account: config.ivsTarget.accountId ?? 'default', region, operation };
     const hooks = observer.forDomain(domain);
     const limiter = createQuotaLimiter({
@@ -131,7 +131,7 @@ export function createUpstream(
       queue: upstream.queuePolicy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
       queueMax: upstream.queueMax,
       queueMaxPerCaller: upstream.queueMaxPerCaller,
-      windowMs,
+      windowMs: quota.windowMs,
       clock: systemClock,
       observer: hooks,
     });
@@ -216,6 +216,7 @@ export function createUpstream(
           limiter,
           breaker,
           deadlineMs: config.lookup.deadlineMs,
+          callReserveMs: Math.min(config.ivs.attemptTimeoutMs, config.lookup.deadlineMs / 2),
           observer: hooks,
         });
         return [region, regional] as const;
@@ -242,4 +243,15 @@ export function createUpstream(
     onStageInvalidated: (listener) => generations.onBump(listener),
     close: () => limiters.forEach((limiter) => limiter.close()),
   };
+}
+
+/**
+ * The sliding window a rate is enforced with. A rate of 20 or more calls per second (a multiple of 10, such as
+ * CreateParticipantToken's 50) is granted in tenths: rate/10 starts per tenth of the window. The guarantee is the
+ * same (call n + rate starts at least one whole window after call n), but a window's starts no longer leave
+ * together as one burst of 50, whose spread on the way out could squeeze 51 arrivals into IVS's second.
+ */
+export function pacedQuota(callsPerSecond: number, windowMs: number): { callsPerWindow: number; windowMs: number } {
+  if (callsPerSecond < 20 || callsPerSecond % 10 !== 0) return { callsPerWindow: callsPerSecond, windowMs };
+  return { callsPerWindow: callsPerSecond / 10, windowMs: windowMs / 10 };
 }

@@ -23,21 +23,23 @@ export interface UpstreamWriteDeps<I, V> {
   readonly breaker: UpstreamBreaker;
   /** One budget per write, covering the quota wait and the call. */
   readonly deadlineMs: number;
+  /** A waiter gives up its place (THROTTLED) while this much of its budget remains: the time one call may take. */
+  readonly callReserveMs: number;
   readonly observer: Pick<UpstreamObserver, 'upstreamCall'>;
 }
 
 /**
  * The upstream layer of one IVS write operation. Outermost first:
  * 1. breaker gate, then the caller's fair turn at the operation's own quota (fleet-wide in shared mode);
- *    a waiter that cannot start before its deadline gives up THROTTLED with `retryAfterSeconds`;
+ *    a waiter that could no longer give its one call a whole attempt's time gives up THROTTLED with
+ *    `retryAfterSeconds` (a write is never retried, so a call started late would only time out, count
+ *    against the breaker and leave the caller not knowing whether it happened);
  * 2. the call, under the breaker, with what is left of the deadline.
  * No cache and no flight: every write is its own. No retry either: a CreateParticipantToken that timed
  * out may still have made a token, and a retry would make a second one; the client decides.
  */
 export function createUpstreamWrite<I, V>(deps: UpstreamWriteDeps<I, V>): UpstreamWrite<I, V> {
-  const { limiter, breaker, deadlineMs, observer } = deps;
-  // As for reads: a start granted with almost no time left would be spent on a call that cannot finish.
-  const callReserveMs = Math.min(250, deadlineMs / 10);
+  const { limiter, breaker, deadlineMs, callReserveMs, observer } = deps;
   return {
     async write(input, caller) {
       const deadline = startDeadline(deadlineMs);

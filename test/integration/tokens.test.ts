@@ -4,6 +4,7 @@ import { decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify, type Cr
 import { hashApiKey } from '../../src/auth/apiKeys.js';
 import type { EmulatedOperation } from '../../src/emulator/server.js';
 import { audience, issuer, serveJwks, signingKey, signToken } from '../helpers/jwt.js';
+import { liveClient, subscribe } from '../helpers/live.js';
 import { createLogSink, demo, startStack, type GraphQLResponse, type Stack } from '../helpers/stack.js';
 
 const stage1 = demo.stageArn;
@@ -20,6 +21,9 @@ const disconnect = `mutation Disconnect($input: DisconnectParticipantInput!) {
 }`;
 const participantState = `query State($participantId: String!) {
   participant(stageArn: "${stage1}", sessionId: "${demo.sessionId}", participantId: $participantId) { state }
+}`;
+const participantStateChanged = `subscription ($stageArn: String!, $sessionId: String!, $participantId: String!) {
+  participantChanged(stageArn: $stageArn, sessionId: $sessionId, participantId: $participantId) { state }
 }`;
 const connectedRoster = `{
   stageSession(stageArn: "${stage1}", sessionId: "${demo.sessionId}") {
@@ -92,7 +96,6 @@ describe('participant tokens and disconnects through CreateParticipantToken (API
     await stack.close();
     // Every line the gateway wrote while the suite ran: no token may be in any of them.
     const text = logs.lines.map((line) => JSON.stringify(line)).join('\n');
-    assert.ok(tokensSeen.length > 0);
     for (const token of tokensSeen) assert.equal(text.includes(token), false, 'a participant token reached the log');
   });
   beforeEach(() => stack.emulator.reset());
@@ -407,19 +410,30 @@ describe('when the mint quota is used up', () => {
 describe('self-signed participant tokens (IVS_TOKEN_SIGNING_KEY)', () => {
   let stack: Stack;
   let publicKey: CryptoKey;
+  let signingKeyPem: string;
+  const logs = createLogSink();
+  const tokensSeen: string[] = [];
 
   before(async () => {
     const pair = await generateKeyPair('ES384', { extractable: true });
     publicKey = pair.publicKey;
+    signingKeyPem = await exportPKCS8(pair.privateKey);
     stack = await startStack({
       env: {
         AUTH_ANONYMOUS_WRITES: 'true',
-        IVS_TOKEN_SIGNING_KEY: await exportPKCS8(pair.privateKey),
+        IVS_TOKEN_SIGNING_KEY: signingKeyPem,
         IVS_TOKEN_PUBLIC_KEY_ARN: publicKeyArn,
+        LOG_LEVEL: 'debug',
       },
+      logDestination: logs.destination,
     });
   });
-  after(() => stack.close());
+  after(async () => {
+    await stack.close();
+    const text = logs.lines.map((line) => JSON.stringify(line)).join('\n');
+    for (const token of tokensSeen) assert.equal(text.includes(token), false, 'a participant token reached the log');
+    assert.equal(text.includes(signingKeyPem.split('\n')[1] ?? '-'), false, 'the signing key reached the log');
+  });
   beforeEach(() => stack.emulator.reset());
 
   test('the token verifies with the public key and carries the claims IVS specifies; no CreateParticipantToken call', async () => {
@@ -434,6 +448,7 @@ describe('self-signed participant tokens (IVS_TOKEN_SIGNING_KEY)', () => {
     });
     const minted = response.body.data?.createParticipantToken;
     assert.ok(minted, JSON.stringify(response.body.errors));
+    tokensSeen.push(minted.token);
     const { payload, protectedHeader } = await jwtVerify(minted.token, publicKey, { algorithms: ['ES384'] });
     assert.deepEqual(decodeProtectedHeader(minted.token), { alg: 'ES384', typ: 'JWT', kid: publicKeyArn });
     assert.equal(protectedHeader.kid, publicKeyArn);
@@ -451,6 +466,7 @@ describe('self-signed participant tokens (IVS_TOKEN_SIGNING_KEY)', () => {
     assert.equal(Date.parse(minted.expirationTime), (payload.exp ?? 0) * 1000);
     assert.deepEqual(minted.capabilities, ['SUBSCRIBE']);
     assert.equal(stack.emulator.stats().byOperation.CreateParticipantToken.calls, 0);
+    assert.ok(logs.lines.some((line) => line['audit'] === 'mint' && line['mode'] === 'signed'));
 
     // The stage's endpoints come from the cached GetStage: a second token costs no call at all.
     const getStageCalls = stack.emulator.stats().byOperation.GetStage.calls;
@@ -465,4 +481,36 @@ describe('self-signed participant tokens (IVS_TOKEN_SIGNING_KEY)', () => {
     assert.equal(refusal(response).code, 'BAD_USER_INPUT');
     assert.equal(stack.emulator.stats().byOperation.GetStage.calls, 0);
   });
+});
+
+describe('a disconnect and the subscriptions', () => {
+  test(
+    'a participantChanged subscriber sees DISCONNECTED at once, not at the next paced refresh',
+    { timeout: 60_000 },
+    async () => {
+      // The next paced refresh is a minute away: only the disconnect itself can tell the watcher.
+      const stack = await startStack({ env: { AUTH_ANONYMOUS_WRITES: 'true', LIVE_MIN_INTERVAL_MS: '60000' } });
+      const { client } = liveClient(stack.url);
+      try {
+        const minted = await stack.graphql<Minted>(mint, { input: { stageArn: stage1 } });
+        const participantId = minted.body.data?.createParticipantToken.participantId ?? '';
+        const joined = await fetch(`${stack.emulator.url}/_emulator/join`, {
+          method: 'POST',
+          body: JSON.stringify({ token: minted.body.data?.createParticipantToken.token }),
+        });
+        assert.equal(joined.status, 200);
+        const updates = subscribe<{ participantChanged: { state: string } }>(client, participantStateChanged, {
+          ...demo,
+          participantId,
+        });
+        assert.equal((await updates.next()).data?.participantChanged.state, 'CONNECTED');
+        const answer = await stack.graphql(disconnect, { input: { stageArn: stage1, participantId } });
+        assert.equal(answer.body.errors, undefined);
+        assert.equal((await updates.next(5000)).data?.participantChanged.state, 'DISCONNECTED');
+      } finally {
+        await client.dispose();
+        await stack.close();
+      }
+    },
+  );
 });
