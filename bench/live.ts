@@ -106,6 +106,8 @@ const metricsToken = randomBytes(24).toString('base64url');
 // Production replicas sharing Redis must share it (each accepts the others' cursors).
 const cursorSecret = randomBytes(32).toString('base64url');
 const openConcurrencyPerProcess = 50;
+/** The longest the bench waits for the refreshes to reach their steady pace (one GetParticipant interval). */
+const maxSteadyWaitS = 120;
 
 /** Runs one gateway, then three with Redis; returns the Markdown section and what went wrong. */
 export async function runLiveBench(
@@ -164,6 +166,7 @@ async function runFleet(
     const participantsOpened = await pool.open(
       participantKeys.map((key, i) => spec(i, participantSubscription, { ...key }, key.participantId)),
     );
+    const participantsAnsweredAt = Date.now();
     const rssWithParticipants = totalRss(gateways);
     const started = Date.now();
     const rosterOpened = await pool.open(
@@ -177,12 +180,15 @@ async function runFleet(
         ` (${participantsOpened.failed + rosterOpened.failed} failed)`,
     );
 
-    // Idle: only the watchers' refreshes reach the emulator.
+    // Idle: only the watchers' refreshes reach the emulator. No participant is due for a refresh until an
+    // interval after its first answer: the window starts once they all are, when the pacer runs steadily.
+    const intervals = await refreshIntervalsS(gateways[0] as ChildServer);
+    const steadyAt = participantsAnsweredAt + Math.min(intervals.GetParticipant, maxSteadyWaitS) * 1000;
+    await delay(Math.max(0, steadyAt - Date.now()));
     await ctx.emulator.reset();
     await delay(sizes.windowS * 1000);
     const counters = await ctx.emulator.stats();
     const rssIdle = totalRss(gateways);
-    const intervals = await refreshIntervalsS(gateways[0] as ChildServer);
 
     const cpuBefore = totalCpuMs(gateways);
     const roster = await rosterRounds(ctx, gateways, pool);

@@ -58,7 +58,7 @@ export function renderLive(runs: readonly LiveRun[], sizes: LiveSizes): string {
     '',
     `${sizes.rosterSubscribers.toLocaleString('en-US')} \`rosterChanged\` subscribers on one roster and ${sizes.participantSubscribers.toLocaleString('en-US')} \`participantChanged\` subscribers on distinct participants, one graphql-ws client and WebSocket each, in ${sizes.subscriberProcesses} subscriber processes, dealt round-robin over the replicas. Gateway quota 100 calls/s, \`LIVE_QUOTA_SHARE=0.1\`.`,
     '',
-    `IVS calls per refresh interval: the emulator's calls over ${sizes.windowS} idle seconds, times the interval \`ivs_live_refresh_interval_seconds\` reports, over the window. Goal: the number of watched keys, whatever the number of subscribers.`,
+    `IVS calls per refresh interval: the emulator's calls over ${sizes.windowS} idle seconds (from the moment the participants' first answers are one interval old), times the interval \`ivs_live_refresh_interval_seconds\` reports, over the window. Goal: the number of watched keys, whatever the number of subscribers.`,
     '',
     row([
       'replicas',
