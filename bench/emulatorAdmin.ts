@@ -1,3 +1,6 @@
+import type { WireParticipant } from '../src/emulator/seed.js';
+import type { ParticipantKey } from '../src/model.js';
+
 /** The emulator's counters as `GET /_emulator/stats` returns them (see src/emulator/callLog.ts). */
 export interface EmulatorCounters {
   calls: number;
@@ -15,7 +18,7 @@ export interface EmulatorCounters {
 
 /** Drives an emulator in another process through its `/_emulator/` admin routes. */
 export function emulatorAdmin(baseUrl: string) {
-  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+  const call = async <T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${baseUrl}/_emulator/${path}`, {
       method,
       ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -33,6 +36,11 @@ export function emulatorAdmin(baseUrl: string) {
     /** Zeroes the counters and starts a fresh quota window. */
     reset: () => call('POST', 'reset'),
     stats: () => call<EmulatorCounters>('GET', 'stats?windowMs=1000'),
+    /** Turns a participant's `published` on or off, as if it happened on the stage now; returns it as stored. */
+    setPublished: (key: ParticipantKey, published: boolean) =>
+      call<{ participant: WireParticipant }>('PATCH', 'participants', { ...key, published }).then(
+        (reply) => reply.participant,
+      ),
   };
 }
 

@@ -211,7 +211,8 @@ async function timed(gateway: ChildServer, body: string, headers: Record<string,
   }
 }
 
-function quantile(sorted: readonly number[], q: number): number {
+/** The q-quantile of ascending `sorted` (nearest rank); 0 for none. */
+export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
 }
 

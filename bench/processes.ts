@@ -12,6 +12,8 @@ export interface ChildServer {
   readonly logPath: string;
   /** Peak resident set size so far (VmHWM), in bytes; null once the process is gone. */
   peakRssBytes(): number | null;
+  /** Resident set size now (VmRSS), in bytes; null once the process is gone. */
+  rssBytes(): number | null;
   /** User + system CPU time used so far, in ms; null once the process is gone. */
   cpuTimeMs(): number | null;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
@@ -110,6 +112,7 @@ function childServer(
     url,
     logPath: spec.logPath,
     peakRssBytes: () => readStatusKb(pid, 'VmHWM'),
+    rssBytes: () => readStatusKb(pid, 'VmRSS'),
     cpuTimeMs: () => readCpuTimeMs(pid),
     stop(graceMs = 10_000) {
       stopped ??= (async () => {

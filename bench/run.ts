@@ -25,9 +25,11 @@ import { targetDefinitions, targetEnv } from './targets.js';
 import { noisyNeighbourSizes, renderNoisyNeighbour, runNoisyNeighbour } from './noisyNeighbour.js';
 import { describeRosterRuns, rosterId, runRosterBench } from './roster.js';
 import { describeJoinRuns, joinId, runJoinBench } from './join.js';
+import { liveSizes, liveSizesFor, runLiveBench } from './live.js';
 
 const noisyNeighbourId = 'noisy-neighbour';
 const fleetId = 'fleet';
+const liveId = 'live';
 
 const usage = `npm run bench [-- options]
 
@@ -41,12 +43,14 @@ const usage = `npm run bench [-- options]
   --only <ids>         scenarios to run, comma-separated: ${allScenarios(fullSizes)
     .map((s) => s.id)
     .join(', ')}, noisy-neighbour, ${rosterId}, ${joinId} (participant tokens: API vs self-signed),
-                       fleet (3 replicas with and without Redis; needs redis-server)
+                       fleet (3 replicas with and without Redis; needs redis-server),
+                       live (subscriptions: 1 replica, then 3 with Redis; needs redis-server)
   --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
   --profile            run every target with node --cpu-prof (open the .cpuprofile files in a profile viewer)
   --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
                        steadier numbers, no scheduler contention between client and target; off by default
   --gateway-env K=V    extra environment for the gateway (repeatable), e.g. LOG_LEVEL=warn
+  --live-subscribers <n>  live: roster subscribers (default 10000, quick 200); n / 10 participant subscribers
 
 Writes bench/results/<date>.{json,md}; child process logs go to bench/results/logs/.`;
 
@@ -66,11 +70,14 @@ interface Options {
   latencyMs: number;
   durationS: number | undefined;
   participants: number;
-  only: (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof joinId | typeof fleetId)[] | undefined;
+  only:
+    | (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof joinId | typeof fleetId | typeof liveId)[]
+    | undefined;
   targets: TargetId[] | undefined;
   profile: boolean;
   pin: boolean;
   gatewayEnv: Record<string, string>;
+  liveSubscribers: number | undefined;
 }
 
 // With --pin: targets on their own core, everything else (runner, autocannon, emulator) on the other.
@@ -94,6 +101,7 @@ function parseOptions(argv: string[]): Options {
       profile: { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
       'gateway-env': { type: 'string', multiple: true, default: [] },
+      'live-subscribers': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -113,13 +121,9 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${raw}'`);
     return value;
   };
-  const scenarioIds: (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof joinId | typeof fleetId)[] = [
-    ...allScenarios(fullSizes).map((s) => s.id),
-    noisyNeighbourId,
-    rosterId,
-    joinId,
-    fleetId,
-  ];
+  const scenarioIds: (
+    ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof joinId | typeof fleetId | typeof liveId
+  )[] = [...allScenarios(fullSizes).map((s) => s.id), noisyNeighbourId, rosterId, joinId, fleetId, liveId];
   const list = <T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] | undefined => {
     if (raw === undefined) return undefined;
     const items = raw.split(',').map((item) => item.trim());
@@ -146,6 +150,10 @@ function parseOptions(argv: string[]): Options {
     profile: values.profile,
     pin: values.pin,
     gatewayEnv,
+    liveSubscribers:
+      values['live-subscribers'] === undefined
+        ? undefined
+        : Math.floor(number('live-subscribers', values['live-subscribers'], 10)),
   };
 }
 
@@ -365,6 +373,7 @@ async function main(): Promise<number> {
   const failures: RunFailure[] = [];
   const problems: string[] = [];
   let fleetSection: string | undefined;
+  let liveSection: string | undefined;
 
   let roster = '';
   let joins = '';
@@ -457,6 +466,39 @@ async function main(): Promise<number> {
         log(`        FAILED: ${message}`);
       }
     }
+    const liveWanted =
+      (options.only === undefined || options.only.includes(liveId)) &&
+      (options.targets === undefined || options.targets.includes('gateway'));
+    if (liveWanted) {
+      const liveRunSizes =
+        options.liveSubscribers !== undefined
+          ? liveSizesFor(options.liveSubscribers)
+          : options.quick
+            ? liveSizes.quick
+            : liveSizes.full;
+      log(
+        `${liveId} · ${liveRunSizes.rosterSubscribers} roster + ${liveRunSizes.participantSubscribers} participant subscribers, 1 replica then 3 with Redis …`,
+      );
+      try {
+        const result = await runLiveBench(
+          {
+            ...ctx,
+            auth: await ctx.auth(options.auth),
+            participants: options.participants,
+            latencyMs: options.latencyMs,
+            sizes: liveRunSizes,
+            gatewayEnv: options.gatewayEnv,
+          },
+          log,
+        );
+        liveSection = result.section;
+        problems.push(...result.problems);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        problems.push(`${liveId}: ${message}`);
+        log(`        FAILED: ${message}`);
+      }
+    }
   } finally {
     await emulatorChild?.stop();
     entries.dispose();
@@ -496,19 +538,26 @@ async function main(): Promise<number> {
   };
   // The fleet comparison, when it ran, as a section of its own after the others.
   const fleet = fleetSection === undefined ? '' : `\n${fleetSection}`;
-  log(renderTerminal(report) + noisyNeighbour + roster + joins + fleet);
+  const live = liveSection === undefined ? '' : `\n${liveSection}`;
+  log(renderTerminal(report) + noisyNeighbour + roster + joins + fleet + live);
   if (options.profile) log(`bench: CPU profiles in bench/results/profiles/${stamp}/`);
   writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(
     join(resultsDir, `${stamp}.md`),
-    renderMarkdown(report, { baseline: false }) + noisyNeighbour + roster + joins + fleet,
+    renderMarkdown(report, { baseline: false }) + noisyNeighbour + roster + joins + fleet + live,
   );
   log(`\nbench: wrote bench/results/${stamp}.json and .md`);
   if (options.baseline) {
     const baselinePath = join(repoRoot, 'bench/BASELINE.md');
     // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
     const markdown = await prettier.format(
-      renderMarkdown(report, { baseline: true }) + noisyNeighbour + roster + joins + fleet + keptHistory(baselinePath),
+      renderMarkdown(report, { baseline: true }) +
+        noisyNeighbour +
+        roster +
+        joins +
+        fleet +
+        live +
+        keptHistory(baselinePath),
       { ...(await prettier.resolveConfig(baselinePath)), filepath: baselinePath },
     );
     writeFileSync(baselinePath, markdown);
