@@ -228,15 +228,21 @@ async function runFleet(
   }
 }
 
-/** Rounds of one publish change of carol each: every roster subscriber should see it. */
+/**
+ * Rounds of one `Participant Published` event for carol each. IVS's `published` means "ever published in the
+ * session" and no event clears it, so each round first turns carol off in the emulator alone and lets the
+ * roster's refresh carry that to every subscriber (not timed), then turns her on and posts the event (timed).
+ */
 async function rosterRounds(ctx: LiveBenchContext, gateways: readonly ChildServer[], pool: SubscriberPool) {
   const latenciesMs: number[] = [];
   let missed = 0;
   for (let round = 0; round < ctx.sizes.rosterRounds; round++) {
-    // carol starts published: the rounds turn it off, on, off, ...
-    const published = round % 2 === 1;
-    await pool.expect({ [rosterWatch.participantId]: published });
-    const participant = await ctx.emulator.setPublished(rosterWatch, published);
+    await pool.expect({ [rosterWatch.participantId]: false });
+    await ctx.emulator.setPublished(rosterWatch, false);
+    await pool.arrivals(ctx.sizes.deliveryTimeoutMs);
+
+    await pool.expect({ [rosterWatch.participantId]: true });
+    const participant = await ctx.emulator.setPublished(rosterWatch, true);
     const sentAt = await postEvent(gateways[round % gateways.length] as ChildServer, rosterWatch, participant);
     const result = await pool.arrivals(ctx.sizes.deliveryTimeoutMs);
     latenciesMs.push(...result.arrivals.map((arrival) => arrival.atMs - sentAt));
@@ -245,7 +251,7 @@ async function rosterRounds(ctx: LiveBenchContext, gateways: readonly ChildServe
   return { latenciesMs: latenciesMs.sort((a, b) => a - b), missed, updates: ctx.sizes.rosterRounds };
 }
 
-/** One publish change for each watched participant, posted 16 at a time. */
+/** One `Participant Published` event for each watched participant that has not published, 16 posted at a time. */
 async function participantRound(
   ctx: LiveBenchContext,
   gateways: readonly ChildServer[],
@@ -253,25 +259,23 @@ async function participantRound(
   keys: readonly ParticipantKey[],
   fleetIndex: number,
 ) {
-  // generateParticipants publishes the even ones; each is turned to the opposite.
-  const expected = Object.fromEntries(
-    keys.map((key, i) => [key.participantId, (fleetIndex * keys.length + i) % 2 !== 0]),
-  );
-  await pool.expect(expected);
+  // generateParticipants publishes the even ones: the odd ones start publishing.
+  const starting = keys.filter((_, i) => (fleetIndex * keys.length + i) % 2 === 1);
+  await pool.expect(Object.fromEntries(starting.map((key) => [key.participantId, true])));
   const sentAt = new Map<string, number>();
   let next = 0;
   const poster = async (): Promise<void> => {
-    while (next < keys.length) {
+    while (next < starting.length) {
       const i = next++;
-      const key = keys[i] as ParticipantKey;
-      const participant = await ctx.emulator.setPublished(key, expected[key.participantId] as boolean);
+      const key = starting[i] as ParticipantKey;
+      const participant = await ctx.emulator.setPublished(key, true);
       sentAt.set(key.participantId, await postEvent(gateways[i % gateways.length] as ChildServer, key, participant));
     }
   };
   await Promise.all(Array.from({ length: 16 }, poster));
   const result = await pool.arrivals(ctx.sizes.deliveryTimeoutMs);
   const latenciesMs = result.arrivals.map((arrival) => arrival.atMs - (sentAt.get(arrival.participantId) ?? NaN));
-  return { latenciesMs: latenciesMs.sort((a, b) => a - b), missed: result.missed, updates: keys.length };
+  return { latenciesMs: latenciesMs.sort((a, b) => a - b), missed: result.missed, updates: starting.length };
 }
 
 /** POSTs the IVS Stage Update event for `participant` as EventBridge would; returns when it was sent. */
