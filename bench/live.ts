@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { stageUpdateEvent } from '../src/emulator/eventDelivery.js';
 import type { WireParticipant } from '../src/emulator/seed.js';
 import type { ParticipantKey } from '../src/model.js';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis.js';
@@ -278,19 +277,40 @@ async function participantRound(
   return { latenciesMs: latenciesMs.sort((a, b) => a - b), missed: result.missed, updates: starting.length };
 }
 
-/** POSTs the IVS Stage Update event for `participant` as EventBridge would; returns when it was sent. */
+/** POSTs the `Participant Published` event for `participant` as an EventBridge API destination would. */
 async function postEvent(gateway: ChildServer, key: ParticipantKey, participant: WireParticipant): Promise<number> {
   const sentAt = wallClockMs();
-  const event = stageUpdateEvent(key.stageArn, key.sessionId, participant, new Date(sentAt));
   const response = await fetch(`${gateway.url}/events/ivs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-events-api-key': eventsApiKey },
-    body: JSON.stringify(event),
+    body: JSON.stringify(publishedEvent(key, participant.userId ?? '', new Date(sentAt))),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
   if (response.status !== 202) throw new Error(`POST /events/ivs answered ${response.status}: ${text}`);
   return sentAt;
+}
+
+/** The EventBridge `IVS Stage Update` IVS sends when a participant starts publishing. */
+function publishedEvent(key: ParticipantKey, userId: string, at: Date) {
+  const [, , , region, account] = key.stageArn.split(':');
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'IVS Stage Update',
+    source: 'aws.ivs',
+    account,
+    time: at.toISOString(),
+    region,
+    resources: [key.stageArn],
+    detail: {
+      session_id: key.sessionId,
+      event_name: 'Participant Published',
+      user_id: userId,
+      participant_id: key.participantId,
+      event_time: at.toISOString(),
+    },
+  };
 }
 
 async function startReplicas(
