@@ -98,6 +98,8 @@ const liveGatewayEnv = {
   UPSTREAM_QUEUE_MAX: '5000',
   LIVE_MAX_SUBSCRIPTIONS: '100000',
   LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: '100000',
+  // Each subscriber is a connection of its own: no connection cap (HTTP_MAX_CONNECTIONS, default 1,000).
+  HTTP_MAX_CONNECTIONS: '0',
   LOG_LEVEL: 'warn',
 };
 const eventsApiKey = randomBytes(24).toString('base64url');
