@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { stageUpdateEvent } from '../src/emulator/eventDelivery.js';
 import type { WireParticipant } from '../src/emulator/seed.js';
 import type { ParticipantKey } from '../src/model.js';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis.js';
@@ -99,6 +98,8 @@ const liveGatewayEnv = {
   UPSTREAM_QUEUE_MAX: '5000',
   LIVE_MAX_SUBSCRIPTIONS: '100000',
   LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: '100000',
+  // Each subscriber is a connection of its own: no connection cap (HTTP_MAX_CONNECTIONS, default 1,000).
+  HTTP_MAX_CONNECTIONS: '0',
   LOG_LEVEL: 'warn',
 };
 const eventsApiKey = randomBytes(24).toString('base64url');
@@ -228,15 +229,21 @@ async function runFleet(
   }
 }
 
-/** Rounds of one publish change of carol each: every roster subscriber should see it. */
+/**
+ * Rounds of one `Participant Published` event for carol each. IVS's `published` means "ever published in the
+ * session" and no event clears it, so each round first turns carol off in the emulator alone and lets the
+ * roster's refresh carry that to every subscriber (not timed), then turns her on and posts the event (timed).
+ */
 async function rosterRounds(ctx: LiveBenchContext, gateways: readonly ChildServer[], pool: SubscriberPool) {
   const latenciesMs: number[] = [];
   let missed = 0;
   for (let round = 0; round < ctx.sizes.rosterRounds; round++) {
-    // carol starts published: the rounds turn it off, on, off, ...
-    const published = round % 2 === 1;
-    await pool.expect({ [rosterWatch.participantId]: published });
-    const participant = await ctx.emulator.setPublished(rosterWatch, published);
+    await pool.expect({ [rosterWatch.participantId]: false });
+    await ctx.emulator.setPublished(rosterWatch, false);
+    await pool.arrivals(ctx.sizes.deliveryTimeoutMs);
+
+    await pool.expect({ [rosterWatch.participantId]: true });
+    const participant = await ctx.emulator.setPublished(rosterWatch, true);
     const sentAt = await postEvent(gateways[round % gateways.length] as ChildServer, rosterWatch, participant);
     const result = await pool.arrivals(ctx.sizes.deliveryTimeoutMs);
     latenciesMs.push(...result.arrivals.map((arrival) => arrival.atMs - sentAt));
@@ -245,7 +252,7 @@ async function rosterRounds(ctx: LiveBenchContext, gateways: readonly ChildServe
   return { latenciesMs: latenciesMs.sort((a, b) => a - b), missed, updates: ctx.sizes.rosterRounds };
 }
 
-/** One publish change for each watched participant, posted 16 at a time. */
+/** One `Participant Published` event for each watched participant that has not published, 16 posted at a time. */
 async function participantRound(
   ctx: LiveBenchContext,
   gateways: readonly ChildServer[],
@@ -253,46 +260,59 @@ async function participantRound(
   keys: readonly ParticipantKey[],
   fleetIndex: number,
 ) {
-  // generateParticipants publishes the even ones; each is turned to the opposite.
-  const expected = Object.fromEntries(
-    keys.map((key, i) => [key.participantId, (fleetIndex * keys.length + i) % 2 !== 0]),
-  );
-  await pool.expect(expected);
+  // generateParticipants publishes the even ones: the odd ones start publishing.
+  const starting = keys.filter((_, i) => (fleetIndex * keys.length + i) % 2 === 1);
+  await pool.expect(Object.fromEntries(starting.map((key) => [key.participantId, true])));
   const sentAt = new Map<string, number>();
   let next = 0;
   const poster = async (): Promise<void> => {
-    while (next < keys.length) {
+    while (next < starting.length) {
       const i = next++;
-      const key = keys[i] as ParticipantKey;
-      const participant = await ctx.emulator.setPublished(key, expected[key.participantId] as boolean);
+      const key = starting[i] as ParticipantKey;
+      const participant = await ctx.emulator.setPublished(key, true);
       sentAt.set(key.participantId, await postEvent(gateways[i % gateways.length] as ChildServer, key, participant));
     }
   };
   await Promise.all(Array.from({ length: 16 }, poster));
   const result = await pool.arrivals(ctx.sizes.deliveryTimeoutMs);
   const latenciesMs = result.arrivals.map((arrival) => arrival.atMs - (sentAt.get(arrival.participantId) ?? NaN));
-  return { latenciesMs: latenciesMs.sort((a, b) => a - b), missed: result.missed, updates: keys.length };
+  return { latenciesMs: latenciesMs.sort((a, b) => a - b), missed: result.missed, updates: starting.length };
 }
 
-/** POSTs the IVS Stage Update event for `participant` as EventBridge would; returns when it was sent. */
+/** POSTs the `Participant Published` event for `participant` as an EventBridge API destination would. */
 async function postEvent(gateway: ChildServer, key: ParticipantKey, participant: WireParticipant): Promise<number> {
   const sentAt = wallClockMs();
-  const event = stageUpdateEvent(
-    key.stageArn,
-    key.sessionId,
-    participant,
-    participant.published === true,
-    new Date(sentAt),
-  );
   const response = await fetch(`${gateway.url}/events/ivs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-events-api-key': eventsApiKey },
-    body: JSON.stringify(event),
+    body: JSON.stringify(publishedEvent(key, participant.userId ?? '', new Date(sentAt))),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
   if (response.status !== 202) throw new Error(`POST /events/ivs answered ${response.status}: ${text}`);
   return sentAt;
+}
+
+/** The EventBridge `IVS Stage Update` IVS sends when a participant starts publishing. */
+function publishedEvent(key: ParticipantKey, userId: string, at: Date) {
+  const [, , , region, account] = key.stageArn.split(':');
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'IVS Stage Update',
+    source: 'aws.ivs',
+    account,
+    time: at.toISOString(),
+    region,
+    resources: [key.stageArn],
+    detail: {
+      session_id: key.sessionId,
+      event_name: 'Participant Published',
+      user_id: userId,
+      participant_id: key.participantId,
+      event_time: at.toISOString(),
+    },
+  };
 }
 
 async function startReplicas(

@@ -1,9 +1,6 @@
-import { performance } from 'node:perf_hooks';
-
 /**
  * What the live bench's runner and its subscriber processes (bench/liveSubscribers.ts) say to each other
- * over the child-process IPC channel. Times are wall-clock ms with sub-ms precision
- * (`performance.timeOrigin + performance.now()`), comparable between processes of one machine.
+ * over the child-process IPC channel. Times are wall-clock ms (`wallClockMs`), comparable between processes.
  */
 
 /** One subscriber: one graphql-ws client, one WebSocket, one subscription. */
@@ -50,7 +47,11 @@ export type SubscribersReply =
     }
   | { readonly type: 'closed' };
 
-/** The wall clock, sub-millisecond, as both sides read it. */
+/**
+ * The wall clock, as every process here reads it. Not `performance.timeOrigin + now()`: that drifts from the
+ * wall clock by milliseconds per second of a process's life, apart in each process, and the gateway compares
+ * an event's time with `Date.now()`.
+ */
 export function wallClockMs(): number {
-  return performance.timeOrigin + performance.now();
+  return Date.now();
 }

@@ -78,7 +78,7 @@ export function renderLive(runs: readonly LiveRun[], sizes: LiveSizes): string {
       ]),
     ),
     '',
-    `Delivery: from the moment the bench sends \`POST /events/ivs\` (a publish change, the emulator changed first so the revalidation agrees) to the moment each subscriber process receives the update; ${sizes.rosterRounds} roster updates, then one update per watched participant (posted 16 at a time). Goal: roster p99 within ${goals.rosterP99Ms} ms. Memory: the replicas' RSS with every subscriber open and idle, minus before any, per subscriber. Goal: under ${goals.bytesPerIdleSubscriber / 1024} KB.`,
+    `Delivery: from the moment the bench sends a \`Participant Published\` event to \`POST /events/ivs\` (the emulator changed first so the revalidation agrees) to the moment each subscriber process receives the update; ${sizes.rosterRounds} roster updates, then one for each watched participant that had not published (posted 16 at a time). Goal: roster p99 within ${goals.rosterP99Ms} ms. Memory: the replicas' RSS with every subscriber open and idle, minus before any, per subscriber. Goal: under ${goals.bytesPerIdleSubscriber / 1024} KB.`,
     '',
     row([
       'replicas',

@@ -106,13 +106,15 @@ describe('hostile input against a production configuration', () => {
   });
 
   test('a mutation over GET: refused with a 4xx and a stable code', async () => {
-    const reply = await send(`/graphql?query=${encodeURIComponent('mutation { x }')}`, {
+    const disconnect = `mutation { disconnectParticipant(input: { stageArn: "${demo.stageArn}", participantId: "alice" }) { disconnected } }`;
+    const reply = await send(`/graphql?query=${encodeURIComponent(disconnect)}`, {
       headers: { 'apollo-require-preflight': 'true' },
     });
-    // Apollo refuses the operation type before validating it against the schema (which has no mutations).
+    // A GET must be safe to repeat and to cache: Apollo refuses the operation type before anything runs.
     assert.equal(reply.status, 405);
     assert.equal(code(reply), 'BAD_REQUEST');
     assert.match(reply.body.errors?.[0]?.message ?? '', /GET requests only support query operations/);
+    assert.equal(stack.emulator.stats().byOperation.DisconnectParticipant.calls, 0);
   });
 
   test('a huge string argument within the body limit: BAD_USER_INPUT that does not echo it', async () => {

@@ -38,6 +38,7 @@ describe('three replicas with one Redis watch each key once', () => {
   const startReplica = (): Promise<Gateway> =>
     startGatewayProcess({
       NODE_ENV: 'test',
+      AUTH_ALLOW_ANONYMOUS: 'true',
       IVS_ENDPOINT: emulator.url,
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
