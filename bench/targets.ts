@@ -69,6 +69,8 @@ export function targetEnv(
     HOST: '127.0.0.1',
     PORT: String(port),
     METRICS_TOKEN: 'bench-scrape-token-0123456789',
+    // The herd opens 1,000 connections at once, and the harness its own probes: above the default cap of 1,000.
+    HTTP_MAX_CONNECTIONS: '0',
   };
   const upstream: Record<string, string> = target.callsUpstream
     ? {
