@@ -62,7 +62,8 @@ describe('the gateway process: graceful shutdown', () => {
     void inFlight.finally(() => (settled = true));
     let attempt = await tryConnect(gateway.url);
     for (let tries = 1; attempt === 'connected' && tries < 200; tries++) attempt = await tryConnect(gateway.url);
-    assert.equal(attempt, 'ECONNREFUSED');
+    // Refused by the closed listener, or reset when it was accepted in the instant the listener closed.
+    assert.ok(attempt === 'ECONNREFUSED' || attempt === 'ECONNRESET', attempt);
     assert.equal(settled, false, 'refused while the request was still in flight');
 
     const response = await inFlight;

@@ -73,7 +73,8 @@ describe('starting the gateway process on a fresh machine', () => {
       const bannerShown = new Promise<void>((resolve) => {
         child.stdout.on('data', (chunk: Buffer) => {
           output += chunk.toString();
-          if (output.includes('participantId: "alice"')) resolve();
+          // The whole query, not its first lines: the terminal may deliver the banner in several chunks.
+          if (output.replace(/\r/g, '').includes(demoQuery)) resolve();
         });
       });
       try {

@@ -59,7 +59,7 @@ describe('three replicas sharing one Redis mint and disconnect as one gateway', 
         REDIS_FLEET_SIZE_HINT: '3',
         LOOKUP_DEADLINE_MS: '20000',
         // Four processes share two loaded cores: room for event-loop lag between slot and arrival.
-        UPSTREAM_QUOTA_MARGIN_MS: '400',
+        UPSTREAM_QUOTA_MARGIN_MS: '800',
         UPSTREAM_QUEUE_MAX: '300',
         UPSTREAM_QUEUE_MAX_PER_CALLER: '300',
         // Long enough that only an invalidation can explain a changed answer.
