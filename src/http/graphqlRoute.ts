@@ -132,30 +132,28 @@ function isBatchOver(body: unknown, max: number): boolean {
   return Array.isArray(body) && body.length > max;
 }
 
+// A request refused before Apollo sees it: HTTP 400 with the code in the body and in the request's log record.
+function refuseRequest(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, message: string) {
+  request.operation.errorCodes.push(code);
+  return reply.code(400).type('application/json; charset=utf-8').send(errorResponseBody(code, message));
+}
+
 function refuseBatch(request: FastifyRequest, reply: FastifyReply, max: number) {
-  request.operation.errorCodes.push(ErrorCode.BATCH_TOO_LARGE);
-  return reply
-    .code(400)
-    .type('application/json; charset=utf-8')
-    .send(
-      errorResponseBody(
-        ErrorCode.BATCH_TOO_LARGE,
-        `A batch may carry at most ${max} operations (GRAPHQL_BATCH_MAX_OPERATIONS); send the rest in another request`,
-      ),
-    );
+  return refuseRequest(
+    request,
+    reply,
+    ErrorCode.BATCH_TOO_LARGE,
+    `A batch may carry at most ${max} operations (GRAPHQL_BATCH_MAX_OPERATIONS); send the rest in another request`,
+  );
 }
 
 function refuseUntrusted(request: FastifyRequest, reply: FastifyReply) {
-  request.operation.errorCodes.push(ErrorCode.PERSISTED_QUERY_NOT_TRUSTED);
-  return reply
-    .code(400)
-    .type('application/json; charset=utf-8')
-    .send(
-      errorResponseBody(
-        ErrorCode.PERSISTED_QUERY_NOT_TRUSTED,
-        'This server accepts only operations from its trusted-documents manifest',
-      ),
-    );
+  return refuseRequest(
+    request,
+    reply,
+    ErrorCode.PERSISTED_QUERY_NOT_TRUSTED,
+    'This server accepts only operations from its trusted-documents manifest',
+  );
 }
 
 // Apollo refuses a request a browser could send cross-site without a preflight (its CSRF
