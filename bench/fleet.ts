@@ -61,7 +61,7 @@ export async function runFleetBench(ctx: FleetBenchContext, log: (line: string) 
   const rounds: RoundResult[] = [];
   for (const mode of ['alone', 'redis'] as const) {
     const redis = mode === 'redis' ? await startRedisServer() : undefined;
-    const gateways = await startReplicas(ctx, mode, redis, { RESPONSE_CACHE_TTL_SECONDS: '0' });
+    const gateways = await startReplicas(ctx, mode, redis, { GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '0' });
     try {
       await ctx.emulator.configure({ quotaTps, latencyMs: ctx.latencyMs });
       for (const load of ['burst', 'herd'] as const) {
@@ -112,7 +112,7 @@ export async function runFleetBench(ctx: FleetBenchContext, log: (line: string) 
       ctx,
       variant.mode,
       redis,
-      { RESPONSE_CACHE_TTL_SECONDS: '0', ...variant.env },
+      { GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '0', ...variant.env },
       1,
     );
     try {
@@ -182,7 +182,7 @@ async function startReplicas(
           ...(redis && {
             REDIS_URL: redis.url,
             REDIS_FLEET_SIZE_HINT: String(count),
-            CURSOR_SECRET: 'bench-fleet-cursor-secret-shared-by-every-replica',
+            GRAPHQL_CURSOR_SECRET: 'bench-fleet-cursor-secret-shared-by-every-replica',
           }),
           ...env,
         }),

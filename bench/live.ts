@@ -332,7 +332,11 @@ async function startReplicas(
           EVENTS_API_KEY: eventsApiKey,
           METRICS_TOKEN: metricsToken,
           ...ctx.gatewayEnv,
-          ...(redis && { REDIS_URL: redis.url, REDIS_FLEET_SIZE_HINT: String(count), CURSOR_SECRET: cursorSecret }),
+          ...(redis && {
+            REDIS_URL: redis.url,
+            REDIS_FLEET_SIZE_HINT: String(count),
+            GRAPHQL_CURSOR_SECRET: cursorSecret,
+          }),
         }),
         cwd: ctx.entries.cwd,
         port,

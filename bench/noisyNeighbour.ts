@@ -34,7 +34,7 @@ async function ask(stack: Stack, key: string, ids: string[]): Promise<{ ms: numb
 export interface NoisyNeighbourSize {
   readonly durationS: number;
   readonly greedyBatch: number;
-  /** LOOKUP_DEADLINE_MS: greedy lookups still queued give up after it, which bounds the run's tail. */
+  /** UPSTREAM_DEADLINE_MS: greedy lookups still queued give up after it, which bounds the run's tail. */
   readonly deadlineMs: number;
 }
 
@@ -54,8 +54,8 @@ async function runPolicy(policy: 'fair' | 'fifo', size: NoisyNeighbourSize): Pro
       UPSTREAM_QUEUE_POLICY: policy,
       UPSTREAM_QUEUE_MAX: '200',
       UPSTREAM_QUEUE_MAX_PER_CALLER: '200',
-      MAX_PARTICIPANTS_PER_REQUEST: '100',
-      LOOKUP_DEADLINE_MS: String(size.deadlineMs),
+      LIMIT_PARTICIPANTS_PER_REQUEST: '100',
+      UPSTREAM_DEADLINE_MS: String(size.deadlineMs),
     },
     emulator: { quota: { callsPerSecond: 5 }, generatedParticipants: { ...demo, count: 9000 } },
   });
@@ -107,7 +107,7 @@ export function renderNoisyNeighbour(runs: readonly NoisyNeighbourRun[], size: N
     '### Noisy neighbour (fair queue vs FIFO)',
     '',
     `Two greedy clients keep ${size.greedyBatch}-participant queries of cold keys in flight; one modest client asks for one`,
-    `cold participant at a time for ${size.durationS} s. 5 TPS quota at the emulator, LOOKUP_DEADLINE_MS=${size.deadlineMs}.`,
+    `cold participant at a time for ${size.durationS} s. 5 TPS quota at the emulator, UPSTREAM_DEADLINE_MS=${size.deadlineMs}.`,
     'Wait = the modest request as its client sees it (`npm run bench -- --only noisy-neighbour`).',
     '',
     '| policy | modest requests | modest p50 ms | modest p99 ms | modest THROTTLED | greedy lookups | greedy THROTTLED | IVS calls | IVS throttled |',

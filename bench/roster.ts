@@ -63,7 +63,7 @@ export async function runRosterBench(ctx: RosterBenchContext): Promise<RosterRun
     { variant: 'caches on (defaults)', env: {} },
     {
       variant: 'caches off (coalescing only)',
-      env: { UPSTREAM_CACHE_MAX_ENTRIES: '0', RESPONSE_CACHE_TTL_SECONDS: '0' },
+      env: { UPSTREAM_CACHE_MAX_ENTRIES: '0', GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '0' },
     },
   ];
   const runs: RosterRun[] = [];

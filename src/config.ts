@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { describeRenamedVariables } from './configRenames.js';
 import { isLocalDemo, isLoopbackHost } from './localDemo.js';
 import {
   ivsOperations,
@@ -56,27 +57,46 @@ const regionEndpoints = z.string().transform((value, context) => {
   return pairs;
 });
 
-// `ListParticipants=3,GetStage=10`: one variable for every per-operation exception to the default rates.
-const quotaOverrides = z.string().transform((value, context) => {
-  const pairs = value
-    .split(',')
-    .map((pair) => pair.split('=').map((part) => part.trim()))
-    .filter((pair) => pair.join('') !== '');
-  const overrides: Partial<Record<IvsOperation, number>> = {};
-  for (const [operation, tps, ...rest] of pairs) {
-    const known = ivsOperations.find((name) => name === operation);
-    const rate = Number(tps);
-    if (known === undefined || !Number.isInteger(rate) || rate < 1 || rest.length > 0) {
-      context.addIssue({
-        code: 'custom',
-        message: `must be a comma-separated list of Operation=calls per second, the operation one of ${ivsOperations.join(', ')}`,
-      });
-      return z.NEVER;
+// `ListParticipants=3,GetStage=10`: one variable for every per-operation setting of one kind.
+function byOperation<Operation extends string>(operations: readonly Operation[], min: number, unit: string) {
+  return z.string().transform((value, context) => {
+    const pairs = value
+      .split(',')
+      .map((pair) => pair.split('=').map((part) => part.trim()))
+      .filter((pair) => pair.join('') !== '');
+    const settings: Partial<Record<Operation, number>> = {};
+    for (const [operation, text, ...rest] of pairs) {
+      const known = operations.find((name) => name === operation);
+      const setting = Number(text);
+      if (known === undefined || !Number.isInteger(setting) || setting < min || rest.length > 0) {
+        context.addIssue({
+          code: 'custom',
+          message: `must be a comma-separated list of Operation=${unit}, the operation one of ${operations.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      settings[known] = setting;
     }
-    overrides[known] = rate;
-  }
-  return overrides;
-});
+    return settings;
+  });
+}
+
+/**
+ * How long each operation's answers stay fresh. An open session (GetStageSession) follows ListStageSessions;
+ * answers that cannot change and NOT_FOUND answers have settings of their own.
+ */
+const cacheTtlMsDefaults = {
+  GetParticipant: 3000,
+  GetStage: 10_000,
+  ListStageSessions: 10_000,
+  ListParticipants: 2000,
+  ListParticipantEvents: 5000,
+} as const satisfies Partial<Record<IvsReadOperation, number>>;
+type CacheTtlOperation = keyof typeof cacheTtlMsDefaults;
+const cacheTtlOperations = Object.keys(cacheTtlMsDefaults) as CacheTtlOperation[];
+const cacheTtlMsByOperation = byOperation(cacheTtlOperations, 0, 'milliseconds')
+  .transform((settings): Record<CacheTtlOperation, number> => ({ ...cacheTtlMsDefaults, ...settings }))
+  .prefault('');
 
 /** Asymmetric JWS algorithms only: `none` and HS* (shared secrets) are never accepted. */
 const jwtAlgorithms = [
@@ -109,7 +129,6 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  CORS_ORIGINS: z.string().default('*'),
   AWS_REGION: region.optional(),
   IVS_REGIONS: regionList.optional(),
   IVS_ENDPOINT: endpointUrl.optional(),
@@ -125,10 +144,10 @@ const envSchema = z.object({
     .string()
     .regex(/^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key\/[a-zA-Z0-9-]+$/, 'must be an IVS public-key ARN')
     .optional(),
-  LOOKUP_DEADLINE_MS: positiveInt.max(60_000).default(10_000),
-  REQUEST_DEADLINE_MS: positiveInt.max(300_000).default(15_000),
+  UPSTREAM_DEADLINE_MS: positiveInt.max(60_000).default(10_000),
+  UPSTREAM_REQUEST_DEADLINE_MS: positiveInt.max(300_000).default(15_000),
   UPSTREAM_QUOTA_TPS: positiveInt.default(5),
-  UPSTREAM_QUOTA_TPS_BY_OPERATION: quotaOverrides.optional(),
+  UPSTREAM_QUOTA_TPS_BY_OPERATION: byOperation(ivsOperations, 1, 'calls per second').optional(),
   UPSTREAM_QUOTA_MARGIN_MS: nonNegativeInt.max(1000).default(100),
   UPSTREAM_QUEUE_MAX: nonNegativeInt.default(50),
   UPSTREAM_QUEUE_MAX_PER_CALLER: nonNegativeInt.optional(),
@@ -141,18 +160,12 @@ const envSchema = z.object({
   UPSTREAM_BREAKER_COOLDOWN_MS: positiveInt.default(10_000),
   UPSTREAM_CACHE_MAX_ENTRIES: nonNegativeInt.default(10_000),
   UPSTREAM_CACHE_MAX_BYTES: positiveInt.default(32 * 1024 * 1024),
-  UPSTREAM_CACHE_TTL_MS: nonNegativeInt.default(3000),
+  UPSTREAM_CACHE_TTL_MS_BY_OPERATION: cacheTtlMsByOperation,
   UPSTREAM_CACHE_DISCONNECTED_TTL_MS: nonNegativeInt.default(60_000),
   UPSTREAM_CACHE_NOT_FOUND_TTL_MS: nonNegativeInt.default(2000),
   UPSTREAM_CACHE_STALE_MS: nonNegativeInt.default(300_000),
-  UPSTREAM_CACHE_STAGE_TTL_MS: nonNegativeInt.default(10_000),
-  UPSTREAM_CACHE_SESSIONS_TTL_MS: nonNegativeInt.default(10_000),
-  UPSTREAM_CACHE_ROSTER_TTL_MS: nonNegativeInt.default(2000),
-  UPSTREAM_CACHE_EVENTS_TTL_MS: nonNegativeInt.default(5000),
   UPSTREAM_CACHE_SETTLED_TTL_MS: nonNegativeInt.default(3_600_000),
   UPSTREAM_SERVE_STALE: flag.default(true),
-  RESPONSE_CACHE_TTL_SECONDS: nonNegativeInt.max(60).default(1),
-  RESPONSE_CACHE_MAX_BYTES: positiveInt.default(16 * 1024 * 1024),
   EMULATOR_QUOTA_TPS: z.coerce.number().int().min(0).default(5),
   EMULATOR_ACTIVITY_INTERVAL_MS: nonNegativeInt.optional(),
   EVENTS_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -184,13 +197,14 @@ const envSchema = z.object({
   AUTH_JWT_CACHE_MAX_ENTRIES: nonNegativeInt.default(10_000),
   AUTH_API_KEYS_FILE: z.string().optional(),
   AUTH_API_KEYS: z.string().optional(),
-  MAX_PARTICIPANTS_PER_REQUEST: positiveInt.default(50),
-  MAX_LIST_CALLS_PER_REQUEST: positiveInt.default(10),
-  MAX_STAGE_LOOKUPS_PER_REQUEST: positiveInt.default(50),
-  MAX_QUERY_DEPTH: positiveInt.default(10),
-  MAX_ALIASES: positiveInt.default(100),
-  MAX_DIRECTIVES: positiveInt.default(50),
-  MAX_TOKENS: positiveInt.default(5000),
+  LIMIT_PARTICIPANTS_PER_REQUEST: positiveInt.default(50),
+  LIMIT_LIST_CALLS_PER_REQUEST: positiveInt.default(10),
+  LIMIT_STAGE_LOOKUPS_PER_REQUEST: positiveInt.default(50),
+  LIMIT_QUERY_DEPTH: positiveInt.default(10),
+  LIMIT_ALIASES: positiveInt.default(100),
+  LIMIT_DIRECTIVES: positiveInt.default(50),
+  LIMIT_TOKENS: positiveInt.default(5000),
+  HTTP_CORS_ORIGINS: z.string().default('*'),
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(100 * 1024),
   HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
   HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
@@ -204,7 +218,9 @@ const envSchema = z.object({
   GRAPHQL_STACK_TRACES: flag.optional(),
   GRAPHQL_APQ_MAX_BYTES: nonNegativeInt.default(8 * 1024 * 1024),
   GRAPHQL_TRUSTED_DOCUMENTS_FILE: z.string().optional(),
-  CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: nonNegativeInt.max(60).default(1),
+  GRAPHQL_RESPONSE_CACHE_MAX_BYTES: positiveInt.default(16 * 1024 * 1024),
+  GRAPHQL_CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   METRICS_PORT: port.optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
@@ -229,6 +245,26 @@ const envSchema = z.object({
 
 /** Every environment variable the gateway reads; the README's configuration table lists each one. */
 export const configVariableNames: readonly string[] = Object.keys(envSchema.shape);
+
+/** Each variable's default as it would be written in the environment; absent when unset is its default. */
+export function configDefaults(): Readonly<Record<string, string>> {
+  return Object.fromEntries(
+    Object.entries(envSchema.shape).flatMap(([name, schema]) => {
+      const value: unknown = schema.safeParse(undefined).data;
+      return value === undefined ? [] : [[name, settingText(value)]];
+    }),
+  );
+}
+
+function settingText(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value)
+      .map(([key, item]) => `${key}=${String(item)}`)
+      .join(',');
+  }
+  return String(value);
+}
 
 /** How callers prove who they are (see src/auth). */
 export type AuthConfig =
@@ -288,7 +324,10 @@ export class ConfigError extends Error {
 
 /** Parses and validates the environment once; throws ConfigError on the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(blankToUndefined(env));
+  const given = blankToUndefined(env);
+  const renamed = describeRenamedVariables(given);
+  if (renamed !== null) throw new ConfigError(`Invalid configuration: ${renamed}`);
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = issue?.path.join('.') ?? 'environment';
@@ -324,7 +363,7 @@ function buildConfig(e: Env) {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     /** `'*'` or an explicit list of allowed browser origins. */
-    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    corsOrigins: parseOrigins(e.HTTP_CORS_ORIGINS),
     ivsTarget,
     ivs: {
       /** Socket-level timeout of one HTTP attempt. */
@@ -333,9 +372,9 @@ function buildConfig(e: Env) {
     },
     lookup: {
       /** Overall budget of one participant lookup: quota queueing, retries and calls. */
-      deadlineMs: e.LOOKUP_DEADLINE_MS,
+      deadlineMs: e.UPSTREAM_DEADLINE_MS,
       /** Overall budget of all lookups of one HTTP request: each lookup's deadline is capped by what is left. */
-      requestDeadlineMs: e.REQUEST_DEADLINE_MS,
+      requestDeadlineMs: e.UPSTREAM_REQUEST_DEADLINE_MS,
     },
     /** The protection layer between the per-request loaders and IVS; see src/upstream/. */
     upstream: {
@@ -379,7 +418,7 @@ function buildConfig(e: Env) {
         maxEntries: e.UPSTREAM_CACHE_MAX_ENTRIES,
         maxBytes: e.UPSTREAM_CACHE_MAX_BYTES,
         /** Freshness of a CONNECTED participant (or one without a state). */
-        connectedTtlMs: e.UPSTREAM_CACHE_TTL_MS,
+        connectedTtlMs: e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.GetParticipant,
         /** Freshness of a DISCONNECTED participant: IVS never reconnects a participant ID. */
         disconnectedTtlMs: e.UPSTREAM_CACHE_DISCONNECTED_TTL_MS,
         notFoundTtlMs: e.UPSTREAM_CACHE_NOT_FOUND_TTL_MS,
@@ -387,10 +426,10 @@ function buildConfig(e: Env) {
         staleMs: e.UPSTREAM_CACHE_STALE_MS,
         /** Freshness of the other operations' answers; see src/upstream/discoveryReads.ts for which answer gets which. */
         discovery: {
-          stageTtlMs: e.UPSTREAM_CACHE_STAGE_TTL_MS,
-          sessionsTtlMs: e.UPSTREAM_CACHE_SESSIONS_TTL_MS,
-          rosterTtlMs: e.UPSTREAM_CACHE_ROSTER_TTL_MS,
-          eventsTtlMs: e.UPSTREAM_CACHE_EVENTS_TTL_MS,
+          stageTtlMs: e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.GetStage,
+          sessionsTtlMs: e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.ListStageSessions,
+          rosterTtlMs: e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.ListParticipants,
+          eventsTtlMs: e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.ListParticipantEvents,
           /** Answers that can no longer change: an ended session, a full page of events, a history that ended with LEFT. */
           settledTtlMs: e.UPSTREAM_CACHE_SETTLED_TTL_MS,
         },
@@ -405,8 +444,11 @@ function buildConfig(e: Env) {
       ttlSeconds:
         e.UPSTREAM_CACHE_MAX_ENTRIES === 0
           ? 0
-          : Math.min(e.RESPONSE_CACHE_TTL_SECONDS, Math.floor(e.UPSTREAM_CACHE_TTL_MS / 1000)),
-      maxBytes: e.RESPONSE_CACHE_MAX_BYTES,
+          : Math.min(
+              e.GRAPHQL_RESPONSE_CACHE_TTL_SECONDS,
+              Math.floor(e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.GetParticipant / 1000),
+            ),
+      maxBytes: e.GRAPHQL_RESPONSE_CACHE_MAX_BYTES,
     },
     emulator: {
       quotaTps: e.EMULATOR_QUOTA_TPS,
@@ -420,17 +462,17 @@ function buildConfig(e: Env) {
     /** Checked before execution; a request over any of them costs no IVS call. */
     limits: {
       /** Participant lookups an operation may cause: distinct `participant` keys, `_entities` representations, participant `node` IDs and roster detail lookups. */
-      maxParticipants: e.MAX_PARTICIPANTS_PER_REQUEST,
+      maxParticipants: e.LIMIT_PARTICIPANTS_PER_REQUEST,
       /** List calls (roster, session and event pages) an operation may cause, counted for every connection it can reach. */
-      maxListCalls: e.MAX_LIST_CALLS_PER_REQUEST,
+      maxListCalls: e.LIMIT_LIST_CALLS_PER_REQUEST,
       /** GetStage and GetStageSession lookups a request may cause: distinct keys, plus `activeSession` per stage and `session` per roster page. */
-      maxStageLookups: e.MAX_STAGE_LOOKUPS_PER_REQUEST,
+      maxStageLookups: e.LIMIT_STAGE_LOOKUPS_PER_REQUEST,
       /** Operations one batched HTTP request may carry; more is refused BATCH_TOO_LARGE before anything runs. */
       maxBatchOperations: e.GRAPHQL_BATCH_MAX_OPERATIONS,
-      maxDepth: e.MAX_QUERY_DEPTH,
-      maxAliases: e.MAX_ALIASES,
-      maxDirectives: e.MAX_DIRECTIVES,
-      maxTokens: e.MAX_TOKENS,
+      maxDepth: e.LIMIT_QUERY_DEPTH,
+      maxAliases: e.LIMIT_ALIASES,
+      maxDirectives: e.LIMIT_DIRECTIVES,
+      maxTokens: e.LIMIT_TOKENS,
     },
     http: {
       bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
@@ -508,12 +550,12 @@ function buildConfig(e: Env) {
 // Replicas behind one load balancer must accept each other's cursors: a random secret per process would
 // make a client's next page fail whenever it lands on another replica.
 function chooseCursorSecret(e: Env): string | null {
-  if (e.CURSOR_SECRET === undefined && e.NODE_ENV === 'production' && e.REDIS_URL !== undefined) {
+  if (e.GRAPHQL_CURSOR_SECRET === undefined && e.NODE_ENV === 'production' && e.REDIS_URL !== undefined) {
     throw new ConfigError(
-      'Invalid configuration: CURSOR_SECRET: required with NODE_ENV=production and REDIS_URL (every replica must accept the cursors of the others)',
+      'Invalid configuration: GRAPHQL_CURSOR_SECRET: required with NODE_ENV=production and REDIS_URL (every replica must accept the cursors of the others)',
     );
   }
-  return e.CURSOR_SECRET ?? null;
+  return e.GRAPHQL_CURSOR_SECRET ?? null;
 }
 
 // The gateway's AWS identity can read every participant of the account: serving it without caller

@@ -32,7 +32,7 @@ export interface GatewayContext {
   spend: RequestSpend;
   /** The region (and account) of the gateway's IVS client: a key for another stage is refused unasked. */
   servedStages: ServedStages;
-  /** Signs and checks connection cursors with the fleet's CURSOR_SECRET. */
+  /** Signs and checks connection cursors with the fleet's GRAPHQL_CURSOR_SECRET. */
   cursors: CursorCodec;
   /** Subscriptions only (src/live/): where their updates come from. */
   live?: LiveFeeds;
@@ -53,7 +53,7 @@ export interface ContextRequest {
   headers: IncomingHttpHeaders;
   principal: Principal;
   /**
-   * REQUEST_DEADLINE_MS for an HTTP request: what all its lookups may take together, chained or not, from now.
+   * UPSTREAM_REQUEST_DEADLINE_MS for an HTTP request: what all its lookups may take together, chained or not, from now.
    * Absent for a context that outlives one request (a subscription): each lookup has only its own deadline.
    */
   requestDeadlineMs?: number;

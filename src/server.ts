@@ -176,7 +176,7 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
     moderation: deps.moderation,
   });
   const responseCache = createResponseCache({ settings: config.responseCache, authMode: config.auth.mode });
-  // The cache has no index by stage, and it holds at most RESPONSE_CACHE_TTL_SECONDS of answers: drop them all.
+  // The cache has no index by stage, and it holds at most GRAPHQL_RESPONSE_CACHE_TTL_SECONDS of answers: drop them all.
   deps.onStageInvalidated?.(() => responseCache.clear());
   registerGraphqlRoute<ServerContext>(app, {
     apollo,

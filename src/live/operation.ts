@@ -49,7 +49,7 @@ export interface LiveOperations {
 
 /**
  * Subscriptions only (queries and mutations go over HTTP, where the response cache and batching live),
- * parsed within MAX_TOKENS, validated against the schema and held to the request budget like a query
+ * parsed within LIMIT_TOKENS, validated against the schema and held to the request budget like a query
  * (src/live/subscriptionBudget.ts), all before anything is watched.
  */
 export function createLiveOperations(deps: LiveOperationDependencies): LiveOperations {

@@ -14,7 +14,7 @@ import { costOf, type RequestCost } from '../limits/requestBudget.js';
  * What a subscription costs per update, counted like a query by the request budget: `participantChanged`
  * selects what `participant` would, `rosterChanged` what a full roster page (`first: 100`) would, once for
  * each of `joined`, `changed` and `left`. So a roster subscription that selects a detail field (a lookup
- * per participant per update) is over MAX_PARTICIPANTS_PER_REQUEST like the equivalent query.
+ * per participant per update) is over LIMIT_PARTICIPANTS_PER_REQUEST like the equivalent query.
  */
 export function subscriptionCost(
   schema: GraphQLSchema,

@@ -60,12 +60,12 @@ export function createCursorCodec(secret: string): CursorCodec {
 }
 
 /**
- * The codec for CURSOR_SECRET; without one, a random secret of this process: its cursors work on no other
+ * The codec for GRAPHQL_CURSOR_SECRET; without one, a random secret of this process: its cursors work on no other
  * replica and not after a restart, which the log says once at start.
  */
 export function cursorCodecFor(secret: string | null, logger: Logger): CursorCodec {
   if (secret !== null) return createCursorCodec(secret);
-  logger.info('CURSOR_SECRET is not set: cursors are signed with a random secret of this process');
+  logger.info('GRAPHQL_CURSOR_SECRET is not set: cursors are signed with a random secret of this process');
   return createCursorCodec(randomBytes(32).toString('base64url'));
 }
 

@@ -19,6 +19,6 @@ export type CacheMode = 'use' | 'revalidate';
 export interface ReadRequest {
   readonly caller: Caller;
   readonly cacheMode: CacheMode;
-  /** The HTTP request's overall budget (REQUEST_DEADLINE_MS); absent for lookups that serve no request. */
+  /** The HTTP request's overall budget (UPSTREAM_REQUEST_DEADLINE_MS); absent for lookups that serve no request. */
   readonly requestDeadline?: RequestDeadline;
 }

@@ -7,8 +7,8 @@ export class DeadlineExceeded extends Error {
 }
 
 /**
- * Which budget ran out: `DEADLINE` the lookup's own (LOOKUP_DEADLINE_MS), `REQUEST_DEADLINE` what was left of
- * its HTTP request's (REQUEST_DEADLINE_MS), when that was the shorter. Reported as `extensions.reason`.
+ * Which budget ran out: `DEADLINE` the lookup's own (UPSTREAM_DEADLINE_MS), `REQUEST_DEADLINE` what was left of
+ * its HTTP request's (UPSTREAM_REQUEST_DEADLINE_MS), when that was the shorter. Reported as `extensions.reason`.
  */
 export type DeadlineReason = 'DEADLINE' | 'REQUEST_DEADLINE';
 

@@ -32,7 +32,7 @@ function forgedCursor(token: string): string {
   return Buffer.from(JSON.stringify([token, 0, check])).toString('base64url');
 }
 
-describe('cursors are signed with CURSOR_SECRET and accepted by every replica that shares it', () => {
+describe('cursors are signed with GRAPHQL_CURSOR_SECRET and accepted by every replica that shares it', () => {
   let first: Stack;
   let second: Stack;
   let stranger: Stack;
@@ -45,13 +45,13 @@ describe('cursors are signed with CURSOR_SECRET and accepted by every replica th
     // page tokens depend only on the listing, as a shared IVS's would.
     const start = (env: Record<string, string>) =>
       startStack({
-        env: { RESPONSE_CACHE_TTL_SECONDS: '0', UPSTREAM_CACHE_MAX_ENTRIES: '0', ...env },
+        env: { GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '0', UPSTREAM_CACHE_MAX_ENTRIES: '0', ...env },
         emulator: { generatedParticipants: { ...roster, count: 250 } },
       });
     [first, second, stranger] = await Promise.all([
-      start({ CURSOR_SECRET: secret }),
-      start({ CURSOR_SECRET: secret }),
-      start({ CURSOR_SECRET: 'a-different-secret-of-another-deployment' }),
+      start({ GRAPHQL_CURSOR_SECRET: secret }),
+      start({ GRAPHQL_CURSOR_SECRET: secret }),
+      start({ GRAPHQL_CURSOR_SECRET: 'a-different-secret-of-another-deployment' }),
     ]);
   });
   after(() => Promise.all([first, second, stranger].map((stack) => stack.close())));

@@ -22,7 +22,7 @@ describe('a roster through the composed supergraph', () => {
   let routerUrl: string;
 
   before(async () => {
-    stack = await startStack({ env: { RESPONSE_CACHE_TTL_SECONDS: '0' } });
+    stack = await startStack({ env: { GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '0' } });
     supergraph = await startSupergraph(stack, {
       name: 'schedule',
       typeDefs: scheduleTypeDefs,

@@ -48,10 +48,9 @@ describe('discovery: stages, sessions, rosters and events over HTTP, calls count
       env: {
         // Room for a 100-participant page of detail lookups, and TTLs long enough for "a repeat within the TTL".
         UPSTREAM_QUOTA_TPS: '1000',
-        MAX_PARTICIPANTS_PER_REQUEST: '100',
-        UPSTREAM_CACHE_TTL_MS: '600000',
-        UPSTREAM_CACHE_ROSTER_TTL_MS: '600000',
-        RESPONSE_CACHE_TTL_SECONDS: '0',
+        LIMIT_PARTICIPANTS_PER_REQUEST: '100',
+        UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=600000,ListParticipants=600000',
+        GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '0',
         // The pagination test forces one call per page with no-cache.
         UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '0',
       },
@@ -325,7 +324,7 @@ describe('each IVS operation has its own quota', () => {
       env: {
         UPSTREAM_QUOTA_TPS_BY_OPERATION: 'ListParticipants=1',
         UPSTREAM_CACHE_MAX_ENTRIES: '0',
-        RESPONSE_CACHE_TTL_SECONDS: '0',
+        GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '0',
       },
     });
     t.after(() => stack.close());
@@ -355,7 +354,7 @@ describe('each IVS operation has its own quota', () => {
 describe('the request budget counts what a roster can cost', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ env: { MAX_PARTICIPANTS_PER_REQUEST: '50', MAX_LIST_CALLS_PER_REQUEST: '5' } });
+    stack = await startStack({ env: { LIMIT_PARTICIPANTS_PER_REQUEST: '50', LIMIT_LIST_CALLS_PER_REQUEST: '5' } });
   });
   after(async () => {
     await stack.close();

@@ -48,7 +48,7 @@ const callsFor = (stack: Stack, participantId: string) =>
 
 describe('fair share between callers', () => {
   test("one caller's single cold lookup does not wait behind another caller's 40", async () => {
-    await withStack({ UPSTREAM_QUEUE_MAX_PER_CALLER: '50', LOOKUP_DEADLINE_MS: '4000' }, async (stack) => {
+    await withStack({ UPSTREAM_QUEUE_MAX_PER_CALLER: '50', UPSTREAM_DEADLINE_MS: '4000' }, async (stack) => {
       const greedy = ask(
         stack,
         keys.greedy,
@@ -67,7 +67,7 @@ describe('fair share between callers', () => {
   });
 
   test('a caller over its share of the queue is refused CALLER_QUEUE_FULL while another caller still gets its answer', async () => {
-    await withStack({ UPSTREAM_QUEUE_MAX_PER_CALLER: '3', LOOKUP_DEADLINE_MS: '4000' }, async (stack) => {
+    await withStack({ UPSTREAM_QUEUE_MAX_PER_CALLER: '3', UPSTREAM_DEADLINE_MS: '4000' }, async (stack) => {
       const greedy = ask(
         stack,
         keys.greedy,

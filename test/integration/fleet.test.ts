@@ -75,11 +75,11 @@ describe('three replicas sharing one Redis behave as one gateway toward IVS', ()
       REDIS_URL: redis.url,
       REDIS_FLEET_SIZE_HINT: '3',
       AUTH_ALLOW_ANONYMOUS: 'true',
-      LOOKUP_DEADLINE_MS: '15000',
+      UPSTREAM_DEADLINE_MS: '15000',
       // Four processes share two loaded cores in CI: room for their event-loop lag between slot and arrival.
       UPSTREAM_QUOTA_MARGIN_MS: '400',
       UPSTREAM_QUEUE_MAX: '200',
-      RESPONSE_CACHE_TTL_SECONDS: '0',
+      GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '0',
     });
 
   const connected = (gateway: Gateway) => gateway.waitForLine((line) => line['msg'] === connectedMessage);

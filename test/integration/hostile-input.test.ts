@@ -152,7 +152,7 @@ describe('hostile input against a production configuration', () => {
   });
 
   test('more distinct participants than the budget (fewer than the alias limit): QUERY_TOO_COMPLEX (participants) before any lookup', async () => {
-    // 60 > MAX_PARTICIPANTS_PER_REQUEST (50), < MAX_ALIASES (100), well inside MAX_TOKENS: only the budget can refuse it.
+    // 60 > LIMIT_PARTICIPANTS_PER_REQUEST (50), < LIMIT_ALIASES (100), well inside LIMIT_TOKENS: only the budget can refuse it.
     const fields = Array.from(
       { length: 60 },
       (_, i) =>

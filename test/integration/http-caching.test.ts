@@ -27,9 +27,9 @@ describe('HTTP caching of GET queries (authenticated callers)', () => {
     stack = await startStack({
       env: {
         ...keyEnv,
-        CORS_ORIGINS: 'https://app.example.com',
-        UPSTREAM_CACHE_TTL_MS: '30000',
-        RESPONSE_CACHE_TTL_SECONDS: '20',
+        HTTP_CORS_ORIGINS: 'https://app.example.com',
+        UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=30000',
+        GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '20',
       },
     });
   });
@@ -93,7 +93,9 @@ describe('HTTP caching of GET queries (authenticated callers)', () => {
 
 describe('HTTP caching in anonymous mode', () => {
   test('answers are public and vary only on Accept', { timeout: 60_000 }, async () => {
-    const stack = await startStack({ env: { UPSTREAM_CACHE_TTL_MS: '30000', RESPONSE_CACHE_TTL_SECONDS: '5' } });
+    const stack = await startStack({
+      env: { UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=30000', GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '5' },
+    });
     try {
       const response = await get(stack, aliceQuery('anonymous'));
       assert.equal(response.headers.get('cache-control'), 'public, max-age=5');
@@ -109,9 +111,13 @@ describe('freshness of cached answers', () => {
     'an answer is reused no longer than a participant stays fresh, and then executes again',
     { timeout: 60_000 },
     async () => {
-      // RESPONSE_CACHE_TTL_SECONDS asks for 30 s; participants are fresh for 1 s, which wins.
+      // GRAPHQL_RESPONSE_CACHE_TTL_SECONDS asks for 30 s; participants are fresh for 1 s, which wins.
       const stack = await startStack({
-        env: { ...keyEnv, UPSTREAM_CACHE_TTL_MS: '1000', RESPONSE_CACHE_TTL_SECONDS: '30' },
+        env: {
+          ...keyEnv,
+          UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=1000',
+          GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '30',
+        },
       });
       try {
         const first = await get(stack, aliceQuery('ttl'), apiKey);
@@ -142,7 +148,7 @@ describe('freshness of cached answers', () => {
     const stack = await startStack({
       env: {
         ...keyEnv,
-        UPSTREAM_CACHE_TTL_MS: '1000',
+        UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=1000',
         UPSTREAM_SERVE_STALE: 'true',
         UPSTREAM_MAX_ATTEMPTS: '1',
         UPSTREAM_BREAKER_THRESHOLD: '1000',

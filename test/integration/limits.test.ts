@@ -33,13 +33,13 @@ describe('query limits (small limits so each is easy to cross)', () => {
     stack = await startStack({
       env: {
         ...noCache,
-        MAX_PARTICIPANTS_PER_REQUEST: '3',
-        MAX_QUERY_DEPTH: '4',
-        MAX_ALIASES: '5',
+        LIMIT_PARTICIPANTS_PER_REQUEST: '3',
+        LIMIT_QUERY_DEPTH: '4',
+        LIMIT_ALIASES: '5',
         // The depth test reaches its depth through introspection, which is off beyond the local demo.
         GRAPHQL_INTROSPECTION: 'true',
-        MAX_DIRECTIVES: '3',
-        MAX_TOKENS: '400',
+        LIMIT_DIRECTIVES: '3',
+        LIMIT_TOKENS: '400',
         HTTP_BODY_LIMIT_BYTES: '4096',
       },
     });
@@ -88,7 +88,7 @@ describe('query limits (small limits so each is easy to cross)', () => {
     assert.equal(stack.emulator.stats().calls, 3);
   });
 
-  test('a document deeper than MAX_QUERY_DEPTH: QUERY_TOO_COMPLEX (depth)', async () => {
+  test('a document deeper than LIMIT_QUERY_DEPTH: QUERY_TOO_COMPLEX (depth)', async () => {
     const response = await stack.graphql(
       '{ __type(name: "Participant") { fields { type { ofType { ofType { name } } } } } }',
     );
@@ -96,17 +96,17 @@ describe('query limits (small limits so each is easy to cross)', () => {
     assert.match(response.body.errors?.[0]?.message ?? '', /depth limit of 4/);
   });
 
-  test('more aliases than MAX_ALIASES: QUERY_TOO_COMPLEX (aliases)', async () => {
+  test('more aliases than LIMIT_ALIASES: QUERY_TOO_COMPLEX (aliases)', async () => {
     const aliases = Array.from({ length: 6 }, (_, i) => `a${i}: __typename`).join(' ');
     assertTooComplex(await stack.graphql(`{ ${aliases} }`), 'aliases');
   });
 
-  test('more directives than MAX_DIRECTIVES: QUERY_TOO_COMPLEX (directives)', async () => {
+  test('more directives than LIMIT_DIRECTIVES: QUERY_TOO_COMPLEX (directives)', async () => {
     const fields = Array.from({ length: 4 }, (_, i) => `a${i}: __typename @include(if: true)`).join(' ');
     assertTooComplex(await stack.graphql(`{ ${fields} }`), 'directives');
   });
 
-  test('a document longer than MAX_TOKENS stops the parser: GRAPHQL_PARSE_FAILED, 400', async () => {
+  test('a document longer than LIMIT_TOKENS stops the parser: GRAPHQL_PARSE_FAILED, 400', async () => {
     const response = await stack.graphql(`{ ${'a '.repeat(500)} }`);
     assert.equal(response.status, 400);
     assert.equal(response.body.errors?.[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
@@ -173,7 +173,7 @@ describe('query limits at their defaults', () => {
 describe('batching when enabled', () => {
   test('the operations of a batch share one participant budget: over it, the operation that crosses it is refused and costs no call', async () => {
     const stack = await startStack({
-      env: { GRAPHQL_BATCHING: 'true', MAX_PARTICIPANTS_PER_REQUEST: '3' },
+      env: { GRAPHQL_BATCHING: 'true', LIMIT_PARTICIPANTS_PER_REQUEST: '3' },
       emulator: { generatedParticipants: { ...demo, count: 4 } },
     });
     try {

@@ -390,7 +390,7 @@ describe('subscriptions and plain HTTP', () => {
   before(async () => {
     // Refreshes a minute apart: what arrives sooner came from elsewhere.
     stack = await startStack({
-      env: { ...fast, CORS_ORIGINS: 'https://app.example.com', LIVE_MIN_INTERVAL_MS: '60000' },
+      env: { ...fast, HTTP_CORS_ORIGINS: 'https://app.example.com', LIVE_MIN_INTERVAL_MS: '60000' },
     });
   });
   after(() => stack.close());
@@ -436,7 +436,9 @@ describe('subscriptions and plain HTTP', () => {
 describe('subscriptions and the caches', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ env: { ...fast, LIVE_MIN_INTERVAL_MS: '60000', RESPONSE_CACHE_TTL_SECONDS: '0' } });
+    stack = await startStack({
+      env: { ...fast, LIVE_MIN_INTERVAL_MS: '60000', GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '0' },
+    });
   });
   after(() => stack.close());
 

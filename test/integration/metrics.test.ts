@@ -31,7 +31,7 @@ describe('observability: /metrics and the per-request log line', () => {
         LOG_LEVEL: 'info',
         AUTH_MODE: 'api-key',
         AUTH_API_KEYS: JSON.stringify([{ name: 'dashboard', sha256: hashApiKey(apiKey), stages: ['*'] }]),
-        UPSTREAM_CACHE_TTL_MS: '60000',
+        UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=60000',
       },
       logDestination: logs,
     });

@@ -318,7 +318,7 @@ describe('IVS failures map to stable codes', () => {
 
 describe('deadlines and credentials', () => {
   test('an upstream that hangs answers UPSTREAM_TIMEOUT within the deadline, and the next query still works', async () => {
-    const stack = await startStack({ env: { LOOKUP_DEADLINE_MS: '300', UPSTREAM_MAX_ATTEMPTS: '1' } });
+    const stack = await startStack({ env: { UPSTREAM_DEADLINE_MS: '300', UPSTREAM_MAX_ATTEMPTS: '1' } });
     try {
       stack.emulator.injectFault(faults.hang());
       const { body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice' });

@@ -62,7 +62,11 @@ describe('automatic persisted queries through @apollo/client', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({
-      env: { ...authEnv, UPSTREAM_CACHE_TTL_MS: '30000', RESPONSE_CACHE_TTL_SECONDS: '20' },
+      env: {
+        ...authEnv,
+        UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=30000',
+        GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '20',
+      },
     });
   });
   after(async () => stack.close());

@@ -42,8 +42,8 @@ describe('what the gateway reads from Redis is checked, not trusted', () => {
           REDIS_URL: redis.url,
           REDIS_KEY_PREFIX: prefix,
           REDIS_NEAR_CACHE_TTL_MS: '0',
-          LOOKUP_DEADLINE_MS: '30000',
-          RESPONSE_CACHE_TTL_SECONDS: '0',
+          UPSTREAM_DEADLINE_MS: '30000',
+          GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '0',
         },
       });
       // The membership heartbeat is the gateway's first write: from then on it uses Redis.

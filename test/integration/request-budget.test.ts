@@ -234,14 +234,14 @@ describe('request budget: a batch is one HTTP request', () => {
       participants(first: ${first}) { nodes { participantId ${detail} } } } }`,
   });
 
-  test('roster detail lookups of all operations share MAX_PARTICIPANTS_PER_REQUEST', async () => {
+  test('roster detail lookups of all operations share LIMIT_PARTICIPANTS_PER_REQUEST', async () => {
     const { body } = await batch(stack, [roster(30, 'ispName'), roster(30, 'osName')]);
     oneRefused(body as BatchResult[]);
     assert.match(JSON.stringify(body), /This batch can ask for 60 distinct participants; at most 50/);
     assert.ok(stack.emulator.stats().calls <= 30, `GetParticipant calls: ${stack.emulator.stats().calls}`);
   });
 
-  test('list calls of all operations share MAX_LIST_CALLS_PER_REQUEST', async () => {
+  test('list calls of all operations share LIMIT_LIST_CALLS_PER_REQUEST', async () => {
     const events = roster(6, 'events(first: 1) { nodes { name } }'); // 1 roster page + 6 event pages = 7
     const { body } = await batch(stack, [events, events]);
     oneRefused(body as BatchResult[]);
@@ -249,7 +249,7 @@ describe('request budget: a batch is one HTTP request', () => {
     assert.ok(listCalls.ListParticipants.calls + listCalls.ListParticipantEvents.calls <= 7);
   });
 
-  test('stage lookups of all operations share MAX_STAGE_LOOKUPS_PER_REQUEST', async () => {
+  test('stage lookups of all operations share LIMIT_STAGE_LOOKUPS_PER_REQUEST', async () => {
     const stages = (from: number) => ({
       query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Stage { name } } }',
       variables: {

@@ -25,8 +25,8 @@ describe('full-response cache', () => {
           },
         ]),
         // Participants stay fresh long enough that only the response cache decides what is asked.
-        UPSTREAM_CACHE_TTL_MS: '30000',
-        RESPONSE_CACHE_TTL_SECONDS: '30',
+        UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=30000',
+        GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '30',
       },
     });
   });

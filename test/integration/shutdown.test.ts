@@ -81,7 +81,7 @@ describe('the gateway process: graceful shutdown', () => {
 
   test('past SHUTDOWN_TIMEOUT_MS with a request still in flight, the process exits 1', async () => {
     emulator.injectFault(faults.hang());
-    const gateway = await startGatewayProcess({ ...env(), SHUTDOWN_TIMEOUT_MS: '500', LOOKUP_DEADLINE_MS: '30000' });
+    const gateway = await startGatewayProcess({ ...env(), SHUTDOWN_TIMEOUT_MS: '500', UPSTREAM_DEADLINE_MS: '30000' });
     const inFlight = postQuery(gateway.url).catch((error: unknown) => error);
     await within(emulator.waitForCalls(1), 30_000, 'the lookup reaching IVS');
     gateway.child.kill('SIGTERM');

@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { faults } from '../../src/emulator/server.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
 
-// One time budget per HTTP request (REQUEST_DEADLINE_MS) caps every lookup's own deadline; sockets are
+// One time budget per HTTP request (UPSTREAM_REQUEST_DEADLINE_MS) caps every lookup's own deadline; sockets are
 // bounded by the head timeout and a connection cap.
 
 const chained = `{ stage(arn: "${demo.stageArn}") { name activeSession { sessionId } } }`;
@@ -26,9 +26,9 @@ describe('request deadline', () => {
     stack = await startStack({
       env: {
         UPSTREAM_CACHE_MAX_ENTRIES: '0',
-        REQUEST_DEADLINE_MS: '1500',
+        UPSTREAM_REQUEST_DEADLINE_MS: '1500',
         // Each lookup alone could wait far longer: only the request's budget can end the request early.
-        LOOKUP_DEADLINE_MS: '20000',
+        UPSTREAM_DEADLINE_MS: '20000',
         IVS_ATTEMPT_TIMEOUT_MS: '30000',
       },
     });
@@ -65,8 +65,8 @@ describe('request deadline of a lookup that joins another request’s call', () 
     const stack = await startStack({
       env: {
         UPSTREAM_CACHE_MAX_ENTRIES: '0',
-        REQUEST_DEADLINE_MS: '4000',
-        LOOKUP_DEADLINE_MS: '3500',
+        UPSTREAM_REQUEST_DEADLINE_MS: '4000',
+        UPSTREAM_DEADLINE_MS: '3500',
         IVS_ATTEMPT_TIMEOUT_MS: '30000',
       },
     });

@@ -57,13 +57,13 @@ describe('three replicas sharing one Redis mint and disconnect as one gateway', 
         AUTH_ANONYMOUS_WRITES: 'true',
         REDIS_URL: redis.url,
         REDIS_FLEET_SIZE_HINT: '3',
-        LOOKUP_DEADLINE_MS: '20000',
+        UPSTREAM_DEADLINE_MS: '20000',
         // Four processes share two loaded cores: room for event-loop lag between slot and arrival.
         UPSTREAM_QUOTA_MARGIN_MS: '800',
         UPSTREAM_QUEUE_MAX: '300',
         UPSTREAM_QUEUE_MAX_PER_CALLER: '300',
         // Long enough that only an invalidation can explain a changed answer.
-        UPSTREAM_CACHE_TTL_MS: '30000',
+        UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=30000',
       });
     gateways = await Promise.all([startReplica(), startReplica(), startReplica()]);
     await Promise.all(gateways.map((gateway) => gateway.waitForLine((line) => line['msg'] === connectedMessage)));

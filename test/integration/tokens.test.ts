@@ -382,7 +382,7 @@ describe('when the mint quota is used up', () => {
       env: {
         AUTH_ANONYMOUS_WRITES: 'true',
         UPSTREAM_QUOTA_TPS_BY_OPERATION: 'CreateParticipantToken=2',
-        LOOKUP_DEADLINE_MS: '1500',
+        UPSTREAM_DEADLINE_MS: '1500',
       },
       emulator: { quota: { callsPerSecond: 5 } },
     });

@@ -35,7 +35,7 @@ function firstError(response: GraphQLResponse<ParticipantData>) {
 
 describe('upstream protection: coalescing and quota', () => {
   test('500 concurrent requests for one participant make one IVS call and all succeed', async (t) => {
-    await withStack({ env: { UPSTREAM_CACHE_TTL_MS: '60000' } }, async (stack) => {
+    await withStack({ env: { UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=60000' } }, async (stack) => {
       const started = performance.now();
       const responses = await Promise.all(Array.from({ length: 500 }, () => ask(stack, 'alice')));
       const wallMs = Math.round(performance.now() - started);
@@ -55,7 +55,7 @@ describe('upstream protection: coalescing and quota', () => {
     await withStack(
       {
         emulator: { generatedParticipants: { ...demo, count } },
-        env: { LOOKUP_DEADLINE_MS: String(deadlineMs) },
+        env: { UPSTREAM_DEADLINE_MS: String(deadlineMs) },
       },
       async (stack) => {
         const outcomes: { ok: boolean; ms: number }[] = [];
@@ -103,7 +103,7 @@ describe('upstream protection: coalescing and quota', () => {
       {
         emulator: { generatedParticipants: { ...demo, count: 10 } },
         // One caller here, so the per-caller share is the whole queue.
-        env: { UPSTREAM_QUEUE_MAX: '2', UPSTREAM_QUEUE_MAX_PER_CALLER: '2', LOOKUP_DEADLINE_MS: '5000' },
+        env: { UPSTREAM_QUEUE_MAX: '2', UPSTREAM_QUEUE_MAX_PER_CALLER: '2', UPSTREAM_DEADLINE_MS: '5000' },
       },
       async (stack) => {
         assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');
@@ -165,7 +165,7 @@ describe('upstream protection: retries, deadlines, breaker', () => {
 
   test('an upstream that hangs answers UPSTREAM_TIMEOUT within the deadline, and the next query works', async () => {
     const deadlineMs = 500;
-    await withStack({ env: { LOOKUP_DEADLINE_MS: String(deadlineMs) } }, async (stack) => {
+    await withStack({ env: { UPSTREAM_DEADLINE_MS: String(deadlineMs) } }, async (stack) => {
       stack.emulator.injectFault(faults.hang());
       const started = performance.now();
       const hung = await ask(stack, 'alice');
@@ -181,7 +181,7 @@ describe('upstream protection: retries, deadlines, breaker', () => {
     await withStack(
       {
         emulator: { generatedParticipants: { ...demo, count: 10 } },
-        env: { LOOKUP_DEADLINE_MS: '2000', IVS_ATTEMPT_TIMEOUT_MS: '3000', UPSTREAM_BREAKER_THRESHOLD: '5' },
+        env: { UPSTREAM_DEADLINE_MS: '2000', IVS_ATTEMPT_TIMEOUT_MS: '3000', UPSTREAM_BREAKER_THRESHOLD: '5' },
       },
       async (stack) => {
         stack.emulator.injectFault(faults.hang(), { times: Infinity });
@@ -212,7 +212,7 @@ describe('upstream protection: retries, deadlines, breaker', () => {
           UPSTREAM_MAX_ATTEMPTS: '1',
           UPSTREAM_BREAKER_THRESHOLD: '3',
           UPSTREAM_BREAKER_COOLDOWN_MS: '1500',
-          UPSTREAM_CACHE_TTL_MS: '200',
+          UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=200',
           UPSTREAM_SERVE_STALE: 'true',
         },
       },
@@ -314,7 +314,12 @@ describe('upstream protection: cache', () => {
   test('a second query within the TTL makes no IVS call, one after the TTL does; no-cache forces a call', async () => {
     const ttlMs = 1000;
     await withStack(
-      { env: { UPSTREAM_CACHE_TTL_MS: String(ttlMs), UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '0' } },
+      {
+        env: {
+          UPSTREAM_CACHE_TTL_MS_BY_OPERATION: `GetParticipant=${ttlMs}`,
+          UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '0',
+        },
+      },
       async (stack) => {
         const started = Date.now();
         assert.equal((await ask(stack, 'alice')).body.data?.participant?.participantId, 'alice');

@@ -166,8 +166,8 @@ describe('configuration: request limits and GraphQL surface', () => {
   });
 
   test('a limit must be a positive integer', () => {
-    assert.match(refusal({ MAX_PARTICIPANTS_PER_REQUEST: '0' }), /MAX_PARTICIPANTS_PER_REQUEST/);
-    assert.match(refusal({ MAX_QUERY_DEPTH: 'deep' }), /MAX_QUERY_DEPTH/);
+    assert.match(refusal({ LIMIT_PARTICIPANTS_PER_REQUEST: '0' }), /LIMIT_PARTICIPANTS_PER_REQUEST/);
+    assert.match(refusal({ LIMIT_QUERY_DEPTH: 'deep' }), /LIMIT_QUERY_DEPTH/);
   });
 });
 
@@ -306,6 +306,38 @@ describe('configuration: backend', () => {
     }
   });
 
+  test('UPSTREAM_CACHE_TTL_MS_BY_OPERATION sets the freshness of the operations it names; the others keep theirs', () => {
+    const defaults = loadConfig({}).upstream.cache;
+    assert.equal(defaults.connectedTtlMs, 3000);
+    assert.deepEqual(
+      { ...defaults.discovery },
+      { stageTtlMs: 10_000, sessionsTtlMs: 10_000, rosterTtlMs: 2000, eventsTtlMs: 5000, settledTtlMs: 3_600_000 },
+    );
+    const cache = loadConfig({
+      UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=60000, ListParticipants=0,ListStageSessions=7000',
+    }).upstream.cache;
+    assert.equal(cache.connectedTtlMs, 60_000);
+    assert.deepEqual(
+      { ...cache.discovery },
+      { stageTtlMs: 10_000, sessionsTtlMs: 7000, rosterTtlMs: 0, eventsTtlMs: 5000, settledTtlMs: 3_600_000 },
+    );
+    for (const bad of ['GetStageSession=1000', 'CreateParticipantToken=1', 'GetStage=-1', 'GetStage']) {
+      assert.match(
+        refusal({ UPSTREAM_CACHE_TTL_MS_BY_OPERATION: bad }),
+        /UPSTREAM_CACHE_TTL_MS_BY_OPERATION: must be a comma-separated list of Operation=milliseconds, the operation one of GetParticipant, GetStage, ListStageSessions, ListParticipants, ListParticipantEvents/,
+        bad,
+      );
+    }
+  });
+
+  test('the whole-response cache never outlives a CONNECTED participant: its TTL is capped by GetParticipant freshness', () => {
+    const config = loadConfig({
+      GRAPHQL_RESPONSE_CACHE_TTL_SECONDS: '30',
+      UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=2500',
+    });
+    assert.equal(config.responseCache.ttlSeconds, 2);
+  });
+
   test('region settings that cannot work are refused, naming the variable', () => {
     const refused = (env: Record<string, string>, pattern: RegExp) =>
       assert.throws(
@@ -380,23 +412,26 @@ describe('configuration: cursors', () => {
   const production = { NODE_ENV: 'production', AWS_REGION: 'us-east-1', METRICS_TOKEN: 'm'.repeat(16), ...jwt };
   const secret = 'x'.repeat(32);
 
-  test('without CURSOR_SECRET a single process signs with a secret of its own', () => {
+  test('without GRAPHQL_CURSOR_SECRET a single process signs with a secret of its own', () => {
     assert.equal(loadConfig({}).cursorSecret, null);
     assert.equal(loadConfig(production).cursorSecret, null);
     assert.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).cursorSecret, null);
   });
 
-  test('production replicas sharing Redis need CURSOR_SECRET, so a cursor works on every replica', () => {
+  test('production replicas sharing Redis need GRAPHQL_CURSOR_SECRET, so a cursor works on every replica', () => {
     const message = refusal({ ...production, REDIS_URL: 'redis://127.0.0.1:6379' });
-    assert.match(message, /CURSOR_SECRET/);
+    assert.match(message, /GRAPHQL_CURSOR_SECRET/);
     assert.equal(
-      loadConfig({ ...production, REDIS_URL: 'redis://127.0.0.1:6379', CURSOR_SECRET: secret }).cursorSecret,
+      loadConfig({ ...production, REDIS_URL: 'redis://127.0.0.1:6379', GRAPHQL_CURSOR_SECRET: secret }).cursorSecret,
       secret,
     );
   });
 
-  test('CURSOR_SECRET must be at least 32 characters', () => {
-    assert.match(refusal({ CURSOR_SECRET: 'x'.repeat(31) }), /CURSOR_SECRET: must be at least 32 characters/);
+  test('GRAPHQL_CURSOR_SECRET must be at least 32 characters', () => {
+    assert.match(
+      refusal({ GRAPHQL_CURSOR_SECRET: 'x'.repeat(31) }),
+      /GRAPHQL_CURSOR_SECRET: must be at least 32 characters/,
+    );
   });
 });
 
@@ -410,5 +445,35 @@ describe('configuration: JWKS fetching', () => {
     assert.ok(custom.mode === 'jwt');
     assert.deepEqual([custom.jwksCooldownSeconds, custom.jwksGraceSeconds], [0, 0]);
     assert.match(refusal({ ...jwt, AUTH_JWKS_GRACE_SECONDS: '-1' }), /AUTH_JWKS_GRACE_SECONDS/);
+  });
+});
+
+describe('configuration: variables of earlier versions', () => {
+  test('a renamed variable still set stops the start with one line naming its new name', () => {
+    assert.equal(refusal({ MAX_ALIASES: '5' }), 'Invalid configuration: MAX_ALIASES was renamed to LIMIT_ALIASES');
+    assert.equal(
+      refusal({ LOOKUP_DEADLINE_MS: '2000' }),
+      'Invalid configuration: LOOKUP_DEADLINE_MS was renamed to UPSTREAM_DEADLINE_MS',
+    );
+  });
+
+  test('a per-operation variable folded into a by-operation one names the entry to write, with its value', () => {
+    assert.equal(
+      refusal({ UPSTREAM_CACHE_ROSTER_TTL_MS: '500' }),
+      'Invalid configuration: UPSTREAM_CACHE_ROSTER_TTL_MS was replaced by UPSTREAM_CACHE_TTL_MS_BY_OPERATION=ListParticipants=500',
+    );
+  });
+
+  test('several earlier variables are named together, still in one line', () => {
+    const message = refusal({ CURSOR_SECRET: 'x'.repeat(32), UPSTREAM_CACHE_TTL_MS: '1000' });
+    assert.match(message, /CURSOR_SECRET was renamed to GRAPHQL_CURSOR_SECRET/);
+    assert.match(
+      message,
+      /UPSTREAM_CACHE_TTL_MS was replaced by UPSTREAM_CACHE_TTL_MS_BY_OPERATION=GetParticipant=1000/,
+    );
+  });
+
+  test('an earlier variable set to the empty string counts as not set', () => {
+    assert.equal(loadConfig({ MAX_ALIASES: '' }).limits.maxAliases, 100);
   });
 });
