@@ -184,11 +184,7 @@ const envSchema = z.object({
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
   AUTH_JWT_ALGORITHMS: algorithmList.default(['RS256', 'ES256']),
-  AUTH_STAGES_CLAIM: z.string().min(1).default('ivs_stages'),
-  AUTH_WEIGHT_CLAIM: z.string().min(1).default('ivs_weight'),
-  AUTH_REVALIDATE_CLAIM: z.string().min(1).default('ivs_revalidate'),
-  AUTH_MINT_CLAIM: z.string().min(1).default('ivs_mint'),
-  AUTH_DISCONNECT_CLAIM: z.string().min(1).default('ivs_disconnect'),
+  AUTH_CLAIM_PREFIX: z.string().default('ivs_'),
   AUTH_ANONYMOUS_WRITES: flag.default(false),
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   AUTH_JWKS_MAX_AGE_SECONDS: positiveInt.max(86_400).default(600),
@@ -291,6 +287,8 @@ export type AuthConfig =
       readonly mintClaim: string;
       /** Claim that, when `true`, lets the caller disconnect participants. */
       readonly disconnectClaim: string;
+      /** Claim that, when `true`, lets the caller's tokens name any user (else the `sub`). */
+      readonly setUserIdClaim: string;
       readonly clockToleranceSeconds: number;
       /** How long fetched JWKS keys are used before they are fetched again: the longest a removed key still works. */
       readonly jwksMaxAgeSeconds: number;
@@ -595,11 +593,12 @@ function chooseAuth(e: Env, localDemo: boolean, target: IvsTarget): AuthConfig {
     issuer: required('AUTH_ISSUER', e.AUTH_ISSUER),
     audience: required('AUTH_AUDIENCE', e.AUTH_AUDIENCE),
     algorithms: e.AUTH_JWT_ALGORITHMS,
-    stagesClaim: e.AUTH_STAGES_CLAIM,
-    weightClaim: e.AUTH_WEIGHT_CLAIM,
-    revalidateClaim: e.AUTH_REVALIDATE_CLAIM,
-    mintClaim: e.AUTH_MINT_CLAIM,
-    disconnectClaim: e.AUTH_DISCONNECT_CLAIM,
+    stagesClaim: `${e.AUTH_CLAIM_PREFIX}stages`,
+    weightClaim: `${e.AUTH_CLAIM_PREFIX}weight`,
+    revalidateClaim: `${e.AUTH_CLAIM_PREFIX}revalidate`,
+    mintClaim: `${e.AUTH_CLAIM_PREFIX}mint`,
+    disconnectClaim: `${e.AUTH_CLAIM_PREFIX}disconnect`,
+    setUserIdClaim: `${e.AUTH_CLAIM_PREFIX}set_user_id`,
     clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
     jwksMaxAgeSeconds: e.AUTH_JWKS_MAX_AGE_SECONDS,
     jwksCooldownSeconds: e.AUTH_JWKS_COOLDOWN_SECONDS,

@@ -1,5 +1,13 @@
 /** Where a variable of an earlier version went: a new name, or one operation's entry of a by-operation setting. */
-type Replacement = { readonly renamedTo: string } | { readonly operationOf: string; readonly operation: string };
+type Replacement =
+  | { readonly renamedTo: string }
+  | { readonly operationOf: string; readonly operation: string }
+  | { readonly replacedBy: string; readonly how: string };
+
+const claimPrefix = {
+  replacedBy: 'AUTH_CLAIM_PREFIX',
+  how: 'the claims are <prefix>stages, <prefix>weight, <prefix>revalidate, <prefix>mint and <prefix>disconnect',
+} as const;
 
 /** Variables earlier versions read; each is refused at start, since a setting silently ignored is worse than none. */
 export const renamedVariables: Readonly<Record<string, Replacement>> = {
@@ -9,6 +17,11 @@ export const renamedVariables: Readonly<Record<string, Replacement>> = {
   RESPONSE_CACHE_TTL_SECONDS: { renamedTo: 'GRAPHQL_RESPONSE_CACHE_TTL_SECONDS' },
   RESPONSE_CACHE_MAX_BYTES: { renamedTo: 'GRAPHQL_RESPONSE_CACHE_MAX_BYTES' },
   CURSOR_SECRET: { renamedTo: 'GRAPHQL_CURSOR_SECRET' },
+  AUTH_STAGES_CLAIM: claimPrefix,
+  AUTH_WEIGHT_CLAIM: claimPrefix,
+  AUTH_REVALIDATE_CLAIM: claimPrefix,
+  AUTH_MINT_CLAIM: claimPrefix,
+  AUTH_DISCONNECT_CLAIM: claimPrefix,
   MAX_PARTICIPANTS_PER_REQUEST: { renamedTo: 'LIMIT_PARTICIPANTS_PER_REQUEST' },
   MAX_LIST_CALLS_PER_REQUEST: { renamedTo: 'LIMIT_LIST_CALLS_PER_REQUEST' },
   MAX_STAGE_LOOKUPS_PER_REQUEST: { renamedTo: 'LIMIT_STAGE_LOOKUPS_PER_REQUEST' },
@@ -31,9 +44,11 @@ export function describeRenamedVariables(env: Readonly<Record<string, string | u
   const found = Object.entries(renamedVariables).flatMap(([name, replacement]) => {
     const value = env[name];
     if (value === undefined) return [];
-    return 'renamedTo' in replacement
-      ? [`${name} was renamed to ${replacement.renamedTo}`]
-      : [`${name} was replaced by ${replacement.operationOf}=${replacement.operation}=${value}`];
+    if ('renamedTo' in replacement) return [`${name} was renamed to ${replacement.renamedTo}`];
+    if ('operationOf' in replacement) {
+      return [`${name} was replaced by ${replacement.operationOf}=${replacement.operation}=${value}`];
+    }
+    return [`${name} was replaced by ${replacement.replacedBy} (${replacement.how})`];
   });
   return found.length === 0 ? null : found.join('; ');
 }

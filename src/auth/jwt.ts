@@ -146,11 +146,11 @@ function quotaShare(weightClaim: unknown, revalidateClaim: unknown): QuotaShare 
 
 /**
  * Minting and disconnecting only when the token says so. A browser's token names its user in `sub`: its
- * participant tokens carry that userId, unless the issuer set `ivs_set_user_id: true`; without a `sub`
+ * participant tokens carry that userId, unless the issuer set `ivs_set_user_id: true` (`setUserIdClaim`); without a `sub`
  * it may only mint with that flag.
  */
 function writeRights(payload: JWTPayload, config: JwtConfig): WriteRights {
-  const setsUserId = payload['ivs_set_user_id'] === true;
+  const setsUserId = payload[config.setUserIdClaim] === true;
   const fixedUserId = setsUserId ? undefined : payload.sub;
   const identified = setsUserId || payload.sub !== undefined;
   return {

@@ -224,7 +224,7 @@ describe('AUTH_MODE=jwt with a static public key file (offline)', () => {
         AUTH_JWT_PUBLIC_KEY_FILE: file,
         AUTH_ISSUER: issuer,
         AUTH_AUDIENCE: audience,
-        AUTH_STAGES_CLAIM: 'https://example.com/stages',
+        AUTH_CLAIM_PREFIX: 'https://example.com/',
       },
     });
   });

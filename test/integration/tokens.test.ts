@@ -323,7 +323,7 @@ describe('a JWT caller mints for its own user only', () => {
         AUTH_JWKS_URL: jwks.url,
         AUTH_ISSUER: issuer,
         AUTH_AUDIENCE: audience,
-        AUTH_MINT_CLAIM: 'mint',
+        AUTH_CLAIM_PREFIX: 'app_',
       },
     });
   });
@@ -334,7 +334,7 @@ describe('a JWT caller mints for its own user only', () => {
   beforeEach(() => stack.emulator.reset());
 
   test("the token's user is the JWT's subject; another user ID is FORBIDDEN without an IVS call", async () => {
-    const jwt = await signToken(key, { ivs_stages: ['*'], mint: ['SUBSCRIBE'] });
+    const jwt = await signToken(key, { app_stages: ['*'], app_mint: ['SUBSCRIBE'] });
     const own = await stack.graphql<Minted>(mint, { input: { stageArn: stage1 } }, bearer(jwt));
     assert.equal(own.body.data?.createParticipantToken.userId, 'user-123');
     const other = await stack.graphql(mint, { input: { stageArn: stage1, userId: 'bob' } }, bearer(jwt));
@@ -342,16 +342,16 @@ describe('a JWT caller mints for its own user only', () => {
     assert.equal(stack.emulator.stats().byOperation.CreateParticipantToken.calls, 1);
   });
 
-  test('ivs_set_user_id lets the issuer name the user; without the mint claim nothing is minted', async () => {
-    const trusted = await signToken(key, { ivs_stages: ['*'], mint: ['SUBSCRIBE'], ivs_set_user_id: true });
+  test('<prefix>set_user_id lets the issuer name the user; without the mint claim nothing is minted', async () => {
+    const trusted = await signToken(key, { app_stages: ['*'], app_mint: ['SUBSCRIBE'], app_set_user_id: true });
     const named = await stack.graphql<Minted>(mint, { input: { stageArn: stage1, userId: 'bob' } }, bearer(trusted));
     assert.equal(named.body.data?.createParticipantToken.userId, 'bob');
-    const reader = await signToken(key, { ivs_stages: ['*'], ivs_mint: ['SUBSCRIBE'] });
+    const reader = await signToken(key, { app_stages: ['*'], ivs_mint: ['SUBSCRIBE'] });
     const refused = await stack.graphql(mint, { input: { stageArn: stage1 } }, bearer(reader));
     assert.deepEqual(
       refusal(refused),
       { code: 'FORBIDDEN', reason: 'MINT_NOT_ALLOWED' },
-      'AUTH_MINT_CLAIM renamed the claim',
+      'AUTH_CLAIM_PREFIX renamed the claim',
     );
   });
 });

@@ -50,13 +50,22 @@ describe('configuration: authentication', () => {
     assert.match(refusal({ AUTH_ANONYMOUS_WRITES: 'yes' }), /AUTH_ANONYMOUS_WRITES/);
   });
 
-  test('the mint and disconnect claims default to ivs_mint and ivs_disconnect and can be renamed', () => {
-    const auth = loadConfig(jwt).auth;
-    assert.equal(auth.mode === 'jwt' && auth.mintClaim, 'ivs_mint');
-    assert.equal(auth.mode === 'jwt' && auth.disconnectClaim, 'ivs_disconnect');
-    const renamed = loadConfig({ ...jwt, AUTH_MINT_CLAIM: 'mint', AUTH_DISCONNECT_CLAIM: 'kick' }).auth;
-    assert.equal(renamed.mode === 'jwt' && renamed.mintClaim, 'mint');
-    assert.equal(renamed.mode === 'jwt' && renamed.disconnectClaim, 'kick');
+  test('the claims are named ivs_stages, ivs_weight, ivs_revalidate, ivs_mint, ivs_disconnect, ivs_set_user_id; AUTH_CLAIM_PREFIX changes the prefix', () => {
+    const claims = (env: Record<string, string>) => {
+      const auth = loadConfig(env).auth;
+      assert.equal(auth.mode, 'jwt');
+      const { stagesClaim, weightClaim, revalidateClaim, mintClaim, disconnectClaim, setUserIdClaim } = auth;
+      return [stagesClaim, weightClaim, revalidateClaim, mintClaim, disconnectClaim, setUserIdClaim];
+    };
+    const names = ['stages', 'weight', 'revalidate', 'mint', 'disconnect', 'set_user_id'];
+    assert.deepEqual(
+      claims(jwt),
+      names.map((name) => `ivs_${name}`),
+    );
+    assert.deepEqual(
+      claims({ ...jwt, AUTH_CLAIM_PREFIX: 'https://example.com/' }),
+      names.map((name) => `https://example.com/${name}`),
+    );
   });
 
   test('self-signed tokens need both the signing key and the public key ARN', () => {
@@ -461,6 +470,13 @@ describe('configuration: variables of earlier versions', () => {
     assert.equal(
       refusal({ UPSTREAM_CACHE_ROSTER_TTL_MS: '500' }),
       'Invalid configuration: UPSTREAM_CACHE_ROSTER_TTL_MS was replaced by UPSTREAM_CACHE_TTL_MS_BY_OPERATION=ListParticipants=500',
+    );
+  });
+
+  test('a claim-name variable points to AUTH_CLAIM_PREFIX', () => {
+    assert.equal(
+      refusal({ AUTH_MINT_CLAIM: 'mint' }),
+      'Invalid configuration: AUTH_MINT_CLAIM was replaced by AUTH_CLAIM_PREFIX (the claims are <prefix>stages, <prefix>weight, <prefix>revalidate, <prefix>mint and <prefix>disconnect)',
     );
   });
 
