@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, configVariableNames, loadConfig } from '../../src/config.js';
+import { renamedVariables } from '../../src/configRenames.js';
 
 // Anonymous callers beyond the local demo (the tests below that configure an IVS backend) must be allowed explicitly.
 const anonymous = { AUTH_ALLOW_ANONYMOUS: 'true' } as const;
@@ -487,6 +488,19 @@ describe('configuration: variables of earlier versions', () => {
       message,
       /UPSTREAM_CACHE_TTL_MS was replaced by UPSTREAM_CACHE_TTL_MS_BY_OPERATION=GetParticipant=1000/,
     );
+  });
+
+  test('no earlier name is read again, and each replacement is a variable the gateway reads', () => {
+    for (const [name, replacement] of Object.entries(renamedVariables)) {
+      assert.ok(!configVariableNames.includes(name), name);
+      const target =
+        'renamedTo' in replacement
+          ? replacement.renamedTo
+          : 'operationOf' in replacement
+            ? replacement.operationOf
+            : replacement.replacedBy;
+      assert.ok(configVariableNames.includes(target), `${name} → ${target}`);
+    }
   });
 
   test('an earlier variable set to the empty string counts as not set', () => {
