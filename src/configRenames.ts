@@ -1,4 +1,4 @@
-/** Where a variable of an earlier version went: a new name, or one operation's entry of a by-operation setting. */
+/** Where a variable of an earlier version went: a new name, one operation's entry of a by-operation setting, or a setting that covers several. */
 type Replacement =
   | { readonly renamedTo: string }
   | { readonly operationOf: string; readonly operation: string }
@@ -6,7 +6,7 @@ type Replacement =
 
 const claimPrefix = {
   replacedBy: 'AUTH_CLAIM_PREFIX',
-  how: 'the claims are <prefix>stages, <prefix>weight, <prefix>revalidate, <prefix>mint and <prefix>disconnect',
+  how: 'the claims are <prefix>stages, <prefix>weight, <prefix>revalidate, <prefix>mint, <prefix>disconnect and <prefix>set_user_id',
 } as const;
 
 /** Variables earlier versions read; each is refused at start, since a setting silently ignored is worse than none. */

@@ -477,7 +477,7 @@ describe('configuration: variables of earlier versions', () => {
   test('a claim-name variable points to AUTH_CLAIM_PREFIX', () => {
     assert.equal(
       refusal({ AUTH_MINT_CLAIM: 'mint' }),
-      'Invalid configuration: AUTH_MINT_CLAIM was replaced by AUTH_CLAIM_PREFIX (the claims are <prefix>stages, <prefix>weight, <prefix>revalidate, <prefix>mint and <prefix>disconnect)',
+      'Invalid configuration: AUTH_MINT_CLAIM was replaced by AUTH_CLAIM_PREFIX (the claims are <prefix>stages, <prefix>weight, <prefix>revalidate, <prefix>mint, <prefix>disconnect and <prefix>set_user_id)',
     );
   });
 
