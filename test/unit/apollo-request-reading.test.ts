@@ -8,8 +8,8 @@ import { passesApolloHttpChecks, readOperation } from '../../src/graphql/operati
 // The fast path serves a cached answer only for a request Apollo would run, keyed on what Apollo would run.
 // Each row goes through our reader and through a real ApolloServer configured as src/server.ts configures
 // its HTTP reading (CSRF prevention on, APQ on, no batching); both must read the same operation or none.
-// Left out: a hash the APQ store does not hold (our reader cannot see the store; the key is still the
-// document's hash, so a hit serves the answer for that very document).
+// Left out: a hash the APQ store does not hold, or APQ turned off (our reader cannot see the store; the key
+// is still the document's hash, so a hit serves the answer of that very document: see README, full-response cache).
 
 /** What a reader took from a request: the document's hash, the variables and the operation name. */
 interface ReadOperation {
