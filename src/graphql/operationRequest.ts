@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { HeaderMap, HTTPGraphQLRequest } from '@apollo/server';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -26,13 +27,16 @@ export type RequestedOperation =
 
 const unreadable = { kind: 'unreadable' } as const;
 
+// This module is our one copy of how Apollo's `executeHTTPGraphQLRequest` reads a request; the table in
+// test/unit/apollo-request-reading.test.ts runs the same requests through both and holds them together.
+
 /**
- * Reads GraphQL-over-HTTP parameters: the JSON body of a POST, the query string (`search`, `?` included)
- * of a GET. The query string is read exactly as Apollo reads it (URLSearchParams, each parameter at
- * most once), so the document keyed here is the document Apollo executes: Fastify's own parser keeps an
- * invalid percent-escape's whole value raw where URLSearchParams decodes the rest.
+ * Reads GraphQL-over-HTTP parameters as Apollo does: the JSON body of a POST, the query string of a GET
+ * (URLSearchParams, each parameter at most once), so the document keyed here is the document Apollo
+ * executes: Fastify's own parser keeps an invalid percent-escape's whole value raw where URLSearchParams
+ * decodes the rest.
  */
-export function readOperation(method: string, body: unknown, search: string): RequestedOperation {
+export function readOperation({ method, search, body }: HTTPGraphQLRequest): RequestedOperation {
   if (method === 'POST') {
     if (Array.isArray(body)) return { kind: 'batch' };
     if (!isRecord(body)) return unreadable;
@@ -54,6 +58,39 @@ export function readOperation(method: string, body: unknown, search: string): Re
     return fromParameters(query, variables, operationName, extensions);
   }
   return unreadable;
+}
+
+/**
+ * False when Apollo refuses the request before reading its parameters: its CSRF prevention, or a GET
+ * whose content type is not JSON (415). A cached answer is only served to requests Apollo would accept.
+ */
+export function passesApolloHttpChecks({ method, headers }: HTTPGraphQLRequest): boolean {
+  if (!passesCsrfPrevention(headers)) return false;
+  const contentType = headers.get('content-type');
+  return method !== 'GET' || contentType === undefined || mediaTypeOf(contentType) === 'application/json';
+}
+
+// Apollo's CSRF prevention (csrfPrevention: true): a request a browser could send cross-site without a
+// preflight (no content type, or one of the three "simple" ones) must carry one of these headers.
+const simpleContentTypes = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+const preflightHeaders = ['x-apollo-operation-name', 'apollo-require-preflight'];
+
+function passesCsrfPrevention(headers: HeaderMap): boolean {
+  const contentType = headers.get('content-type');
+  if (contentType !== undefined) {
+    const mediaType = mediaTypeOf(contentType);
+    // Apollo lets through a content type that does not parse, as a browser never sends one unpreflighted.
+    if (mediaType === null || !simpleContentTypes.has(mediaType)) return true;
+  }
+  return preflightHeaders.some((name) => (headers.get(name)?.length ?? 0) > 0);
+}
+
+// type/subtype as the WHATWG MIME sniffing standard parses it (the whatwg-mimetype package Apollo uses).
+const mediaTypePattern = /^[\t\n\r ]*([\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+)[\t\n\r ]*(?:;|$)/;
+
+/** The lowercase `type/subtype` of a Content-Type value; null when it does not parse. */
+function mediaTypeOf(contentType: string): string | null {
+  return mediaTypePattern.exec(contentType)?.[1]?.toLowerCase() ?? null;
 }
 
 /** The query string of a request URL, `?` included; `''` when there is none. */
@@ -78,7 +115,8 @@ export function documentHashOf(query: string): string {
 const recentHashes = new LRUCache<string, string>({
   max: 1000,
   maxSize: 4 * 1024 * 1024,
-  sizeCalculation: (_hash, query) => query.length,
+  // An empty document still takes a slot (lru-cache refuses a size of 0).
+  sizeCalculation: (_hash, query) => query.length + 1,
 });
 
 function rememberedDocumentHash(query: string): string {
@@ -96,15 +134,21 @@ function fromParameters(
   operationName: unknown,
   extensions: unknown,
 ): RequestedOperation {
-  if (query !== undefined && typeof query !== 'string') return unreadable;
+  // Apollo reads a falsy query that is not a string (null, 0, false) as absent, and refuses any other.
+  if (query && typeof query !== 'string') return unreadable;
+  const text = typeof query === 'string' ? query : undefined;
   if (variables !== undefined && variables !== null && !isRecord(variables)) return unreadable;
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return unreadable;
   const persistedHash = persistedQueryHash(extensions);
   if (persistedHash === invalid) return unreadable;
-  const documentHash = query === undefined || query === '' ? persistedHash : rememberedDocumentHash(query);
-  // A document that does not match the hash it came with is Apollo's to refuse.
-  if (documentHash === undefined || (persistedHash !== undefined && persistedHash !== documentHash)) {
-    return unreadable;
+  let documentHash: string;
+  if (persistedHash === undefined) {
+    if (!text) return unreadable;
+    documentHash = rememberedDocumentHash(text);
+  } else {
+    // A document that does not match the hash it came with is Apollo's to refuse.
+    if (text !== undefined && rememberedDocumentHash(text) !== persistedHash) return unreadable;
+    documentHash = persistedHash;
   }
   const variablesJson = isRecord(variables) ? compactJson(variables) : null;
   if (variablesJson === invalid) return unreadable;
@@ -112,7 +156,7 @@ function fromParameters(
     kind: 'operation',
     operation: {
       documentHash,
-      query: query === '' ? undefined : query,
+      query: text,
       variablesJson,
       operationName: typeof operationName === 'string' ? operationName : null,
     },
@@ -125,8 +169,11 @@ function persistedQueryHash(extensions: unknown): string | undefined | typeof in
   if (extensions === undefined || extensions === null) return undefined;
   if (!isRecord(extensions)) return invalid;
   const persisted = extensions['persistedQuery'];
-  if (persisted === undefined) return undefined;
-  if (!isRecord(persisted) || typeof persisted['sha256Hash'] !== 'string') return invalid;
+  // Apollo reads a falsy persistedQuery as absent and refuses any version but 1.
+  if (!persisted) return undefined;
+  if (!isRecord(persisted) || persisted['version'] !== 1 || typeof persisted['sha256Hash'] !== 'string') {
+    return invalid;
+  }
   return persisted['sha256Hash'];
 }
 
@@ -139,11 +186,12 @@ function compactJson(value: Record<string, unknown>): string | typeof invalid {
   }
 }
 
-// A GET carries variables and extensions as JSON text.
+// A GET carries variables and extensions as JSON text, each an object (Apollo refuses even `null`).
 function parseJsonParameter(value: string | undefined | typeof invalid): unknown {
   if (value === undefined || value === invalid) return value;
   try {
-    return JSON.parse(value);
+    const parsed: unknown = JSON.parse(value);
+    return isRecord(parsed) ? parsed : invalid;
   } catch {
     return invalid;
   }

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
 import { ErrorCode } from '../errors.js';
 import { errorResponseBody } from '../graphql/errors.js';
 import { cacheModeFor } from '../context.js';
-import { readOperation, searchOf } from '../graphql/operationRequest.js';
+import { passesApolloHttpChecks, readOperation, searchOf } from '../graphql/operationRequest.js';
 import { matchesEntityTag, type CachedResponse, type ResponseCache } from '../graphql/responseCache.js';
 import type { TrustedDocuments } from '../graphql/trustedDocuments.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -66,9 +66,14 @@ export function registerGraphqlRoute<Context extends BaseContext>(
       if (deps.maxBatchOperations !== null && isBatchOver(request.body, deps.maxBatchOperations)) {
         return refuseBatch(request, reply, deps.maxBatchOperations);
       }
-      // One query string for the cache key and for Apollo: what is keyed is what executes.
-      const search = searchOf(request.url);
-      const requested = readOperation(request.method, request.body, search);
+      // One request for the cache key and for Apollo, read by Apollo's rules: what is keyed is what executes.
+      const httpGraphQLRequest: HTTPGraphQLRequest = {
+        method: request.method.toUpperCase(),
+        headers: headerMapOf(request.headers),
+        search: searchOf(request.url),
+        body: request.body,
+      };
+      const requested = readOperation(httpGraphQLRequest);
       let document: string | undefined;
       if (trustedDocuments !== null && request.method !== 'OPTIONS') {
         document = requested.kind === 'operation' ? trustedDocuments.documentFor(requested.operation) : undefined;
@@ -77,7 +82,7 @@ export function registerGraphqlRoute<Context extends BaseContext>(
       const operation = requested.kind === 'operation' ? requested.operation : null;
       const principal = request.principal;
       const key =
-        operation && principal && passesCsrfCheck(request)
+        operation && principal && passesApolloHttpChecks(httpGraphQLRequest)
           ? responseCache.keyOf(principal, operation, request.headers)
           : null;
 
@@ -94,15 +99,7 @@ export function registerGraphqlRoute<Context extends BaseContext>(
       }
 
       const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: {
-          method: request.method.toUpperCase(),
-          headers: headerMapOf(request.headers),
-          search: request.method === 'GET' && document !== undefined ? withDocument(search, document) : search,
-          body:
-            request.method === 'POST' && document !== undefined
-              ? { ...(request.body as object), query: document }
-              : request.body,
-        },
+        httpGraphQLRequest: document === undefined ? httpGraphQLRequest : withDocument(httpGraphQLRequest, document),
         context: () => deps.context(request),
       });
       for (const [name, value] of response.headers) reply.header(name, value);
@@ -156,18 +153,6 @@ function refuseUntrusted(request: FastifyRequest, reply: FastifyReply) {
   );
 }
 
-// Apollo refuses a request a browser could send cross-site without a preflight (its CSRF
-// prevention); a cached answer is only served to requests Apollo itself would accept.
-const simpleContentTypes = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
-function passesCsrfCheck(request: FastifyRequest): boolean {
-  const contentType = request.headers['content-type'];
-  if (contentType !== undefined && !simpleContentTypes.has(contentType.split(';')[0]?.trim().toLowerCase() ?? '')) {
-    return true;
-  }
-  const { headers } = request;
-  return Boolean(headers['x-apollo-operation-name'] || headers['apollo-require-preflight']);
-}
-
 function headerMapOf(headers: FastifyRequest['headers']): HeaderMap {
   const map = new HeaderMap();
   for (const [name, value] of Object.entries(headers)) {
@@ -176,9 +161,10 @@ function headerMapOf(headers: FastifyRequest['headers']): HeaderMap {
   return map;
 }
 
-// A trusted GET named by its hash alone gets the document from the manifest, so Apollo never looks it up.
-function withDocument(search: string, document: string): string {
-  const params = new URLSearchParams(search);
+// A trusted operation named by its hash alone gets the document from the manifest, so Apollo never looks it up.
+function withDocument(request: HTTPGraphQLRequest, document: string): HTTPGraphQLRequest {
+  if (request.method === 'POST') return { ...request, body: { ...(request.body as object), query: document } };
+  const params = new URLSearchParams(request.search);
   params.set('query', document);
-  return `?${params.toString()}`;
+  return { ...request, search: `?${params.toString()}` };
 }

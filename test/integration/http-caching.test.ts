@@ -89,6 +89,19 @@ describe('HTTP caching of GET queries (authenticated callers)', () => {
     assert.equal(simple.status, 400);
     assert.equal(simple.headers.get('age'), null);
   });
+
+  test('a GET with a content type other than JSON is refused with 415, even for a cached answer', async () => {
+    const cached = await get(stack, aliceQuery('xml'), apiKey);
+    await cached.text();
+    const again = await get(stack, aliceQuery('xml'), apiKey);
+    await again.text();
+    assert.match(again.headers.get('age') ?? '', /^\d+$/, 'the answer is in the cache');
+    const xml = await get(stack, aliceQuery('xml'), { ...apiKey, 'content-type': 'application/xml' });
+    const body = (await xml.json()) as { errors?: { extensions?: { code?: string } }[] };
+    assert.equal(xml.status, 415);
+    assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_REQUEST');
+    assert.equal(xml.headers.get('age'), null);
+  });
 });
 
 describe('HTTP caching in anonymous mode', () => {
