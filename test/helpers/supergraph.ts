@@ -24,8 +24,13 @@ export interface OtherSubgraph {
   resolvers: { Query: Record<string, () => unknown> };
 }
 
-/** How Hive Gateway reaches this subgraph for subscriptions: graphql-ws on /graphql, or SSE on /graphql/stream. */
-export type SubscriptionTransport = 'ws' | 'sse';
+/** How Hive Gateway reaches this subgraph. */
+export interface HiveOptions {
+  /** Subscriptions over graphql-ws on /graphql, or over SSE on /graphql/stream. */
+  subscriptions: 'ws' | 'sse';
+  /** The key Hive Gateway presents to this subgraph (a header, and graphql-ws's `connection_init` payload). */
+  apiKey?: string;
+}
 
 /**
  * Serves `other`, and composes this gateway's subgraph (its SDL as served by `_service`) with it, as
@@ -34,12 +39,14 @@ export type SubscriptionTransport = 'ws' | 'sse';
 async function composeWith(
   stack: Stack,
   other: OtherSubgraph,
+  headers?: Record<string, string>,
 ): Promise<{ supergraphSdl: string; otherStop: () => Promise<void> }> {
   const subgraph = new ApolloServer({
     schema: buildSubgraphSchema({ typeDefs: other.typeDefs, resolvers: other.resolvers }),
   });
   const { url: subgraphUrl } = await startStandaloneServer(subgraph, { listen: { host: '127.0.0.1', port: 0 } });
-  const { sdl } = (await stack.graphql<{ _service: { sdl: string } }>('{ _service { sdl } }')).body.data!._service;
+  const { sdl } = (await stack.graphql<{ _service: { sdl: string } }>('{ _service { sdl } }', undefined, headers)).body
+    .data!._service;
   const composition = composeServices([
     { name: 'participants', typeDefs: parse(sdl), url: `${stack.url}/graphql` },
     { name: other.name, typeDefs: other.typeDefs, url: subgraphUrl },
@@ -64,22 +71,27 @@ export async function startSupergraph(stack: Stack, other: OtherSubgraph): Promi
 }
 
 /**
- * The same supergraph served through Hive Gateway (in process, on Node's HTTP server): queries go to the
- * subgraphs over HTTP, subscriptions to this one over `subscriptions`. Clients subscribe over SSE at `url`.
+ * The same supergraph served through Hive Gateway (in process, on Node's HTTP server), configured as the README's
+ * "Add it to a supergraph" shows. Clients query and subscribe (over SSE) at `url`.
  */
 export async function startHiveSupergraph(
   stack: Stack,
   other: OtherSubgraph,
-  subscriptions: SubscriptionTransport,
+  options: HiveOptions,
 ): Promise<Supergraph> {
-  const { supergraphSdl, otherStop } = await composeWith(stack, other);
+  const credentials = options.apiKey === undefined ? undefined : { 'x-api-key': options.apiKey };
+  const { supergraphSdl, otherStop } = await composeWith(stack, other, credentials);
   const gateway = createGatewayRuntime({
     supergraph: supergraphSdl,
     logging: false,
     transportEntries: {
-      '*.http': {
+      participants: {
+        ...(credentials && { headers: Object.entries(credentials) }),
         options: {
-          subscriptions: subscriptions === 'ws' ? { kind: 'ws' } : { kind: 'http', location: '/graphql/stream' },
+          subscriptions:
+            options.subscriptions === 'ws'
+              ? { kind: 'ws', ...(credentials && { options: { connectionParams: credentials } }) }
+              : { kind: 'http', location: '/graphql/stream' },
         },
       },
     },

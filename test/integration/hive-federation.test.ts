@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'graphql';
+import { hashApiKey } from '../../src/auth/apiKeys.js';
 import { loadDemoSeed, type WireParticipant } from '../../src/emulator/server.js';
 import { subscribeSseAt } from '../helpers/live.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
@@ -75,6 +76,24 @@ async function admin(stack: Stack, method: 'POST' | 'PATCH' | 'DELETE', body: Re
   assert.ok(response.ok, `${method} /_emulator/participants: ${response.status} ${await response.text()}`);
 }
 
+/** One query POSTed to the router, as a web client would send it. */
+async function queryRouter(supergraph: Supergraph, query: string): Promise<{ data?: unknown; errors?: unknown[] }> {
+  const response = await fetch(supergraph.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as { data?: unknown; errors?: unknown[] };
+}
+
+const flaggedQuery = '{ flaggedParticipants { participantId userId } }';
+const flaggedAnswer = {
+  flaggedParticipants: [
+    { participantId: 'alice', userId: 'user-alice' },
+    { participantId: 'bob', userId: 'user-bob' },
+  ],
+};
+
 for (const transport of ['ws', 'sse'] as const) {
   describe(`subscriptions through Hive Gateway, which reaches this subgraph over ${transport}`, () => {
     let stack: Stack;
@@ -82,7 +101,7 @@ for (const transport of ['ws', 'sse'] as const) {
 
     before(async () => {
       stack = await startStack({ env: fast });
-      supergraph = await startHiveSupergraph(stack, moderation, transport);
+      supergraph = await startHiveSupergraph(stack, moderation, { subscriptions: transport });
     });
     after(async () => {
       await supergraph.stop();
@@ -142,7 +161,7 @@ describe('a query through Hive Gateway', () => {
 
   before(async () => {
     stack = await startStack();
-    supergraph = await startHiveSupergraph(stack, moderation, 'ws');
+    supergraph = await startHiveSupergraph(stack, moderation, { subscriptions: 'ws' });
   });
   after(async () => {
     await supergraph.stop();
@@ -153,20 +172,54 @@ describe('a query through Hive Gateway', () => {
     'participant fields of another subgraph’s references come from this subgraph, one IVS call per key',
     { timeout: 30_000 },
     async () => {
-      const response = await fetch(supergraph.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ flaggedParticipants { participantId userId } }' }),
-      });
-      const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
+      const body = await queryRouter(supergraph, flaggedQuery);
       assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-      assert.deepEqual(body.data, {
-        flaggedParticipants: [
-          { participantId: 'alice', userId: 'user-alice' },
-          { participantId: 'bob', userId: 'user-bob' },
-        ],
-      });
+      assert.deepEqual(body.data, flaggedAnswer);
       assert.equal(stack.emulator.stats().calls, 2);
     },
   );
+});
+
+describe('through Hive Gateway to a subgraph that requires an API key', () => {
+  const routerKey = 'hive-router-key-0123456789abcdef';
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack({
+      env: {
+        ...fast,
+        AUTH_MODE: 'api-key',
+        AUTH_API_KEYS: JSON.stringify([{ name: 'router', sha256: hashApiKey(routerKey), stages: [demo.stageArn] }]),
+      },
+    });
+  });
+  after(() => stack.close());
+
+  for (const transport of ['ws', 'sse'] as const) {
+    test(
+      `Hive Gateway presents the key configured for it, for queries and subscriptions over ${transport}`,
+      { timeout: 30_000 },
+      async () => {
+        const supergraph = await startHiveSupergraph(stack, moderation, {
+          subscriptions: transport,
+          apiKey: routerKey,
+        });
+        try {
+          const body = await queryRouter(supergraph, flaggedQuery);
+          assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+          assert.deepEqual(body.data, flaggedAnswer);
+          const updates = subscribeSseAt<ParticipantData>(supergraph.url, participantChanged, {
+            ...demo,
+            participantId: 'alice',
+          });
+          const first = await updates.next();
+          assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+          assert.equal(first.data?.participantChanged.participantId, 'alice');
+          await updates.stop();
+        } finally {
+          await supergraph.stop();
+        }
+      },
+    );
+  }
 });
