@@ -79,13 +79,23 @@ export function subscribe<T = Record<string, unknown>>(
   return collect<T>(client.iterate({ query, ...(variables && { variables }) }));
 }
 
-/** Subscribes over server-sent events (graphql-sse, distinct connections). */
+/** Subscribes over server-sent events (graphql-sse, distinct connections) to the gateway at `baseUrl`. */
 export function subscribeSse<T = Record<string, unknown>>(
   baseUrl: string,
   query: string,
   variables?: Record<string, unknown>,
   headers?: Record<string, string>,
 ): Received<T> {
-  const client = createSseClient({ url: `${baseUrl}/graphql/stream`, retryAttempts: 0, ...(headers && { headers }) });
+  return subscribeSseAt<T>(`${baseUrl}/graphql/stream`, query, variables, headers);
+}
+
+/** Subscribes over server-sent events (graphql-sse, distinct connections) to any endpoint, e.g. a router's. */
+export function subscribeSseAt<T = Record<string, unknown>>(
+  endpoint: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): Received<T> {
+  const client = createSseClient({ url: endpoint, retryAttempts: 0, ...(headers && { headers }) });
   return collect<T>(client.iterate({ query, ...(variables && { variables }) }));
 }
