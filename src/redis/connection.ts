@@ -29,7 +29,10 @@ export interface RedisConnection {
   /** Called on every transition (not per command); the connection logs transitions itself. */
   onHealthChange(listener: (health: RedisHealth) => void): void;
   run(script: RedisScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
-  /** Delivers messages on `channel` to `listener` until the returned function is called. */
+  /**
+   * Delivers messages on `channel` to `listener` until the returned function is called. Rejects when Redis does
+   * not confirm the SUBSCRIBE in time, also on a live connection: the caller then tries again.
+   */
   subscribe(channel: string, listener: (message: string) => void): Promise<() => void>;
   /** Stops reconnecting and closes both sockets; safe to call twice. */
   close(): Promise<void>;
@@ -40,6 +43,12 @@ export interface RedisConnectionOptions {
   readonly keyPrefix: string;
   readonly commandTimeoutMs: number;
   readonly logger: Logger;
+}
+
+// A channel's listeners here, and its SUBSCRIBE, which every listener that joins awaits.
+interface Subscription {
+  readonly listeners: Set<(message: string) => void>;
+  readonly subscribed: Promise<unknown>;
 }
 
 // Reconnects forever, backing off to 2 s, so a restarted Redis is picked up within two seconds.
@@ -58,7 +67,7 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   const client = new Redis(url, settings);
   // Pub/sub needs its own socket: a subscribed connection accepts no other command.
   const subscriber = new Redis(url, settings);
-  const listeners = new Map<string, Set<(message: string) => void>>();
+  const subscriptions = new Map<string, Subscription>();
   const healthListeners: ((health: RedisHealth) => void)[] = [];
   let health: RedisHealth = 'down';
   let lastError: string | undefined;
@@ -92,7 +101,7 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     });
   }
   subscriber.on('message', (channel: string, message: string) => {
-    for (const listener of listeners.get(channel) ?? []) listener(message);
+    for (const listener of subscriptions.get(channel)?.listeners ?? []) listener(message);
   });
 
   return {
@@ -117,25 +126,28 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     },
 
     async subscribe(channel, listener) {
-      let set = listeners.get(channel);
-      if (set === undefined) {
-        set = new Set();
-        listeners.set(channel, set);
-        try {
-          await subscriber.subscribe(channel);
-        } catch (error) {
-          listeners.delete(channel);
-          throw error;
-        }
+      let subscription = subscriptions.get(channel);
+      if (subscription === undefined) {
+        subscription = { listeners: new Set(), subscribed: subscriber.subscribe(channel) };
+        subscriptions.set(channel, subscription);
       }
-      set.add(listener);
-      return () => {
-        set.delete(listener);
-        if (set.size > 0 || listeners.get(channel) !== set) return;
-        listeners.delete(channel);
+      const current = subscription;
+      current.listeners.add(listener);
+      const unsubscribe = (): void => {
+        current.listeners.delete(listener);
+        if (current.listeners.size > 0 || subscriptions.get(channel) !== current) return;
+        subscriptions.delete(channel);
         // Best effort: a failed UNSUBSCRIBE only leaves an idle subscription on the socket.
         subscriber.unsubscribe(channel).catch(() => undefined);
       };
+      try {
+        await current.subscribed;
+      } catch (error) {
+        // A SUBSCRIBE that timed out still reaches Redis: the UNSUBSCRIBE after it leaves no channel without listener.
+        unsubscribe();
+        throw error;
+      }
+      return unsubscribe;
     },
 
     async close() {

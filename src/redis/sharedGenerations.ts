@@ -2,12 +2,15 @@ import type { Logger } from '../logger.js';
 import type { StageGenerations } from '../upstream/invalidation.js';
 import type { RedisConnection } from './connection.js';
 
+// A failed catch-up on a live connection is tried again this much later.
+const retryMs = 1000;
+
 /**
  * The fleet's stage generations (src/upstream/invalidation.ts): a Redis hash `<prefix>generations`
  * (stage ARN → generation, HINCRBY) and a channel `<prefix>generations` announcing each bump as
  * `<generation> <stageArn>`. Each replica keeps the highest generation it has seen per stage; on every
  * (re)connect it subscribes, then reads the whole hash, so a bump it missed while Redis was away is learned
- * then. With Redis down a bump moves only this replica's generation (its near copies are what it serves).
+ * then (and a second after a failed attempt). With Redis down a bump moves only this replica's generation (its near copies are what it serves).
  */
 export function createSharedGenerations(connection: RedisConnection, logger: Logger): StageGenerations {
   const hash = connection.key('generations');
@@ -29,16 +32,20 @@ export function createSharedGenerations(connection: RedisConnection, logger: Log
     if (space > 0 && Number.isInteger(generation)) learn(message.slice(space + 1), generation);
   };
 
-  const catchUp = async (): Promise<void> => {
+  let catchingUp: Promise<void> | undefined;
+  const readAll = async (): Promise<void> => {
     if (closed || connection.health() !== 'up') return;
     try {
       unsubscribe ??= await connection.subscribe(channel, onMessage);
       const all = await connection.client.hgetall(hash);
       for (const [stageArn, generation] of Object.entries(all)) learn(stageArn, Number(generation));
     } catch (error) {
-      logger.warn({ err: error }, 'stage generations could not be read from Redis; retried on reconnect');
+      logger.warn({ err: error }, 'stage generations could not be read from Redis; retried in a second');
+      // A reply can time out on a live connection, where no reconnect would retry it.
+      setTimeout(() => void catchUp(), retryMs).unref();
     }
   };
+  const catchUp = (): Promise<void> => (catchingUp ??= readAll().finally(() => (catchingUp = undefined)));
   connection.onHealthChange((health) => {
     if (health === 'up') void catchUp();
   });

@@ -36,8 +36,11 @@ return redis.call('ZCARD', KEYS[1])
 
 interface Joined {
   readonly operation: LiveOperation;
+  readonly onMessage: (message: string) => void;
   held: boolean;
+  /** Set once the answer channel is subscribed; until then the renewal timer tries again. */
   unsubscribe?: () => void;
+  subscribing: boolean;
 }
 
 /**
@@ -65,6 +68,9 @@ export function createSharedWatch(options: SharedWatchOptions): WatchChannel {
   };
   const renewAll = async (): Promise<void> => {
     if (connection.health() !== 'up') return;
+    // A SUBSCRIBE can time out on a live connection (a busy replica): no reconnect would retry it.
+    void subscribeEvents();
+    for (const [text, entry] of joined) if (entry.unsubscribe === undefined) void subscribeAnswers(text, entry);
     await Promise.all([...joined].map(([text, entry]) => renew(text, entry)));
     for (const operation of ['GetParticipant', 'ListParticipants'] as const) {
       const keys = await connection.run(count, [watchedKey(operation)], [Date.now()]).catch(() => undefined);
@@ -103,42 +109,45 @@ export function createSharedWatch(options: SharedWatchOptions): WatchChannel {
     }
     void subscribeEvents();
     // Back from an outage: the channels are subscribed again, and what was published meanwhile is lost.
-    for (const [text, entry] of joined) void resubscribe(text, entry);
+    for (const [text, entry] of joined) resubscribe(text, entry);
     if (!wasUp) missedListeners.forEach((listener) => listener());
     wasUp = true;
     void renewAll();
   });
 
-  const listeners = new Map<string, (message: string) => void>();
-  const resubscribe = async (text: string, entry: Joined): Promise<void> => {
-    entry.unsubscribe?.();
-    const onMessage = listeners.get(text);
-    if (onMessage === undefined) return;
+  const subscribeAnswers = async (text: string, entry: Joined): Promise<void> => {
+    if (entry.subscribing) return;
+    entry.subscribing = true;
     try {
       const unsubscribe = await connection.subscribe(answerChannel(text), (raw) => {
         const message = unwrap(raw);
-        if (message !== undefined) onMessage(message);
+        if (message !== undefined) entry.onMessage(message);
       });
       if (joined.get(text) === entry) entry.unsubscribe = unsubscribe;
       else unsubscribe();
     } catch {
-      // Redis is down: subscribed again when it is back (onHealthChange).
+      // Tried again by the renewal timer, or when Redis is back (onHealthChange).
+    } finally {
+      entry.subscribing = false;
     }
+  };
+  const resubscribe = (text: string, entry: Joined): void => {
+    entry.unsubscribe?.();
+    entry.unsubscribe = undefined;
+    void subscribeAnswers(text, entry);
   };
 
   return {
     join(text, operation, onMessage) {
-      const entry: Joined = { operation, held: false };
+      const entry: Joined = { operation, onMessage, held: false, subscribing: false };
       joined.set(text, entry);
-      listeners.set(text, onMessage);
       void subscribeEvents();
-      void resubscribe(text, entry).then(() => renew(text, entry));
+      void subscribeAnswers(text, entry).then(() => renew(text, entry));
     },
     leave(text) {
       const entry = joined.get(text);
       if (entry === undefined) return;
       joined.delete(text);
-      listeners.delete(text);
       entry.unsubscribe?.();
       if (entry.held) void connection.run(release, [leaseKey(text)], [replicaId]).catch(() => undefined);
     },

@@ -28,11 +28,6 @@ const person = (participantId: string): WireParticipant => ({
 
 const rosterCalls = (emulator: IvsEmulator) => emulator.stats().byOperation.ListParticipants.calls;
 
-// Known bug (open in issue 18's closing note): about one run in four, one replica receives none of the holder's
-// answers over pub/sub although Redis lists it as subscribed, so its subscribers miss the update. Run as todo until
-// it is found, so the rest of the suite gates CI; the test still runs and reports.
-const knownFleetBug = 'one replica sometimes misses the holder answers (issue 18 closing note)';
-
 describe('three replicas with one Redis watch each key once', () => {
   let emulator: IvsEmulator;
   let redis: RedisServer;
@@ -75,7 +70,7 @@ describe('three replicas with one Redis watch each key once', () => {
 
   test(
     '200 subscribers of one roster on 3 replicas cost the refresh calls of one watcher',
-    { timeout: 90_000, todo: knownFleetBug },
+    { timeout: 90_000 },
     async () => {
       // 10 sockets per replica, 66 or 67 subscriptions per replica: 200 in all.
       const sockets = gateways.map((gateway) =>
@@ -116,7 +111,7 @@ describe('three replicas with one Redis watch each key once', () => {
 
   test(
     'killing the replica that holds the lease: another takes over within a few seconds',
-    { timeout: 90_000, todo: knownFleetBug },
+    { timeout: 90_000 },
     async () => {
       const client = new Redis(redis.url);
       const holder = await client.get(`ivs-gql:live:lease:${liveKeyText({ kind: 'roster', key: session })}`);

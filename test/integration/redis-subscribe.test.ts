@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { createLogger } from '../../src/logger.js';
+import { createRedisConnection, type RedisConnection } from '../../src/redis/connection.js';
+import { createSharedGenerations } from '../../src/redis/sharedGenerations.js';
+import { createSharedWatch } from '../../src/redis/sharedWatch.js';
+import { pollUntil } from '../helpers/poll.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis.js';
+
+// A busy replica's SUBSCRIBE can outlast the command timeout while the connection stays up: Redis still runs it
+// later. Pausing Redis's clients longer than the timeout makes that happen on demand.
+const commandTimeoutMs = 200;
+const pauseMs = 600;
+const logger = createLogger({ level: 'silent' });
+
+let redis: RedisServer;
+let admin: Redis;
+const connections: RedisConnection[] = [];
+let prefix = 0;
+
+before(async () => {
+  redis = await startRedisServer();
+  admin = new Redis(redis.url);
+});
+after(async () => {
+  await Promise.all(connections.map((connection) => connection.close()));
+  await admin.quit();
+  await redis.stop();
+});
+
+async function connect(keyPrefix: string): Promise<RedisConnection> {
+  const connection = createRedisConnection({ url: redis.url, keyPrefix, commandTimeoutMs, logger });
+  connections.push(connection);
+  await pollUntil(
+    async () => connection.health(),
+    (health) => health === 'up',
+    5000,
+  );
+  return connection;
+}
+
+/** Runs `during` while Redis holds every client's commands; resolves once Redis serves them again. */
+async function whileRedisPaused(during: () => Promise<void>): Promise<void> {
+  await admin.call('CLIENT', 'PAUSE', String(pauseMs), 'ALL');
+  await during();
+  // Held too, so answered only after the pause: by then the commands sent during it have timed out.
+  const started = Date.now();
+  await admin.ping();
+  assert.ok(Date.now() - started > commandTimeoutMs, 'the pause outlasted the command timeout');
+}
+
+describe('a SUBSCRIBE that times out on a live connection', () => {
+  test('rejects and leaves the channel without a subscriber', { timeout: 10_000 }, async () => {
+    const connection = await connect(`s${prefix++}:`);
+    const channel = connection.key('timed-out');
+    let rejected = false;
+    await whileRedisPaused(async () => {
+      await connection.subscribe(channel, () => undefined).catch(() => (rejected = true));
+    });
+    assert.equal(rejected, true);
+    assert.equal(connection.health(), 'up');
+    const [, subscribers] = (await admin.pubsub('NUMSUB', channel)) as [string, number];
+    assert.equal(subscribers, 0);
+  });
+
+  test('the watch channel still receives the answers of the key', { timeout: 10_000 }, async () => {
+    const keyPrefix = `s${prefix++}:`;
+    const holder = createSharedWatch({ connection: await connect(keyPrefix), replicaId: 'holder', leaseTtlMs: 900 });
+    const watcher = createSharedWatch({ connection: await connect(keyPrefix), replicaId: 'watcher', leaseTtlMs: 900 });
+    const received: string[] = [];
+    holder.join('key', 'ListParticipants', () => undefined);
+    await whileRedisPaused(async () => {
+      watcher.join('key', 'ListParticipants', (message) => received.push(message));
+    });
+    // The holder publishes each refresh; the watcher's subscription is retried, so later answers reach it.
+    await pollUntil(
+      async () => {
+        holder.publish('key', 'answer');
+        return received.length;
+      },
+      (count) => count > 0,
+      5000,
+    );
+    assert.equal(received[0], 'answer');
+    await Promise.all([holder.close(), watcher.close()]);
+  });
+
+  test('the stage generations still learn the bumps of other replicas', { timeout: 10_000 }, async () => {
+    const keyPrefix = `s${prefix++}:`;
+    const bumper = createSharedGenerations(await connect(keyPrefix), logger);
+    const connection = await connect(keyPrefix);
+    let learner: ReturnType<typeof createSharedGenerations> | undefined;
+    await whileRedisPaused(async () => {
+      learner = createSharedGenerations(connection, logger);
+    });
+    const stageArn = 'arn:aws:ivs:us-east-1:123456789012:stage/A';
+    await pollUntil(
+      async () => (await admin.pubsub('NUMSUB', connection.key('generations'))) as [string, number],
+      ([, subscribers]) => subscribers === 2,
+      5000,
+    );
+    await bumper.bump(stageArn);
+    await pollUntil(
+      async () => learner?.of(stageArn) ?? 0,
+      (generation) => generation === 1,
+      5000,
+    );
+    await Promise.all([bumper.close(), learner?.close()]);
+  });
+});
