@@ -7,9 +7,11 @@ import { createLocalEventIds, type SeenEventIds } from './live/seenEventIds.js';
 import type { Logger } from './logger.js';
 import { createLiveWatchers, type LiveWatchers } from './live/watchers.js';
 import { createLocalWatchChannel } from './live/watchChannel.js';
+import { createSharedWatch } from './live/redisWatchChannel.js';
+import { createSharedEventIds } from './live/redisSeenEventIds.js';
 import { redactedUrl } from './observability/redaction.js';
-import { createFleet, type FleetObserver } from './redis/fleet.js';
-import { createUpstream, type UpstreamReads, type UpstreamWrites } from './upstream/fromConfig.js';
+import { createFleet, type FleetObserver } from './upstream/fleet.js';
+import { createUpstream, type UpstreamReads, type UpstreamWrites } from './upstream/index.js';
 import { createIvsWriteSources } from './ivs/writeSources.js';
 import type { ParticipantKey } from './model.js';
 import { createModeration, type Moderation } from './tokens/moderation.js';
@@ -78,7 +80,13 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
   });
   const live = createLiveWatchers({
     reads: upstream.reads,
-    channel: fleet ? fleet.watch(config.live.leaseTtlMs) : createLocalWatchChannel(),
+    channel: fleet
+      ? createSharedWatch({
+          connection: fleet.connection,
+          replicaId: fleet.replicaId,
+          leaseTtlMs: config.live.leaseTtlMs,
+        })
+      : createLocalWatchChannel(),
     settings: config.live,
     quotaTpsByOperation: config.upstream.quotaTpsByOperation,
     invalidate: (key) => upstream.invalidation.invalidateParticipant(key),
@@ -101,7 +109,7 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
     moderation,
     invalidateParticipant: (key) => upstream.invalidation.invalidateParticipant(key),
     onStageInvalidated: (listener) => upstream.onStageInvalidated(listener),
-    eventIds: fleet ? fleet.eventIds(localEventIds) : localEventIds,
+    eventIds: fleet ? createSharedEventIds(fleet.connection, localEventIds) : localEventIds,
     emulator,
     close: async () => {
       await live.close();

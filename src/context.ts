@@ -7,8 +7,8 @@ import type { LiveFeeds } from './live/watchers.js';
 import { createReadLoader } from './loaders/readLoader.js';
 import type { CursorCodec } from './resolvers/cursor.js';
 import type { Caller, CacheMode } from './upstream/caller.js';
-import type { UpstreamReads } from './upstream/fromConfig.js';
-import type { IvsReadOperation } from './upstream/quotaDomain.js';
+import type { UpstreamReads } from './upstream/index.js';
+import type { IvsReadOperation } from './ivs/operations.js';
 import { startRequestDeadline } from './upstream/deadline.js';
 import { createLookupStats, type LookupStats } from './upstream/lookupStats.js';
 import type { ServedStages } from './validation.js';
@@ -41,7 +41,7 @@ export interface GatewayContext {
 }
 
 export interface ContextDependencies {
-  /** The process-wide upstream layer, one read per IVS operation (see src/upstream/upstreamRead.ts). */
+  /** The process-wide upstream layer, one read per IVS operation (see src/upstream/read.ts). */
   reads: UpstreamReads;
   servedStages: ServedStages;
   cursors: CursorCodec;

@@ -41,7 +41,7 @@ import { refuseSubscriptionsOverHttp } from './live/refuseOverHttp.js';
 import { registerSseRoute } from './live/sseRoute.js';
 import type { LiveWatchers } from './live/watchers.js';
 import { attachWebSocketTransport } from './live/webSocketTransport.js';
-import type { UpstreamReads } from './upstream/fromConfig.js';
+import type { UpstreamReads } from './upstream/index.js';
 import type { Moderation } from './tokens/moderation.js';
 
 export interface GatewayDependencies {

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import type { Clock } from '../upstream/clock.js';
+import type { Clock } from '../clock.js';
 
 export interface JwksKeysOptions {
   readonly url: string;

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, errors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { ConfigError, type AuthConfig } from '../config.js';
-import { systemClock } from '../upstream/clock.js';
+import { systemClock } from '../clock.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
 import { createJwksKeys, isKeySet, type JwksKeys } from './jwksKeys.js';
 import {

@@ -15,7 +15,7 @@ import {
   type StageSessionModel,
   type StageSessionsKey,
 } from '../model.js';
-import type { IvsReadOperation } from '../upstream/quotaDomain.js';
+import type { IvsReadOperation } from './operations.js';
 import { createIvsParticipantEventsSource } from './participantEventsSource.js';
 import { createIvsParticipantSource } from './participantSource.js';
 import { createIvsRosterSource } from './rosterSource.js';

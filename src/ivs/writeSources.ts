@@ -6,7 +6,7 @@ import {
 import type { Capability } from '../auth/principal.js';
 import { ErrorCode, LookupError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { IvsWriteOperation } from '../upstream/quotaDomain.js';
+import type { IvsWriteOperation } from './operations.js';
 import { sendToIvs } from './send.js';
 
 /** What CreateParticipantToken is asked, validated and authorized (src/tokens/mintRequest.ts). */

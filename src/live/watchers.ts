@@ -11,8 +11,8 @@ import {
   type RosterParticipantModel,
 } from '../model.js';
 import type { Caller } from '../upstream/caller.js';
-import type { UpstreamReads } from '../upstream/fromConfig.js';
-import type { IvsReadOperation } from '../upstream/quotaDomain.js';
+import type { UpstreamReads } from '../upstream/index.js';
+import type { IvsReadOperation } from '../ivs/operations.js';
 import { createFeed, type Feed } from './feed.js';
 import { liveKeyText, operationOf, type LiveKey, type LiveOperation, type RosterWatchKey } from './liveKey.js';
 import { createPacer, refreshIntervalMs } from './pacing.js';

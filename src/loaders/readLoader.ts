@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { ReadRequest } from '../upstream/caller.js';
 import { recordLookup, type LookupStats } from '../upstream/lookupStats.js';
-import type { UpstreamRead } from '../upstream/upstreamRead.js';
+import type { UpstreamRead } from '../upstream/read.js';
 
 export interface ReadLoaderOptions<K, V> {
   /** The process-wide upstream layer of one IVS operation: cache, flight, quota, retries, breaker. */

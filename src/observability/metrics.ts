@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { FleetObserver, FleetState } from '../redis/fleet.js';
+import type { FleetObserver, FleetState } from '../upstream/fleet.js';
 import type { BreakerState, UpstreamObservers } from '../upstream/observer.js';
-import { quotaDomainText } from '../upstream/quotaDomain.js';
+import { quotaDomainText } from '../upstream/quota/domain.js';
 
 /** Everything /metrics exposes, on one gateway-owned registry (several gateways may share a process in tests). */
 export interface GatewayMetrics {

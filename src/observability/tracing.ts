@@ -9,9 +9,9 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { readStageArns, type IvsReadTypes } from '../ivs/sources.js';
 import type { Logger } from '../logger.js';
-import type { UpstreamReads } from '../upstream/fromConfig.js';
-import type { IvsReadOperation } from '../upstream/quotaDomain.js';
-import type { UpstreamRead } from '../upstream/upstreamRead.js';
+import type { UpstreamReads } from '../upstream/index.js';
+import type { IvsReadOperation } from '../ivs/operations.js';
+import type { UpstreamRead } from '../upstream/read.js';
 import { regionOfStage } from '../validation.js';
 import { redactedQuery, redactedUrl } from './redaction.js';
 

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { ReadReport } from './upstreamRead.js';
+import type { ReadReport } from './read.js';
 
 /**
  * What one GraphQL request's lookups cost upstream. Created per request in the context

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { QuotaDomain } from './quotaDomain.js';
+import type { QuotaDomain } from './quota/domain.js';
 
 /** How one upstream (IVS) call ended: 'OK' or the code of the failure. */
 export type UpstreamOutcome = 'OK' | ErrorCode;

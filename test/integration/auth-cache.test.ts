@@ -3,7 +3,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { errors, jwtVerify } from 'jose';
 import { createJwksKeys } from '../../src/auth/jwksKeys.js';
-import { systemClock } from '../../src/upstream/clock.js';
+import { systemClock } from '../../src/clock.js';
 import { audience, issuer, serveJwks, signingKey, signToken, type SigningKey } from '../helpers/jwt.js';
 import { pollUntil } from '../helpers/poll.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import { createLogger } from '../../src/logger.js';
-import { createRedisConnection, type RedisConnection, type RedisHealth } from '../../src/redis/connection.js';
-import { createSharedSlots, type SharedSlotsOptions } from '../../src/redis/sharedSlots.js';
-import { systemClock, type Clock } from '../../src/upstream/clock.js';
+import { createRedisConnection, type RedisConnection, type RedisHealth } from '../../src/upstream/redis/connection.js';
+import { createSharedSlots, type SharedSlotsOptions } from '../../src/upstream/quota/redisSlots.js';
+import { systemClock, type Clock } from '../../src/clock.js';
 import { createLogSink } from '../helpers/stack.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
 

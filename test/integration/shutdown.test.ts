@@ -108,8 +108,8 @@ describe('the gateway process: refusing to run in a bad state', () => {
 
   test('an unhandled rejection is logged as fatal and the process exits 1', async () => {
     const script = [
-      "import { installCrashHandlers } from './src/lifecycle.ts';",
-      "import { createLogger } from './src/logger.ts';",
+      "import { installCrashHandlers } from './src/lifecycle.js';",
+      "import { createLogger } from './src/logger.js';",
       "installCrashHandlers(createLogger({ level: 'info' }), (code) => process.exit(code));",
       "Promise.reject(new Error('boom'));",
       'setInterval(() => {}, 1000);',

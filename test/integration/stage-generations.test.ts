@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../src/logger.js';
-import { createRedisConnection, type RedisConnection, type RedisHealth } from '../../src/redis/connection.js';
-import { createSharedGenerations } from '../../src/redis/sharedGenerations.js';
-import { createLocalGenerations, generationalKeyText, type StageGenerations } from '../../src/upstream/invalidation.js';
+import { createRedisConnection, type RedisConnection, type RedisHealth } from '../../src/upstream/redis/connection.js';
+import { createSharedGenerations } from '../../src/upstream/cache/redisGenerations.js';
+import {
+  createLocalGenerations,
+  generationalKeyText,
+  type StageGenerations,
+} from '../../src/upstream/cache/invalidation.js';
 import { pollUntil } from '../helpers/poll.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { localShare, resumeEntries } from '../../src/redis/fleetShare.js';
+import { localShare, resumeEntries } from '../../src/upstream/quota/localShare.js';
 
 const quota = { callsPerWindow: 5, windowMs: 1100 };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, LookupError } from '../../src/errors.js';
-import { encodeFlightNotice, parseFlightNotice } from '../../src/redis/flightNotice.js';
+import { encodeFlightNotice, parseFlightNotice } from '../../src/upstream/flight/flightNotice.js';
 
 const failureOf = (message: string) => {
   const notice = parseFlightNotice(message);

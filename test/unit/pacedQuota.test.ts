@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pacedQuota } from '../../src/upstream/fromConfig.js';
+import { pacedQuota } from '../../src/upstream/quota/pacedQuota.js';
 
 test('a 50-TPS quota is granted in tenths of the window; 5 TPS and rates that are not a multiple of 10 stay whole', () => {
   assert.deepEqual(pacedQuota(50, 1100), { callsPerWindow: 5, windowMs: 110 });

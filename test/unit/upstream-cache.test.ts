@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { participantKeyText, type ParticipantModel } from '../../src/model.js';
-import { createAnswerCache } from '../../src/upstream/answerCache.js';
-import { participantEntryCodec, type CacheEntry, type CachedAnswer } from '../../src/upstream/cacheEntry.js';
-import { participantTtls } from '../../src/upstream/fromConfig.js';
-import { createMemoryStore } from '../../src/upstream/memoryStore.js';
+import { createAnswerCache } from '../../src/upstream/cache/answerCache.js';
+import { participantEntryCodec, type CacheEntry, type CachedAnswer } from '../../src/upstream/cache/entry.js';
+import { participantTtls } from '../../src/upstream/index.js';
+import { createMemoryStore } from '../../src/upstream/cache/memoryStore.js';
 
 const encodeCacheEntry = (entry: Parameters<typeof participantEntryCodec.encode>[0]) =>
   participantEntryCodec.encode(entry);

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { setImmediate as settle } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { ErrorCode, LookupError } from '../../src/errors.js';
-import type { Clock } from '../../src/upstream/clock.js';
+import type { Clock } from '../../src/clock.js';
 import { noopUpstreamObserver } from '../../src/upstream/observer.js';
 import type { Caller } from '../../src/upstream/caller.js';
-import { createQuotaLimiter, type Waiter } from '../../src/upstream/quotaLimiter.js';
-import { createLocalSlots } from '../../src/upstream/slots.js';
-import { createFairQueue, createFifoQueue } from '../../src/upstream/waitQueue.js';
+import { createQuotaLimiter, type Waiter } from '../../src/upstream/quota/limiter.js';
+import { createLocalSlots } from '../../src/upstream/quota/slots.js';
+import { createFairQueue, createFifoQueue } from '../../src/upstream/quota/waitQueue.js';
 
 /** A clock that only moves when told to, firing due callbacks in time order. */
 function manualClock() {

@@ -3,22 +3,22 @@ import { describe, test } from 'node:test';
 import { ErrorCode, LookupError } from '../../src/errors.js';
 import type { ParticipantSource } from '../../src/ivs/participantSource.js';
 import type { ParticipantKey } from '../../src/model.js';
-import { createUpstreamBreaker } from '../../src/upstream/circuitBreaker.js';
-import { systemClock } from '../../src/upstream/clock.js';
+import { createUpstreamBreaker } from '../../src/upstream/breaker.js';
+import { systemClock } from '../../src/clock.js';
 import { participantKeyText, type ParticipantModel } from '../../src/model.js';
-import { createAnswerCache } from '../../src/upstream/answerCache.js';
-import type { CacheEntry } from '../../src/upstream/cacheEntry.js';
+import { createAnswerCache } from '../../src/upstream/cache/answerCache.js';
+import type { CacheEntry } from '../../src/upstream/cache/entry.js';
 import type { CacheMode, Caller } from '../../src/upstream/caller.js';
-import { createLocalFlight } from '../../src/upstream/flight.js';
-import { participantTtls } from '../../src/upstream/fromConfig.js';
+import { createLocalFlight } from '../../src/upstream/flight/flight.js';
+import { participantTtls } from '../../src/upstream/index.js';
 import { createLookupStats, recordLookup, type LookupStats } from '../../src/upstream/lookupStats.js';
-import { createMemoryStore } from '../../src/upstream/memoryStore.js';
+import { createMemoryStore } from '../../src/upstream/cache/memoryStore.js';
 import type { CacheResult, UpstreamObserver } from '../../src/upstream/observer.js';
-import { createQuotaLimiter, type Waiter } from '../../src/upstream/quotaLimiter.js';
+import { createQuotaLimiter, type Waiter } from '../../src/upstream/quota/limiter.js';
 import { createRetrier } from '../../src/upstream/retry.js';
-import { createLocalSlots } from '../../src/upstream/slots.js';
-import { createUpstreamRead } from '../../src/upstream/upstreamRead.js';
-import { createFifoQueue } from '../../src/upstream/waitQueue.js';
+import { createLocalSlots } from '../../src/upstream/quota/slots.js';
+import { createUpstreamRead } from '../../src/upstream/read.js';
+import { createFifoQueue } from '../../src/upstream/quota/waitQueue.js';
 
 const key = (participantId: string): ParticipantKey => ({
   stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage01',

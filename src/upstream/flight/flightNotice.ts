@@ -1,5 +1,5 @@
-import { ErrorCode, isLookupCode, LookupError, lookupFailureText } from '../errors.js';
-import { checkedLookupDetails, isRecord } from './untrusted.js';
+import { ErrorCode, isLookupCode, LookupError, lookupFailureText } from '../../errors.js';
+import { checkedLookupDetails, isRecord } from '../redis/untrusted.js';
 
 /**
  * How a flight holder's call ended, as published to the replicas waiting for it. Anyone who can PUBLISH on

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../../clock.js';
 
 /** A start that was counted: call `ended()` when the call's answer (or failure) arrived. */
 export interface Slot {

@@ -1,7 +1,7 @@
-import { ErrorCode, LookupError } from '../errors.js';
-import type { Caller } from './caller.js';
-import type { Clock } from './clock.js';
-import type { UpstreamObserver } from './observer.js';
+import { ErrorCode, LookupError } from '../../errors.js';
+import type { Caller } from '../caller.js';
+import type { Clock } from '../../clock.js';
+import type { UpstreamObserver } from '../observer.js';
 import type { Slot, SlotSource } from './slots.js';
 import type { WaitQueue } from './waitQueue.js';
 

@@ -1,12 +1,12 @@
-import type { Logger } from '../logger.js';
-import type { StageGenerations } from '../upstream/invalidation.js';
-import type { RedisConnection } from './connection.js';
+import type { Logger } from '../../logger.js';
+import type { StageGenerations } from './invalidation.js';
+import type { RedisConnection } from '../redis/connection.js';
 
 // A failed catch-up on a live connection is tried again this much later.
 const retryMs = 1000;
 
 /**
- * The fleet's stage generations (src/upstream/invalidation.ts): a Redis hash `<prefix>generations`
+ * The fleet's stage generations (src/upstream/cache/invalidation.ts): a Redis hash `<prefix>generations`
  * (stage ARN → generation, HINCRBY) and a channel `<prefix>generations` announcing each bump as
  * `<generation> <stageArn>`. Each replica keeps the highest generation it has seen per stage; on every
  * (re)connect it subscribes, then reads the whole hash, so a bump it missed while Redis was away is learned

@@ -1,4 +1,4 @@
-import type { IvsErrorDetails, LookupError } from '../errors.js';
+import type { IvsErrorDetails, LookupError } from '../../errors.js';
 
 // What comes back from Redis may have been written by anyone with access to it (another environment sharing
 // it by prefix, say): the details of a failure a client will read are rebuilt from these allow-lists.

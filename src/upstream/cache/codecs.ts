@@ -1,11 +1,11 @@
 import type { ParticipantSummary } from '@aws-sdk/client-ivs-realtime';
 import { z } from 'zod';
-import type { Config } from '../config.js';
-import type { IvsReadTypes } from '../ivs/sources.js';
-import type { PageModel, ParticipantEventModel, StageModel, StageSessionModel } from '../model.js';
+import type { Config } from '../../config.js';
+import type { IvsReadTypes } from '../../ivs/sources.js';
+import type { PageModel, ParticipantEventModel, StageModel, StageSessionModel } from '../../model.js';
 import type { AnswerTtls } from './answerCache.js';
-import { createEntryCodec, revivedDate, type CachedAnswer, type EntryCodec } from './cacheEntry.js';
-import type { IvsReadOperation } from './quotaDomain.js';
+import { createEntryCodec, revivedDate, type CachedAnswer, type EntryCodec } from './entry.js';
+import type { IvsReadOperation } from '../../ivs/operations.js';
 
 /** The five read operations besides GetParticipant. */
 export type DiscoveryOperation = Exclude<IvsReadOperation, 'GetParticipant'>;
@@ -21,7 +21,7 @@ const sessionSchema = z.looseObject({
 const pageOf = <T extends z.ZodType>(item: T) =>
   z.looseObject({ items: z.array(item), nextToken: z.string().optional() });
 
-// The casts only re-attach the model type to what the schema checked (as cacheEntry.ts does for participants).
+// The casts only re-attach the model type to what the schema checked (as entry.ts does for participants).
 /** How each operation's answers are stored: JSON, with `Date` fields revived. */
 export const discoveryCodecs: { [O in DiscoveryOperation]: EntryCodec<Value<O>> } = {
   GetStage: createEntryCodec(z.looseObject({ arn: z.string() }) as unknown as z.ZodType<StageModel, unknown>),

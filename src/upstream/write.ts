@@ -1,10 +1,10 @@
 import { ErrorCode, LookupError } from '../errors.js';
 import type { Caller } from './caller.js';
-import type { UpstreamBreaker } from './circuitBreaker.js';
+import type { UpstreamBreaker } from './breaker.js';
 import { startDeadline } from './deadline.js';
 import type { UpstreamObserver } from './observer.js';
-import type { QuotaLimiter } from './quotaLimiter.js';
-import type { Slot } from './slots.js';
+import type { QuotaLimiter } from './quota/limiter.js';
+import type { Slot } from './quota/slots.js';
 
 /** A write's answer or its failure. Never rejects. */
 export type WriteOutcome<V> =

@@ -1,14 +1,14 @@
 import { ErrorCode, LookupError } from '../errors.js';
-import type { AnswerCache, CacheRead } from './answerCache.js';
-import type { CachedAnswer } from './cacheEntry.js';
+import type { AnswerCache, CacheRead } from './cache/answerCache.js';
+import type { CachedAnswer } from './cache/entry.js';
 import type { ReadRequest } from './caller.js';
-import type { UpstreamBreaker } from './circuitBreaker.js';
+import type { UpstreamBreaker } from './breaker.js';
 import { startLookupDeadline, type Deadline, type DeadlineReason } from './deadline.js';
-import type { Flight } from './flight.js';
+import type { Flight } from './flight/flight.js';
 import type { UpstreamObserver } from './observer.js';
-import type { QuotaLimiter } from './quotaLimiter.js';
+import type { QuotaLimiter } from './quota/limiter.js';
 import type { Retrier } from './retry.js';
-import type { Slot } from './slots.js';
+import type { Slot } from './quota/slots.js';
 
 /** What one lookup cost and where its answer came from; the request adds these up (lookupStats.ts). */
 export interface ReadReport {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, LookupError } from '../errors.js';
-import type { Flight, FlightWork } from '../upstream/flight.js';
-import { redisScript, type RedisConnection } from './connection.js';
+import { ErrorCode, LookupError } from '../../errors.js';
+import type { Flight, FlightWork } from './flight.js';
+import { redisScript, type RedisConnection } from '../redis/connection.js';
 import { encodeFlightNotice, parseFlightNotice, type FlightNotice, type FlightOutcome } from './flightNotice.js';
 
 export interface SharedFlightOptions<T> {

@@ -1,7 +1,7 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { z } from 'zod';
-import type { IvsErrorDetails } from '../errors.js';
-import type { ParticipantModel } from '../model.js';
+import type { IvsErrorDetails } from '../../errors.js';
+import type { ParticipantModel } from '../../model.js';
 
 /** What the cache can answer for one key of one IVS operation. */
 export type CachedAnswer<V> =

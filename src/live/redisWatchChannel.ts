@@ -1,6 +1,6 @@
-import type { LiveOperation } from '../live/liveKey.js';
-import type { WatchChannel } from '../live/watchChannel.js';
-import { redisScript, type RedisConnection } from './connection.js';
+import type { LiveOperation } from './liveKey.js';
+import type { WatchChannel } from './watchChannel.js';
+import { redisScript, type RedisConnection } from '../upstream/redis/connection.js';
 
 export interface SharedWatchOptions {
   readonly connection: RedisConnection;

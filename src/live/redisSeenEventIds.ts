@@ -1,5 +1,5 @@
-import { eventIdMemoryMs, type SeenEventIds } from '../live/seenEventIds.js';
-import type { RedisConnection } from './connection.js';
+import { eventIdMemoryMs, type SeenEventIds } from './seenEventIds.js';
+import type { RedisConnection } from '../upstream/redis/connection.js';
 
 /**
  * The fleet's memory of event ids: `SET <prefix>events:seen:<id> 1 NX EX 86400`, so of two replicas

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger.js';
 
 export type RedisHealth = 'up' | 'down';
 
@@ -16,12 +16,13 @@ export function redisScript(lua: string): RedisScript {
 }
 
 /**
- * The one Redis connection of a gateway process; the modules of src/redis/ are its only users.
+ * The one Redis connection of a gateway process; the Redis twins (the redis*.ts files of src/upstream
+ * and src/live) are its only users.
  * Commands fail fast (no offline queue, a short command timeout) so that a slow or absent Redis
  * costs a lookup at most one timeout before the caller falls back to its local behaviour.
  */
 export interface RedisConnection {
-  /** Commands; only for src/redis/ modules. */
+  /** Commands; only for the Redis twins. */
   readonly client: Redis;
   /** `REDIS_KEY_PREFIX` plus `parts` joined by ':'; every key and channel goes through it. */
   key(...parts: string[]): string;

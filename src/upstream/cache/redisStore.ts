@@ -4,10 +4,10 @@ import {
   type KeyValueCache,
   type KeyValueCacheSetOptions,
 } from '@apollo/utils.keyvaluecache';
-import { lookupFailureText } from '../errors.js';
-import type { CacheEntry, EntryCodec } from '../upstream/cacheEntry.js';
-import type { RedisConnection } from './connection.js';
-import { checkedIvsDetails } from './untrusted.js';
+import { lookupFailureText } from '../../errors.js';
+import type { CacheEntry, EntryCodec } from './entry.js';
+import type { RedisConnection } from '../redis/connection.js';
+import { checkedIvsDetails } from '../redis/untrusted.js';
 
 /**
  * Strings in Redis under `<REDIS_KEY_PREFIX>cache:`. Every Redis error is a miss (get) or a no-op

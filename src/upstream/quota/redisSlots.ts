@@ -1,9 +1,9 @@
-import type { Logger } from '../logger.js';
-import type { Clock } from '../upstream/clock.js';
-import { quotaDomainText, type QuotaDomain } from '../upstream/quotaDomain.js';
-import { createLocalSlots, type SlotAnswer, type SlotSource } from '../upstream/slots.js';
-import { redisScript, type RedisConnection } from './connection.js';
-import { localShare, resumeEntries, type StartBudget } from './fleetShare.js';
+import type { Logger } from '../../logger.js';
+import type { Clock } from '../../clock.js';
+import { quotaDomainText, type QuotaDomain } from './domain.js';
+import { createLocalSlots, type SlotAnswer, type SlotSource } from './slots.js';
+import { redisScript, type RedisConnection } from '../redis/connection.js';
+import { localShare, resumeEntries, type StartBudget } from './localShare.js';
 
 export type SlotsMode = 'shared' | 'local';
 

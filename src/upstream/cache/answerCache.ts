@@ -1,5 +1,5 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import type { CacheEntry, CachedAnswer } from './cacheEntry.js';
+import type { CacheEntry, CachedAnswer } from './entry.js';
 
 export interface CacheRead<V> {
   readonly freshness: 'fresh' | 'stale';

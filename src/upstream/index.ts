@@ -3,31 +3,32 @@ import { readKeyTexts, readStageArns, type IvsReadTypes, type IvsSources } from 
 import type { Logger } from '../logger.js';
 import { regionOfStage } from '../validation.js';
 import type { ParticipantModel } from '../model.js';
-import { createAnswerCache, disabledAnswerCache, type AnswerTtls } from './answerCache.js';
+import { createAnswerCache, disabledAnswerCache, type AnswerTtls } from './cache/answerCache.js';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import type { Fleet } from '../redis/fleet.js';
-import { participantEntryCodec, type CacheEntry, type EntryCodec } from './cacheEntry.js';
-import { createUpstreamBreaker } from './circuitBreaker.js';
-import { systemClock } from './clock.js';
-import { createLocalFlight } from './flight.js';
-import { createMemoryStore } from './memoryStore.js';
-import { discoveryCodecs, discoveryTtls } from './discoveryReads.js';
+import type { Fleet } from './fleet.js';
+import { participantEntryCodec, type CacheEntry, type EntryCodec } from './cache/entry.js';
+import { createUpstreamBreaker } from './breaker.js';
+import { systemClock } from '../clock.js';
+import { createLocalFlight } from './flight/flight.js';
+import { createMemoryStore } from './cache/memoryStore.js';
+import { discoveryCodecs, discoveryTtls } from './cache/codecs.js';
 import type { BreakerState, UpstreamObserver, UpstreamObservers } from './observer.js';
-import {
-  quotaDomainText,
-  type IvsOperation,
-  type IvsReadOperation,
-  type IvsWriteOperation,
-  type QuotaDomain,
-} from './quotaDomain.js';
+import type { IvsOperation, IvsReadOperation, IvsWriteOperation } from '../ivs/operations.js';
+import { quotaDomainText, type QuotaDomain } from './quota/domain.js';
 import type { IvsWriteSources, IvsWriteTypes } from '../ivs/writeSources.js';
-import { createUpstreamWrite, type UpstreamWrite } from './upstreamWrite.js';
-import { createInvalidation, createLocalGenerations, generationalKeyText, type Invalidation } from './invalidation.js';
-import { createQuotaLimiter, type QuotaLimiter, type Waiter } from './quotaLimiter.js';
+import { createUpstreamWrite, type UpstreamWrite } from './write.js';
+import {
+  createInvalidation,
+  createLocalGenerations,
+  generationalKeyText,
+  type Invalidation,
+} from './cache/invalidation.js';
+import { createQuotaLimiter, type QuotaLimiter, type Waiter } from './quota/limiter.js';
+import { pacedQuota } from './quota/pacedQuota.js';
 import { createRetrier } from './retry.js';
-import { createLocalSlots } from './slots.js';
-import { createUpstreamRead, type UpstreamRead } from './upstreamRead.js';
-import { createFairQueue, createFifoQueue } from './waitQueue.js';
+import { createLocalSlots } from './quota/slots.js';
+import { createUpstreamRead, type UpstreamRead } from './read.js';
+import { createFairQueue, createFifoQueue } from './quota/waitQueue.js';
 
 /** Every IVS read operation behind its own protection layer: quota, cache, flight, breaker. */
 export type UpstreamReads = {
@@ -243,15 +244,4 @@ export function createUpstream(
     onStageInvalidated: (listener) => generations.onBump(listener),
     close: () => limiters.forEach((limiter) => limiter.close()),
   };
-}
-
-/**
- * The sliding window a rate is enforced with. A rate of 20 or more calls per second (a multiple of 10, such as
- * CreateParticipantToken's 50) is granted in tenths: rate/10 starts per tenth of the window. The guarantee is the
- * same (call n + rate starts at least one whole window after call n), but a window's starts no longer leave
- * together as one burst of 50, whose spread on the way out could squeeze 51 arrivals into IVS's second.
- */
-export function pacedQuota(callsPerSecond: number, windowMs: number): { callsPerWindow: number; windowMs: number } {
-  if (callsPerSecond < 20 || callsPerSecond % 10 !== 0) return { callsPerWindow: callsPerSecond, windowMs };
-  return { callsPerWindow: callsPerSecond / 10, windowMs: windowMs / 10 };
 }

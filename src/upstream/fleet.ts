@@ -2,24 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Config } from '../config.js';
-import type { SeenEventIds } from '../live/seenEventIds.js';
 import type { Logger } from '../logger.js';
-import { codedStore, type CacheEntry, type EntryCodec } from '../upstream/cacheEntry.js';
-import { systemClock } from '../upstream/clock.js';
-import { createLocalFlight, type Flight } from '../upstream/flight.js';
-import { quotaDomainText, type QuotaDomain } from '../upstream/quotaDomain.js';
-import type { SlotSource } from '../upstream/slots.js';
-import { createRedisConnection, type RedisHealth } from './connection.js';
-import type { StartBudget } from './fleetShare.js';
-import { createMembership } from './membership.js';
-import { createSharedFlight } from './sharedFlight.js';
-import { createSharedWatch } from './sharedWatch.js';
-import type { WatchChannel } from '../live/watchChannel.js';
-import { createSharedEventIds } from './sharedEventIds.js';
-import { createSharedSlots, type SlotsMode } from './sharedSlots.js';
-import { createNearCache, createRedisStore, sharedEntryCodec } from './sharedStore.js';
-import { createSharedGenerations } from './sharedGenerations.js';
-import type { StageGenerations } from '../upstream/invalidation.js';
+import { codedStore, type CacheEntry, type EntryCodec } from './cache/entry.js';
+import { systemClock } from '../clock.js';
+import { createLocalFlight, type Flight } from './flight/flight.js';
+import { quotaDomainText, type QuotaDomain } from './quota/domain.js';
+import type { SlotSource } from './quota/slots.js';
+import { createRedisConnection, type RedisConnection, type RedisHealth } from './redis/connection.js';
+import type { StartBudget } from './quota/localShare.js';
+import { createMembership } from './redis/membership.js';
+import { createSharedFlight } from './flight/redisFlight.js';
+import { createSharedSlots, type SlotsMode } from './quota/redisSlots.js';
+import { createNearCache, createRedisStore, sharedEntryCodec } from './cache/redisStore.js';
+import { createSharedGenerations } from './cache/redisGenerations.js';
+import type { StageGenerations } from './cache/invalidation.js';
 
 /** What this replica knows of the fleet; /readyz and /metrics report it. */
 export interface FleetState {
@@ -35,7 +31,7 @@ export interface FleetObserver {
   fleetState(state: FleetState): void;
 }
 
-/** The shared parts the upstream layer plugs in when REDIS_URL is set. */
+/** The shared parts the upstream layer plugs in when REDIS_URL is set, and the connection they share. */
 export interface Fleet {
   /** The fleet-wide start window of one quota domain. */
   slots(domain: QuotaDomain, quota: StartBudget & { readonly recoveryStepMs?: number }): SlotSource;
@@ -43,10 +39,10 @@ export interface Fleet {
   flight<T>(claimTtlMs: number): Flight<T>;
   /** Entries as text in Redis, behind a short-lived in-process copy of at most `nearEntries` of them. */
   store<V>(codec: EntryCodec<V>, nearEntries: number): KeyValueCache<CacheEntry<V>>;
-  /** One watcher per subscribed key fleet-wide: leases of `leaseTtlMs`, answers over pub/sub (src/live/). */
-  watch(leaseTtlMs: number): WatchChannel;
-  /** EventBridge event ids seen by any replica, behind `local` (which also serves while Redis is down). */
-  eventIds(local: SeenEventIds): SeenEventIds;
+  /** The one Redis connection, for the fleet twins outside this layer (src/live/). */
+  readonly connection: RedisConnection;
+  /** This replica's name in Redis: the holder of its flight claims and watch leases. */
+  readonly replicaId: string;
   /** The fleet's cache generation of each stage: an invalidation on one replica reaches every one. */
   readonly generations: StageGenerations;
   state(): FleetState;
@@ -124,8 +120,8 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
       if (redis.nearCacheTtlMs === 0) return shared;
       return createNearCache(shared, { maxEntries: nearEntries, ttlMs: redis.nearCacheTtlMs });
     },
-    watch: (leaseTtlMs) => createSharedWatch({ connection, replicaId, leaseTtlMs }),
-    eventIds: (local) => createSharedEventIds(connection, local),
+    connection,
+    replicaId,
     state,
     async close() {
       await Promise.all(flights.map((flight) => flight.close()));

@@ -1,5 +1,5 @@
-import type { ParticipantKey } from '../model.js';
-import type { IvsReadOperation } from './quotaDomain.js';
+import type { ParticipantKey } from '../../model.js';
+import type { IvsReadOperation } from '../../ivs/operations.js';
 
 /**
  * Cache generations per stage: the generation is part of the cache and flight key of every answer that a
