@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
-import { createRedisConnection, type RedisConnection } from '../../src/redis/connection.js';
-import { createSharedGenerations } from '../../src/redis/sharedGenerations.js';
-import { createSharedWatch } from '../../src/redis/sharedWatch.js';
+import { createRedisConnection, type RedisConnection } from '../../src/upstream/redis/connection.js';
+import { createSharedGenerations } from '../../src/upstream/cache/redisGenerations.js';
+import { createSharedWatch } from '../../src/live/redisWatchChannel.js';
 import { pollUntil } from '../helpers/poll.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
 
