@@ -90,7 +90,11 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
           if (!operation) return;
           const cost = costOf(schema, operation, fragments, request.variables);
           if (cost.inputProblem !== undefined) {
-            throw new GatewayError(ErrorCode.BAD_USER_INPUT, cost.inputProblem, { http: { status: 400 } });
+            const { message, reason } = cost.inputProblem;
+            throw new GatewayError(ErrorCode.BAD_USER_INPUT, message, {
+              ...(reason && { reason }),
+              http: { status: 400 },
+            });
           }
           const overspend = contextValue.spend.charge(cost, spendLimits);
           if (overspend) throw tooComplex(overspendMessage(overspend), overspend.limit);

@@ -57,7 +57,9 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
   // Errors a transport already formatted (a refusal sent as a result) pass as they are.
   const formatErrors = (errors: readonly (GraphQLError | GraphQLFormattedError)[]) =>
     errors.map((error) => (error instanceof GraphQLError ? deps.formatError(error.toJSON(), error) : error));
-  const refuse = (code: string, message: string) => [new GraphQLError(message, { extensions: { code } })];
+  const refuse = (code: string, message: string, extensions: Record<string, unknown> = {}) => [
+    new GraphQLError(message, { extensions: { ...extensions, code } }),
+  ];
 
   return {
     async prepare(principal, params) {
@@ -99,7 +101,10 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
       );
       const variableValues = variables as Record<string, unknown> | undefined;
       const cost = subscriptionCost(schema, operation, fragments, variableValues);
-      if (cost.inputProblem !== undefined) return refuse(ErrorCode.BAD_USER_INPUT, cost.inputProblem);
+      if (cost.inputProblem !== undefined) {
+        const { message, reason } = cost.inputProblem;
+        return refuse(ErrorCode.BAD_USER_INPUT, message, reason ? { reason } : {});
+      }
       const participants = cost.participantKeys.size + cost.rosterLookups;
       if (participants > limits.maxParticipants) {
         return [

@@ -2,6 +2,7 @@ import type { ParticipantSummary } from '@aws-sdk/client-ivs-realtime';
 import type { Config } from '../config.js';
 import { ErrorCode } from '../errors.js';
 import { GatewayError } from '../graphql/errors.js';
+import { listConstraints } from '../ivs/constraints.js';
 import type { Logger } from '../logger.js';
 import {
   participantKeyText,
@@ -23,7 +24,7 @@ import type { WatchChannel } from './watchChannel.js';
 /** Who asks for refreshes at the limiter: a caller of its own, so queries keep their fair turns. */
 export const liveCaller: Caller = { id: 'live', label: 'live', weight: 1, mayRevalidate: true };
 
-// A roster of more pages than this is watched by its first pages only (100 participants each).
+// A roster of more pages than this is watched by its first pages only (full pages of IVS's largest size).
 const maxRosterPages = 10;
 
 /** What subscriptions read: the current state first, then each change. */
@@ -111,7 +112,13 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
     let nextToken: string | undefined;
     for (let page = 0; page < maxRosterPages; page += 1) {
       const outcome = await reads.ListParticipants.read(
-        { stageArn: key.stageArn, sessionId: key.sessionId, filter: key.filter, maxResults: 100, nextToken },
+        {
+          stageArn: key.stageArn,
+          sessionId: key.sessionId,
+          filter: key.filter,
+          maxResults: listConstraints.maxResults.max,
+          nextToken,
+        },
         { caller: liveCaller, cacheMode },
       );
       calls += outcome.report.upstreamCalls;

@@ -163,6 +163,25 @@ describe('discovery: stages, sessions, rosters and events over HTTP, calls count
     assert.equal(allCalls(), 0);
   });
 
+  test('the filter rule reads the same before execution and in the resolver: ONE_FILTER, userId too long, 400, no call', async () => {
+    const refusal = async (filter: Record<string, unknown>) => {
+      const { status, body } = await stack.graphql<RosterData>(rosterQuery('participantId'), {
+        ...roster,
+        first: 10,
+        filter,
+      });
+      assert.equal(status, 400, JSON.stringify(filter));
+      return body.errors?.[0];
+    };
+    const twoFilters = await refusal({ state: 'CONNECTED', published: true });
+    assert.equal(twoFilters?.extensions?.['reason'], 'ONE_FILTER');
+    assert.equal(twoFilters?.message, 'IVS filters a roster on one field per call; got state, published');
+    const longUserId = await refusal({ userId: 'u'.repeat(129) });
+    assert.equal(longUserId?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(longUserId?.message, 'filter.userId must be at most 128 characters');
+    assert.equal(allCalls(), 0);
+  });
+
   test('a cursor that was altered or comes from another connection is BAD_USER_INPUT and lists nothing', async () => {
     const { pageInfo } = await page({ first: 10 });
     const cursor = pageInfo.endCursor ?? '';
