@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
-import { ErrorCode, LookupError, lookupFailureText, type LookupCode } from '../errors.js';
+import { ErrorCode, LookupError, lookupFailureText, type ClientDetails, type LookupCode } from '../errors.js';
 
 /** A client-visible error with a stable `extensions.code`; keeps the domain error as `originalError`. */
 export class GatewayError extends GraphQLError {
@@ -56,7 +56,8 @@ function clientWording(code: ErrorCode): ClientWording {
 
 /** The one place where domain failures become the extensions and words a client sees. */
 function toGatewayError(error: LookupError): GatewayError {
-  const { ivs, retryAfterSeconds, reason } = error.details;
+  const { cause: _operatorsOnly, ...details } = error.details;
+  const { ivs, reason } = details;
   const wording = clientWording(error.code);
   const message =
     (reason !== undefined && wordingByReason[reason]) || (wording.showsMessage && error.message) || wording.text;
@@ -64,16 +65,13 @@ function toGatewayError(error: LookupError): GatewayError {
     ivs && wording.ivsRequestIdOnly
       ? { ...(ivs.requestId !== undefined && { requestId: ivs.requestId }), retryable: ivs.retryable }
       : ivs;
-  return new GatewayError(
-    error.code,
-    message,
-    {
-      ...(reason && { reason }),
-      ...(shownIvs && { ivs: shownIvs }),
-      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
-    },
-    error,
-  );
+  const extensions: ClientDetails = { ...details, ...(shownIvs && { ivs: shownIvs }) };
+  return new GatewayError(error.code, message, withoutUndefined(extensions), error);
+}
+
+// `extensions` carry only the details that are set: an absent detail is absent, not null, in the JSON.
+function withoutUndefined(details: ClientDetails): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined && value !== ''));
 }
 
 /** A GraphQL-shaped body for replies that never reach Apollo (401, 404, 413, 415, ...). */
