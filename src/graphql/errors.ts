@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, LookupError, lookupFailureText, type ClientDetails, type LookupCode } from '../errors.js';
+import type { SpendLimit } from '../limits/requestSpend.js';
 
 /** A client-visible error with a stable `extensions.code`; keeps the domain error as `originalError`. */
 export class GatewayError extends GraphQLError {
@@ -50,6 +51,61 @@ const wordingByReason: Record<string, string> = {
   CIRCUIT_OPEN: 'IVS has been failing, so the gateway has paused calls to it; retry after retryAfterSeconds',
 };
 
+/**
+ * What a client reads about a refusal made outside a lookup (HTTP, credentials, limits, subscriptions), keyed
+ * by code and, where a code has several causes, by cause; words that name the request are functions of it.
+ */
+export const refusalText = {
+  UNAUTHENTICATED: {
+    credentials: 'Unauthenticated',
+    eventsApiKey: (header: string) => `Send the events API key in ${header}`,
+  },
+  AUTH_UNAVAILABLE: 'Credentials cannot be checked right now; retry later',
+  ROUTE_NOT_FOUND: 'Not found: GraphQL is served at /graphql',
+  REQUEST_TIMEOUT: 'Request not received in time',
+  PAYLOAD_TOO_LARGE: (bodyLimitBytes: number) => `Request body is larger than ${bodyLimitBytes} bytes`,
+  UNSUPPORTED_MEDIA_TYPE: 'Send GraphQL requests as application/json',
+  BAD_REQUEST: {
+    malformedHttp: 'Malformed HTTP request',
+    invalidJson: 'Request body is not valid JSON',
+    other: 'Bad request',
+    noQueryText: 'The operation has no query text',
+    variablesNotObject: '`variables` must be an object',
+    noSingleOperation: 'The document names no single operation to run',
+    queryOverLive: 'Only subscriptions are served here; send queries to /graphql over HTTP',
+    subscriptionOverHttp:
+      'Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql and as server-sent events on /graphql/stream',
+    notEventBridgeEvent: (problem: string) => `Not an EventBridge event: ${problem}`,
+  },
+  QUERY_TOO_COMPLEX: {
+    operation: (spend: SpendText) => `This operation can ask for ${spendText(spend)}`,
+    batch: (spend: SpendText) => `This batch can ask for ${spendText(spend)}`,
+    subscriptionUpdate: (spend: SpendText) => `Each update of this subscription can ask for ${spendText(spend)}`,
+  },
+  TOO_MANY_SUBSCRIPTIONS: {
+    process: 'This gateway process has as many open subscriptions as it allows',
+    caller: (max: number) => `At most ${max} open subscriptions are allowed per caller`,
+  },
+  INTERNAL_SERVER_ERROR: lookupFailureText.INTERNAL_SERVER_ERROR,
+} as const satisfies Partial<Record<ErrorCode, unknown>>;
+
+/** A per-request spend over its limit, as the QUERY_TOO_COMPLEX words name it. */
+export interface SpendText {
+  readonly limit: SpendLimit;
+  readonly total: number;
+  readonly max: number;
+}
+
+const spendWording: Record<SpendLimit, string> = {
+  participants: 'distinct participants',
+  listCalls: 'list calls (pages of rosters, sessions or events)',
+  stageLookups: 'stage and session lookups (GetStage, GetStageSession)',
+};
+
+function spendText({ limit, total, max }: SpendText): string {
+  return `${total} ${spendWording[limit]}; at most ${max} are allowed per request.`;
+}
+
 function clientWording(code: ErrorCode): ClientWording {
   return wordingByCode[code as keyof typeof wordingByCode] ?? wordingByCode.INTERNAL_SERVER_ERROR;
 }
@@ -95,7 +151,7 @@ export function createErrorFormatter(options: { includeStackTrace: boolean; onMa
     }
     options.onMasked(original);
     return {
-      message: 'Internal server error',
+      message: refusalText.INTERNAL_SERVER_ERROR,
       ...(formatted.locations && { locations: formatted.locations }),
       ...(formatted.path && { path: formatted.path }),
       extensions: {

@@ -1,7 +1,7 @@
 import type { ParticipantSummary } from '@aws-sdk/client-ivs-realtime';
 import type { Config } from '../config.js';
 import { ErrorCode } from '../errors.js';
-import { GatewayError } from '../graphql/errors.js';
+import { GatewayError, refusalText } from '../graphql/errors.js';
 import { listConstraints } from '../ivs/constraints.js';
 import type { Logger } from '../logger.js';
 import {
@@ -241,14 +241,11 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
 
   const admit = (callerId: string): (() => void) => {
     if (open >= settings.maxSubscriptions) {
-      throw tooMany('This gateway process has as many open subscriptions as it allows', 'process');
+      throw tooMany(refusalText.TOO_MANY_SUBSCRIPTIONS.process, 'process');
     }
     const mine = openByCaller.get(callerId) ?? 0;
     if (mine >= settings.maxSubscriptionsPerCaller) {
-      throw tooMany(
-        `At most ${settings.maxSubscriptionsPerCaller} open subscriptions are allowed per caller`,
-        'caller',
-      );
+      throw tooMany(refusalText.TOO_MANY_SUBSCRIPTIONS.caller(settings.maxSubscriptionsPerCaller), 'caller');
     }
     open += 1;
     openByCaller.set(callerId, mine + 1);
