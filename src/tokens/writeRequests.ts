@@ -17,6 +17,7 @@ const participantIdPattern = new RegExp(writeConstraints.participantId.pattern);
 const defaultDurationMinutes = 720;
 
 const badInput = (message: string) => new LookupError(ErrorCode.BAD_USER_INPUT, message);
+// A refusal's client words come from the table in src/graphql/errors.ts, by reason; `message` is the log's.
 const forbidden = (reason: keyof typeof writeRefusal, message: string) =>
   new LookupError(ErrorCode.FORBIDDEN, message, { reason });
 
@@ -32,7 +33,7 @@ export function authorizeMint(
 ): MintRequest {
   const { rights } = principal;
   if (rights.mint.length === 0) {
-    throw forbidden('MINT_NOT_ALLOWED', 'Your credentials do not allow minting participant tokens');
+    throw forbidden('MINT_NOT_ALLOWED', 'the caller may not mint participant tokens');
   }
   const stageArn = validateStageArn(input.stageArn, served, 'stageArn');
   const attributes = validAttributes(input.attributes ?? []);
@@ -49,10 +50,10 @@ export function authorizeMint(
   const asked = input.capabilities ?? rights.mint;
   const refused = asked.filter((capability) => !rights.mint.includes(capability));
   if (refused.length > 0) {
-    throw forbidden('CAPABILITY_NOT_ALLOWED', `Your credentials do not allow granting ${refused.join(', ')}`);
+    throw forbidden('CAPABILITY_NOT_ALLOWED', `the caller may not grant ${refused.join(', ')}`);
   }
   if (rights.fixedUserId !== undefined && input.userId != null && input.userId !== rights.fixedUserId) {
-    throw forbidden('USER_ID_NOT_ALLOWED', 'Your credentials only allow tokens for your own user ID');
+    throw forbidden('USER_ID_NOT_ALLOWED', 'the caller may mint tokens only for its own user ID');
   }
   return {
     stageArn,
@@ -71,7 +72,7 @@ export function authorizeDisconnect(
   served: ServedStages,
 ): DisconnectRequest {
   if (!principal.rights.disconnect) {
-    throw forbidden('DISCONNECT_NOT_ALLOWED', 'Your credentials do not allow disconnecting participants');
+    throw forbidden('DISCONNECT_NOT_ALLOWED', 'the caller may not disconnect participants');
   }
   const stageArn = validateStageArn(input.stageArn, served, 'stageArn');
   const { participantId, reason } = input;
