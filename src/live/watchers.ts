@@ -22,7 +22,7 @@ import type { StageEvent, StageEventSink } from './stageEvent.js';
 import type { WatchChannel } from './watchChannel.js';
 
 /** Who asks for refreshes at the limiter: a caller of its own, so queries keep their fair turns. */
-export const liveCaller: Caller = { id: 'live', label: 'live', weight: 1, mayRevalidate: true };
+const liveCaller: Caller = { id: 'live', label: 'live', weight: 1, mayRevalidate: true };
 
 // A roster of more pages than this is watched by its first pages only (full pages of IVS's largest size).
 const maxRosterPages = 10;

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import type { LiveOperations } from './operation.js';
 
 /** Close codes the gateway itself uses on a subscription socket (the README lists them). */
-export const liveCloseCodes = {
+const liveCloseCodes = {
   /** Shutdown (drain): reconnect, to another replica. */
   goingAway: 1001,
   /** The client could not keep up: unsent data passed LIVE_MAX_BUFFERED_BYTES. */

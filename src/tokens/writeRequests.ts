@@ -6,20 +6,14 @@ import type { DisconnectRequest, MintRequest } from '../ivs/writeSources.js';
 import { validateStageArn, type ServedStages } from '../validation.js';
 
 /** `extensions.reason` of each write refusal; the README's error table lists them. */
-export const writeRefusal = {
-  MINT_NOT_ALLOWED: 'MINT_NOT_ALLOWED',
-  CAPABILITY_NOT_ALLOWED: 'CAPABILITY_NOT_ALLOWED',
-  USER_ID_NOT_ALLOWED: 'USER_ID_NOT_ALLOWED',
-  DISCONNECT_NOT_ALLOWED: 'DISCONNECT_NOT_ALLOWED',
-} as const;
+type WriteRefusal = 'MINT_NOT_ALLOWED' | 'CAPABILITY_NOT_ALLOWED' | 'USER_ID_NOT_ALLOWED' | 'DISCONNECT_NOT_ALLOWED';
 
 const participantIdPattern = new RegExp(writeConstraints.participantId.pattern);
 const defaultDurationMinutes = 720;
 
 const badInput = (message: string) => new LookupError(ErrorCode.BAD_USER_INPUT, message);
 // A refusal's client words come from the table in src/graphql/errors.ts, by reason; `message` is the log's.
-const forbidden = (reason: keyof typeof writeRefusal, message: string) =>
-  new LookupError(ErrorCode.FORBIDDEN, message, { reason });
+const forbidden = (reason: WriteRefusal, message: string) => new LookupError(ErrorCode.FORBIDDEN, message, { reason });
 
 /**
  * The CreateParticipantToken request a caller may make, or the refusal, before any IVS call: the right to
