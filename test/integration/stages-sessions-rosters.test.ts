@@ -27,7 +27,7 @@ interface RosterData {
   } | null;
 }
 
-describe('discovery: stages, sessions, rosters and events over HTTP, calls counted per operation', () => {
+describe('stages, sessions, rosters and participant history over HTTP, calls counted per operation', () => {
   let stack: Stack;
   const calls = (operation: EmulatedOperation) => stack.emulator.stats().byOperation[operation].calls;
   const allCalls = () => Object.values(stack.emulator.stats().byOperation).reduce((sum, op) => sum + op.calls, 0);
