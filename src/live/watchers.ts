@@ -123,7 +123,7 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
       );
       calls += outcome.report.upstreamCalls;
       if (!outcome.ok) throw Object.assign(outcome.error, { calls });
-      items.push(...outcome.value.items.map((summary) => rosterEntry(key, summary)));
+      items.push(...outcome.value.items.map((summary) => rosterParticipant(key, summary)));
       nextToken = outcome.value.nextToken;
       if (nextToken === undefined) break;
     }
@@ -307,13 +307,15 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
       if (roster.live.kind !== 'roster' || roster.answer === undefined || at < roster.answeredAt) continue;
       const { stageArn, sessionId, filter } = roster.live.key;
       if (stageArn !== event.stageArn || sessionId !== event.sessionId) continue;
-      const entries = roster.answer as RosterParticipantModel[];
-      if (!entries.some((entry) => entry.participantId === event.participantId)) continue;
-      const patched = entries
-        .map((entry) =>
-          entry.participantId === event.participantId ? { ...entry, published: event.published } : entry,
+      const participants = roster.answer as RosterParticipantModel[];
+      if (!participants.some((participant) => participant.participantId === event.participantId)) continue;
+      const patched = participants
+        .map((participant) =>
+          participant.participantId === event.participantId
+            ? { ...participant, published: event.published }
+            : participant,
         )
-        .filter((entry) => matches(filter, entry));
+        .filter((participant) => matches(filter, participant));
       apply(roster, patched, at);
       roster.lastRefreshAt = 0;
     }
@@ -355,7 +357,7 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
           const rosterKey: RosterWatchKey = { stageArn: key.stageArn, sessionId: key.sessionId, filter: key.filter };
           offered(
             { kind: 'roster', key: rosterKey },
-            outcome.value.items.map((summary) => rosterEntry(rosterKey, summary)),
+            outcome.value.items.map((summary) => rosterParticipant(rosterKey, summary)),
             startedAt,
           );
         }
@@ -417,7 +419,7 @@ function tooMany(message: string, limit: 'caller' | 'process'): GatewayError {
   return new GatewayError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, message, { limit });
 }
 
-function rosterEntry(key: RosterWatchKey, summary: ParticipantSummary): RosterParticipantModel {
+function rosterParticipant(key: RosterWatchKey, summary: ParticipantSummary): RosterParticipantModel {
   return plain({
     ...summary,
     stageArn: key.stageArn,
@@ -427,8 +429,8 @@ function rosterEntry(key: RosterWatchKey, summary: ParticipantSummary): RosterPa
   });
 }
 
-function matches(filter: RosterFilter | undefined, entry: RosterParticipantModel): boolean {
-  return filter?.by !== 'published' || entry.published === filter.published;
+function matches(filter: RosterFilter | undefined, participant: RosterParticipantModel): boolean {
+  return filter?.by !== 'published' || participant.published === filter.published;
 }
 
 // Answers travel as JSON between replicas: every replica holds them in the shape JSON gives back,
