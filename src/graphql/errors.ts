@@ -82,6 +82,9 @@ export const refusalText = {
     batch: (spend: SpendText) => `This batch can ask for ${spendText(spend)}`,
     subscriptionUpdate: (spend: SpendText) => `Each update of this subscription can ask for ${spendText(spend)}`,
   },
+  BATCH_TOO_LARGE: (max: number) =>
+    `A batch may carry at most ${max} operations (GRAPHQL_BATCH_MAX_OPERATIONS); send the rest in another request`,
+  PERSISTED_QUERY_NOT_TRUSTED: 'This server accepts only operations from its trusted-documents manifest',
   TOO_MANY_SUBSCRIPTIONS: {
     process: 'This gateway process has as many open subscriptions as it allows',
     caller: (max: number) => `At most ${max} open subscriptions are allowed per caller`,
