@@ -125,11 +125,11 @@ function toGatewayError(error: LookupError): GatewayError {
       ? { ...(ivs.requestId !== undefined && { requestId: ivs.requestId }), retryable: ivs.retryable }
       : ivs;
   const extensions: ClientDetails = { ...details, ...(shownIvs && { ivs: shownIvs }) };
-  return new GatewayError(error.code, message, withoutUndefined(extensions), error);
+  return new GatewayError(error.code, message, presentDetails(extensions), error);
 }
 
-// `extensions` carry only the details that are set: an absent detail is absent, not null, in the JSON.
-function withoutUndefined(details: ClientDetails): Record<string, unknown> {
+// `extensions` carry only the details that are set (an empty reason is none): absent, not null, in the JSON.
+function presentDetails(details: ClientDetails): Record<string, unknown> {
   return Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined && value !== ''));
 }
 
