@@ -36,7 +36,7 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Codes raised only at the HTTP or GraphQL request level, never by a lookup: they carry their own words. */
+/** Codes raised only at the HTTP or GraphQL request level, never by a lookup: src/graphql/errors.ts words each. */
 export type RequestLevelCode =
   | 'UNAUTHENTICATED'
   | 'AUTH_UNAVAILABLE'

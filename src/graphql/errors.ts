@@ -1,6 +1,13 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
-import { ErrorCode, LookupError, lookupFailureText, type ClientDetails, type LookupCode } from '../errors.js';
+import {
+  ErrorCode,
+  LookupError,
+  lookupFailureText,
+  type ClientDetails,
+  type LookupCode,
+  type RequestLevelCode,
+} from '../errors.js';
 import type { SpendLimit } from '../limits/requestSpend.js';
 
 /** A client-visible error with a stable `extensions.code`; keeps the domain error as `originalError`. */
@@ -90,7 +97,7 @@ export const refusalText = {
     caller: (max: number) => `At most ${max} open subscriptions are allowed per caller`,
   },
   INTERNAL_SERVER_ERROR: lookupFailureText.INTERNAL_SERVER_ERROR,
-} as const satisfies Partial<Record<ErrorCode, unknown>>;
+} as const satisfies Record<RequestLevelCode, unknown> & Partial<Record<ErrorCode, unknown>>;
 
 /** A per-request spend over its limit, as the QUERY_TOO_COMPLEX words name it. */
 export interface SpendText {
