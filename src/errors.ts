@@ -36,7 +36,7 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Codes raised only at the HTTP or GraphQL request level, never by a lookup: they carry their own words. */
+/** Codes raised only at the HTTP or GraphQL request level, never by a lookup: src/graphql/errors.ts words each. */
 export type RequestLevelCode =
   | 'UNAUTHENTICATED'
   | 'AUTH_UNAVAILABLE'
@@ -81,6 +81,17 @@ export interface IvsErrorDetails {
 }
 
 /**
+ * The details of a lookup failure a client reads, as `extensions` beside the code (src/graphql/errors.ts);
+ * the only ones a failure relayed by another replica keeps (src/redis/untrusted.ts checks each).
+ */
+export interface ClientDetails {
+  ivs?: IvsErrorDetails;
+  retryAfterSeconds?: number;
+  /** Sub-kind of the code, e.g. FORBIDDEN because of the caller's stage grants rather than IVS. */
+  reason?: string;
+}
+
+/**
  * A failure of one participant lookup, in domain terms: thrown by validation, authorization, the IVS
  * layer and the upstream protection layer. `message` is for operators; src/graphql/errors.ts shows it
  * to clients only for codes whose text describes the caller's request (never the gateway's identity).
@@ -90,13 +101,7 @@ export class LookupError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: {
-      ivs?: IvsErrorDetails;
-      retryAfterSeconds?: number;
-      /** Sub-kind of the code, e.g. FORBIDDEN because of the caller's stage grants rather than IVS. */
-      reason?: string;
-      cause?: unknown;
-    } = {},
+    readonly details: ClientDetails & { cause?: unknown } = {},
   ) {
     super(message, { cause: details.cause });
   }

@@ -86,8 +86,6 @@ export function validateParticipantKey(
   return { stageArn, sessionId, participantId };
 }
 
-const pageSize = { min: 1, max: 100 };
-
 /** A stage ARN that meets IVS's constraints and is served here, or BAD_USER_INPUT naming the argument. */
 export function validateStageArn(value: unknown, served: ServedStages, argument = 'arn'): string {
   const problem = checkKeyField('stageArn', value);
@@ -111,15 +109,48 @@ export function validateStageSessionKey(
   return { stageArn: input.stageArn as string, sessionId: input.sessionId as string };
 }
 
-/** A connection's `first`: IVS pages hold 1 to 100 items. */
+/**
+ * Why `first` is not a page size IVS takes (1 to 100 items), or undefined when it is; `connection` names the
+ * field in messages given before execution, where no path does.
+ */
+export function pageSizeProblem(first: unknown, connection?: string): string | undefined {
+  const { min, max } = listConstraints.maxResults;
+  if (typeof first === 'number' && Number.isInteger(first) && first >= min && first <= max) return undefined;
+  const argument = connection === undefined ? 'first' : `${connection}(first:)`;
+  return `${argument} must be between ${min} and ${max}, got ${String(first)}`;
+}
+
+/** A connection's `first`, or BAD_USER_INPUT when IVS would not take it as a page size. */
 export function validatePageSize(first: number): number {
-  if (!Number.isInteger(first) || first < pageSize.min || first > pageSize.max) {
-    throw new LookupError(
-      ErrorCode.BAD_USER_INPUT,
-      `first must be between ${pageSize.min} and ${pageSize.max}, got ${first}`,
-    );
-  }
+  const problem = pageSizeProblem(first);
+  if (problem !== undefined) throw new LookupError(ErrorCode.BAD_USER_INPUT, problem);
   return first;
+}
+
+/** Input IVS would refuse, as a client reads it; `reason` names the cause where BAD_USER_INPUT has several. */
+export interface InputProblem {
+  readonly message: string;
+  readonly reason?: string;
+}
+
+/** What a roster filter may hold: the schema's `ParticipantFilter`, or the raw argument before execution. */
+type RosterFilterInput = Readonly<Record<string, unknown>> | null | undefined;
+
+/** Why IVS would refuse a roster filter (more than one condition, a value it cannot filter on), or undefined. */
+export function rosterFilterProblem(filter: RosterFilterInput): InputProblem | undefined {
+  const given = Object.entries(filter ?? {}).filter(([, value]) => value !== null && value !== undefined);
+  if (given.length > 1) {
+    const names = given.map(([name]) => name).join(', ');
+    return { message: `IVS filters a roster on one field per call; got ${names}`, reason: 'ONE_FILTER' };
+  }
+  const userId = filter?.['userId'];
+  if (typeof userId === 'string' && userId.length > listConstraints.filterByUserId.max) {
+    return { message: `filter.userId must be at most ${listConstraints.filterByUserId.max} characters` };
+  }
+  if (filter?.['recordingState'] === 'DISABLED') {
+    return { message: 'filter.recordingState cannot be DISABLED: IVS does not filter on it' };
+  }
+  return undefined;
 }
 
 /** The roster filter as IVS takes it: at most one condition, since ListParticipants filters on one field. */
@@ -134,34 +165,15 @@ export function validateRosterFilter(
     | null
     | undefined,
 ): RosterFilter | undefined {
-  const given = Object.entries(filter ?? {}).filter(([, value]) => value !== null && value !== undefined);
-  if (given.length > 1) {
-    throw new LookupError(
-      ErrorCode.BAD_USER_INPUT,
-      `IVS filters a roster on one field per call; got ${given.map(([name]) => name).join(', ')}`,
-      { reason: 'ONE_FILTER' },
-    );
+  const problem = rosterFilterProblem(filter);
+  if (problem !== undefined) {
+    throw new LookupError(ErrorCode.BAD_USER_INPUT, problem.message, problem.reason ? { reason: problem.reason } : {});
   }
   const { state, published, userId, recordingState } = filter ?? {};
   if (state != null) return { by: 'state', state };
   if (published != null) return { by: 'published', published };
-  if (userId != null) {
-    if (userId.length > listConstraints.filterByUserId.max) {
-      throw new LookupError(
-        ErrorCode.BAD_USER_INPUT,
-        `filter.userId must be at most ${listConstraints.filterByUserId.max} characters`,
-      );
-    }
-    return { by: 'userId', userId };
-  }
-  if (recordingState != null) {
-    if (recordingState === 'DISABLED') {
-      throw new LookupError(
-        ErrorCode.BAD_USER_INPUT,
-        'filter.recordingState cannot be DISABLED: IVS does not filter on it',
-      );
-    }
-    return { by: 'recordingState', recordingState };
-  }
+  if (userId != null) return { by: 'userId', userId };
+  // DISABLED was refused above; the comparison narrows the type to the states IVS filters on.
+  if (recordingState != null && recordingState !== 'DISABLED') return { by: 'recordingState', recordingState };
   return undefined;
 }

@@ -24,7 +24,7 @@ export interface JwksKeys {
 }
 
 /** The JWKS endpoint could not be fetched and no key set is usable: the caller's token is not at fault. */
-export class JwksUnavailableError extends Error {
+class JwksUnavailableError extends Error {
   override name = 'JwksUnavailableError';
 }
 

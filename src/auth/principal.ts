@@ -96,7 +96,8 @@ export function anonymousPrincipal(writes: boolean): Principal {
  */
 export function authorizeStageArn(principal: Pick<Principal, 'stages'>, stageArn: string): string {
   if (principal.stages.allows(stageArn)) return stageArn;
-  throw new LookupError(ErrorCode.FORBIDDEN, 'Your credentials do not grant access to this stage', {
+  // The client's words come from the table in src/graphql/errors.ts, by reason; this message is the log's.
+  throw new LookupError(ErrorCode.FORBIDDEN, `stage ${stageArn} is outside the caller's grants`, {
     reason: stageNotAllowed,
   });
 }

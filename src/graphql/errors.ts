@@ -1,6 +1,14 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
-import { ErrorCode, LookupError, lookupFailureText, type LookupCode } from '../errors.js';
+import {
+  ErrorCode,
+  LookupError,
+  lookupFailureText,
+  type ClientDetails,
+  type LookupCode,
+  type RequestLevelCode,
+} from '../errors.js';
+import type { SpendLimit } from '../limits/requestSpend.js';
 
 /** A client-visible error with a stable `extensions.code`; keeps the domain error as `originalError`. */
 export class GatewayError extends GraphQLError {
@@ -22,7 +30,7 @@ interface ClientWording {
 /**
  * Everything a client reads about a failed lookup, keyed by code. IVS's own text is shown where it
  * is about the caller's request; for AccessDenied and credential failures it names the gateway's
- * IAM role or account, so those get fixed words (src/ivs/participantSource.ts logs IVS's text).
+ * IAM role or account, so those get fixed words (src/ivs/send.ts logs IVS's text).
  */
 const wordingByCode: Record<LookupCode, ClientWording> = {
   BAD_USER_INPUT: { text: lookupFailureText.BAD_USER_INPUT, showsMessage: true },
@@ -50,13 +58,72 @@ const wordingByReason: Record<string, string> = {
   CIRCUIT_OPEN: 'IVS has been failing, so the gateway has paused calls to it; retry after retryAfterSeconds',
 };
 
+/**
+ * What a client reads about a refusal made outside a lookup (HTTP, credentials, limits, subscriptions), keyed
+ * by code and, where a code has several causes, by cause; words that name the request are functions of it.
+ */
+export const refusalText = {
+  UNAUTHENTICATED: {
+    credentials: 'Unauthenticated',
+    eventsApiKey: (header: string) => `Send the events API key in ${header}`,
+  },
+  AUTH_UNAVAILABLE: 'Credentials cannot be checked right now; retry later',
+  ROUTE_NOT_FOUND: 'Not found: GraphQL is served at /graphql',
+  REQUEST_TIMEOUT: 'Request not received in time',
+  PAYLOAD_TOO_LARGE: (bodyLimitBytes: number) => `Request body is larger than ${bodyLimitBytes} bytes`,
+  UNSUPPORTED_MEDIA_TYPE: 'Send GraphQL requests as application/json',
+  BAD_REQUEST: {
+    malformedHttp: 'Malformed HTTP request',
+    invalidJson: 'Request body is not valid JSON',
+    other: 'Bad request',
+    noQueryText: 'The operation has no query text',
+    variablesNotObject: '`variables` must be an object',
+    noSingleOperation: 'The document names no single operation to run',
+    queryOverLive: 'Only subscriptions are served here; send queries to /graphql over HTTP',
+    subscriptionOverHttp:
+      'Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql and as server-sent events on /graphql/stream',
+    notEventBridgeEvent: (problem: string) => `Not an EventBridge event: ${problem}`,
+  },
+  QUERY_TOO_COMPLEX: {
+    operation: (spend: SpendText) => `This operation can ask for ${spendText(spend)}`,
+    batch: (spend: SpendText) => `This batch can ask for ${spendText(spend)}`,
+    subscriptionUpdate: (spend: SpendText) => `Each update of this subscription can ask for ${spendText(spend)}`,
+  },
+  BATCH_TOO_LARGE: (max: number) =>
+    `A batch may carry at most ${max} operations (GRAPHQL_BATCH_MAX_OPERATIONS); send the rest in another request`,
+  PERSISTED_QUERY_NOT_TRUSTED: 'This server accepts only operations from its trusted-documents manifest',
+  TOO_MANY_SUBSCRIPTIONS: {
+    process: 'This gateway process has as many open subscriptions as it allows',
+    caller: (max: number) => `At most ${max} open subscriptions are allowed per caller`,
+  },
+  INTERNAL_SERVER_ERROR: lookupFailureText.INTERNAL_SERVER_ERROR,
+} as const satisfies Record<RequestLevelCode, unknown> & Partial<Record<ErrorCode, unknown>>;
+
+/** A per-request spend over its limit, as the QUERY_TOO_COMPLEX words name it. */
+export interface SpendText {
+  readonly limit: SpendLimit;
+  readonly total: number;
+  readonly max: number;
+}
+
+const spendWording: Record<SpendLimit, string> = {
+  participants: 'distinct participants',
+  listCalls: 'list calls (pages of rosters, sessions or events)',
+  stageLookups: 'stage and session lookups (GetStage, GetStageSession)',
+};
+
+function spendText({ limit, total, max }: SpendText): string {
+  return `${total} ${spendWording[limit]}; at most ${max} are allowed per request.`;
+}
+
 function clientWording(code: ErrorCode): ClientWording {
   return wordingByCode[code as keyof typeof wordingByCode] ?? wordingByCode.INTERNAL_SERVER_ERROR;
 }
 
 /** The one place where domain failures become the extensions and words a client sees. */
 function toGatewayError(error: LookupError): GatewayError {
-  const { ivs, retryAfterSeconds, reason } = error.details;
+  const { cause: _operatorsOnly, ...details } = error.details;
+  const { ivs, reason } = details;
   const wording = clientWording(error.code);
   const message =
     (reason !== undefined && wordingByReason[reason]) || (wording.showsMessage && error.message) || wording.text;
@@ -64,16 +131,13 @@ function toGatewayError(error: LookupError): GatewayError {
     ivs && wording.ivsRequestIdOnly
       ? { ...(ivs.requestId !== undefined && { requestId: ivs.requestId }), retryable: ivs.retryable }
       : ivs;
-  return new GatewayError(
-    error.code,
-    message,
-    {
-      ...(reason && { reason }),
-      ...(shownIvs && { ivs: shownIvs }),
-      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
-    },
-    error,
-  );
+  const extensions: ClientDetails = { ...details, ...(shownIvs && { ivs: shownIvs }) };
+  return new GatewayError(error.code, message, presentDetails(extensions), error);
+}
+
+// `extensions` carry only the details that are set (an empty reason is none): absent, not null, in the JSON.
+function presentDetails(details: ClientDetails): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined && value !== ''));
 }
 
 /** A GraphQL-shaped body for replies that never reach Apollo (401, 404, 413, 415, ...). */
@@ -97,7 +161,7 @@ export function createErrorFormatter(options: { includeStackTrace: boolean; onMa
     }
     options.onMasked(original);
     return {
-      message: 'Internal server error',
+      message: refusalText.INTERNAL_SERVER_ERROR,
       ...(formatted.locations && { locations: formatted.locations }),
       ...(formatted.path && { path: formatted.path }),
       extensions: {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticationError, type Authenticator } from '../auth/authenticator.js';
 import { ErrorCode } from '../errors.js';
-import { errorResponseBody } from '../graphql/errors.js';
+import { errorResponseBody, refusalText } from '../graphql/errors.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 
 /**
@@ -28,10 +28,7 @@ export function createAuthenticationHook(authenticator: Authenticator, metrics: 
         .code(unavailable ? 503 : 401)
         .type('application/json; charset=utf-8')
         .send(
-          errorResponseBody(
-            code,
-            unavailable ? 'Credentials cannot be checked right now; retry later' : 'Unauthenticated',
-          ),
+          errorResponseBody(code, unavailable ? refusalText.AUTH_UNAVAILABLE : refusalText.UNAUTHENTICATED.credentials),
         );
     }
   };

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '../errors.js';
-import { errorResponseBody } from '../graphql/errors.js';
+import { errorResponseBody, refusalText } from '../graphql/errors.js';
 import type { Rejection } from './requestLog.js';
 
 interface ErrorReply {
@@ -19,22 +19,23 @@ function classifyHttpError(error: Pick<FastifyError, 'code' | 'statusCode'>, bod
       return {
         status: 413,
         code: ErrorCode.PAYLOAD_TOO_LARGE,
-        message: `Request body is larger than ${bodyLimitBytes} bytes`,
+        message: refusalText.PAYLOAD_TOO_LARGE(bodyLimitBytes),
       };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
         status: 415,
         code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        message: 'Send GraphQL requests as application/json',
+        message: refusalText.UNSUPPORTED_MEDIA_TYPE,
       };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, code: ErrorCode.BAD_REQUEST, message: 'Request body is not valid JSON' };
+      return { status: 400, code: ErrorCode.BAD_REQUEST, message: refusalText.BAD_REQUEST.invalidJson };
   }
   // JSON.parse's SyntaxError arrives with statusCode 400 and no Fastify code.
   const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) return { status, code: ErrorCode.BAD_REQUEST, message: 'Bad request' };
-  return { status: 500, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+  if (status >= 400 && status < 500)
+    return { status, code: ErrorCode.BAD_REQUEST, message: refusalText.BAD_REQUEST.other };
+  return { status: 500, code: ErrorCode.INTERNAL_SERVER_ERROR, message: refusalText.INTERNAL_SERVER_ERROR };
 }
 
 /**
@@ -50,9 +51,7 @@ export function registerErrorReplies(app: FastifyInstance, bodyLimitBytes: numbe
   });
   app.setNotFoundHandler((request, reply) => {
     request.operation.errorCodes.push(ErrorCode.ROUTE_NOT_FOUND);
-    return reply
-      .code(404)
-      .send(errorResponseBody(ErrorCode.ROUTE_NOT_FOUND, 'Not found: GraphQL is served at /graphql'));
+    return reply.code(404).send(errorResponseBody(ErrorCode.ROUTE_NOT_FOUND, refusalText.ROUTE_NOT_FOUND));
   });
 }
 
@@ -70,7 +69,7 @@ export function createClientErrorReply(
     const status = timeout ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const code = timeout ? ErrorCode.REQUEST_TIMEOUT : ErrorCode.BAD_REQUEST;
     const body = JSON.stringify(
-      errorResponseBody(code, timeout ? 'Request not received in time' : 'Malformed HTTP request'),
+      errorResponseBody(code, timeout ? refusalText.REQUEST_TIMEOUT : refusalText.BAD_REQUEST.malformedHttp),
     );
     const requestId = randomUUID();
     socket.end(

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { ErrorCode } from '../errors.js';
-import { errorResponseBody } from '../graphql/errors.js';
+import { errorResponseBody, refusalText } from '../graphql/errors.js';
 import { readEventBridgeEvent } from '../live/eventBridgeEvent.js';
 import type { SeenEventIds } from '../live/seenEventIds.js';
 import type { StageEvent, StageEventSink } from '../live/stageEvent.js';
@@ -37,7 +37,9 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDepen
       request.operation.errorCodes.push(ErrorCode.UNAUTHENTICATED);
       return reply
         .code(401)
-        .send(errorResponseBody(ErrorCode.UNAUTHENTICATED, `Send the events API key in ${settings.apiKeyHeader}`));
+        .send(
+          errorResponseBody(ErrorCode.UNAUTHENTICATED, refusalText.UNAUTHENTICATED.eventsApiKey(settings.apiKeyHeader)),
+        );
     },
     handler: async (request, reply) => {
       const reading = readEventBridgeEvent(request.body, deps.servedStages);
@@ -46,7 +48,7 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDepen
         request.operation.errorCodes.push(ErrorCode.BAD_REQUEST);
         return reply
           .code(400)
-          .send(errorResponseBody(ErrorCode.BAD_REQUEST, `Not an EventBridge event: ${reading.problem}`));
+          .send(errorResponseBody(ErrorCode.BAD_REQUEST, refusalText.BAD_REQUEST.notEventBridgeEvent(reading.problem)));
       }
       if (reading.kind === 'ignored') {
         metrics.eventReceived(`ignored_${reading.reason}`);

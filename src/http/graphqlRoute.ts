@@ -3,7 +3,7 @@ import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
 import { ErrorCode } from '../errors.js';
-import { errorResponseBody } from '../graphql/errors.js';
+import { errorResponseBody, refusalText } from '../graphql/errors.js';
 import { cacheModeFor } from '../context.js';
 import { passesApolloHttpChecks, readOperation, searchOf } from '../graphql/operationRequest.js';
 import { matchesEntityTag, type CachedResponse, type ResponseCache } from '../graphql/responseCache.js';
@@ -136,21 +136,11 @@ function refuseRequest(request: FastifyRequest, reply: FastifyReply, code: Error
 }
 
 function refuseBatch(request: FastifyRequest, reply: FastifyReply, max: number) {
-  return refuseRequest(
-    request,
-    reply,
-    ErrorCode.BATCH_TOO_LARGE,
-    `A batch may carry at most ${max} operations (GRAPHQL_BATCH_MAX_OPERATIONS); send the rest in another request`,
-  );
+  return refuseRequest(request, reply, ErrorCode.BATCH_TOO_LARGE, refusalText.BATCH_TOO_LARGE(max));
 }
 
 function refuseUntrusted(request: FastifyRequest, reply: FastifyReply) {
-  return refuseRequest(
-    request,
-    reply,
-    ErrorCode.PERSISTED_QUERY_NOT_TRUSTED,
-    'This server accepts only operations from its trusted-documents manifest',
-  );
+  return refuseRequest(request, reply, ErrorCode.PERSISTED_QUERY_NOT_TRUSTED, refusalText.PERSISTED_QUERY_NOT_TRUSTED);
 }
 
 function headerMapOf(headers: FastifyRequest['headers']): HeaderMap {

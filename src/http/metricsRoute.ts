@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ErrorCode } from '../errors.js';
-import { errorResponseBody } from '../graphql/errors.js';
+import { errorResponseBody, refusalText } from '../graphql/errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 
@@ -21,7 +21,7 @@ export function registerMetricsRoute(
         return reply
           .code(401)
           .header('www-authenticate', 'Bearer realm="metrics"')
-          .send(errorResponseBody(ErrorCode.UNAUTHENTICATED, 'Unauthenticated'));
+          .send(errorResponseBody(ErrorCode.UNAUTHENTICATED, refusalText.UNAUTHENTICATED.credentials));
       }
     }
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

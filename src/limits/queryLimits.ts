@@ -11,7 +11,7 @@ import {
 } from 'graphql';
 import type { Config } from '../config.js';
 import { ErrorCode } from '../errors.js';
-import { GatewayError } from '../graphql/errors.js';
+import { GatewayError, refusalText } from '../graphql/errors.js';
 import { costOf } from './requestBudget.js';
 import type { Overspend, RequestSpend, SpendLimit, SpendLimits } from './requestSpend.js';
 
@@ -90,7 +90,11 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
           if (!operation) return;
           const cost = costOf(schema, operation, fragments, request.variables);
           if (cost.inputProblem !== undefined) {
-            throw new GatewayError(ErrorCode.BAD_USER_INPUT, cost.inputProblem, { http: { status: 400 } });
+            const { message, reason } = cost.inputProblem;
+            throw new GatewayError(ErrorCode.BAD_USER_INPUT, message, {
+              ...(reason && { reason }),
+              http: { status: 400 },
+            });
           }
           const overspend = contextValue.spend.charge(cost, spendLimits);
           if (overspend) throw tooComplex(overspendMessage(overspend), overspend.limit);
@@ -100,15 +104,10 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
   };
 }
 
-const spendWording: Record<SpendLimit, string> = {
-  participants: 'distinct participants',
-  listCalls: 'list calls (pages of rosters, sessions or events)',
-  stageLookups: 'stage and session lookups (GetStage, GetStageSession)',
-};
-
-function overspendMessage({ limit, total, max, shared }: Overspend): string {
-  const asking = shared ? 'This batch can ask for' : 'This operation can ask for';
-  return `${asking} ${total} ${spendWording[limit]}; at most ${max} are allowed per request.`;
+function overspendMessage(overspend: Overspend): string {
+  return overspend.shared
+    ? refusalText.QUERY_TOO_COMPLEX.batch(overspend)
+    : refusalText.QUERY_TOO_COMPLEX.operation(overspend);
 }
 
 function tooComplex(message: string, limit: QueryLimit): GatewayError {

@@ -13,6 +13,7 @@ import { collectFields, collectSubfields } from 'graphql/execution/collectFields
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import { participantDetailFields, participantKeyText, stageSessionKeyText } from '../model.js';
 import { parseGlobalId, type NodeRef } from '../resolvers/globalId.js';
+import { pageSizeProblem, rosterFilterProblem, type InputProblem } from '../validation.js';
 
 /** What an operation can cost upstream at most, counted before it runs. */
 export interface RequestCost {
@@ -27,7 +28,7 @@ export interface RequestCost {
   /** GetStageSession lookups whose key is known only at run time: `activeSession` per stage, `session` per roster page. */
   readonly sessionLookups: number;
   /** Input IVS would refuse, or a part of the document the walk cannot evaluate: refused before any call. */
-  readonly inputProblem?: string | undefined;
+  readonly inputProblem?: InputProblem | undefined;
 }
 
 /**
@@ -45,22 +46,22 @@ export function costOf(
   variables: Readonly<Record<string, unknown>> | undefined,
 ): RequestCost {
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
-  if (coerced.errors) return refusedCost(coerced.errors[0]?.message ?? 'The variables cannot be read');
+  if (coerced.errors) return refusedCost({ message: coerced.errors[0]?.message ?? 'The variables cannot be read' });
   const root = schema.getRootType(operation.operation);
-  if (!root) return refusedCost(unevaluable(`this schema has no ${operation.operation} type`).message);
+  if (!root) return refusedCost({ message: unevaluable(`this schema has no ${operation.operation} type`).message });
   const walk = new CostWalk(schema, Object.fromEntries(fragments), coerced.coerced);
   try {
     walk.fields(root, collectFields(schema, walk.fragments, walk.variables, root, operation.selectionSet), {
       times: 1,
     });
   } catch (error) {
-    if (error instanceof Refusal || error instanceof GraphQLError) return refusedCost(error.message);
+    if (error instanceof Refusal || error instanceof GraphQLError) return refusedCost({ message: error.message });
     throw error;
   }
   return walk.result();
 }
 
-function refusedCost(problem: string): RequestCost {
+function refusedCost(problem: InputProblem): RequestCost {
   return {
     participantKeys: new Set(),
     rosterLookups: 0,
@@ -102,7 +103,7 @@ class CostWalk {
   private rosterLookups = 0;
   private listCalls = 0;
   private sessionLookups = 0;
-  private inputProblem: string | undefined;
+  private inputProblem: InputProblem | undefined;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -173,7 +174,7 @@ class CostWalk {
     const connection = connections[coordinate];
     if (connection !== undefined) {
       const pageSize = this.pageSize(name, args);
-      if (connection === 'ListParticipants') this.checkRosterFilter(args['filter']);
+      if (connection === 'ListParticipants') this.inputProblem ??= rosterFilterProblem(rosterFilterArgument(args));
       this.listCalls += place.times;
       below =
         connection === 'ListParticipants'
@@ -250,21 +251,16 @@ class CostWalk {
   }
 
   private pageSize(name: string, args: Record<string, unknown>): number {
-    const first = args['first'];
-    if (typeof first !== 'number' || !Number.isInteger(first) || first < 1 || first > 100) {
-      throw new Refusal(`${name}(first:) must be between 1 and 100, got ${String(first)}`);
-    }
-    return first;
+    const problem = pageSizeProblem(args['first'], name);
+    if (problem !== undefined) throw new Refusal(problem);
+    return args['first'] as number;
   }
+}
 
-  private checkRosterFilter(value: unknown): void {
-    const filter = (value ?? {}) as Record<string, unknown>;
-    const given = Object.keys(filter).filter((key) => filter[key] !== null && filter[key] !== undefined);
-    if (given.length > 1) this.inputProblem ??= `IVS filters a roster on one field per call; got ${given.join(', ')}`;
-    if (filter['recordingState'] === 'DISABLED') {
-      this.inputProblem ??= 'filter.recordingState cannot be DISABLED: IVS does not filter on it';
-    }
-  }
+// A roster filter as execution will coerce it: an input object or nothing.
+function rosterFilterArgument(args: Record<string, unknown>): Record<string, unknown> | undefined {
+  const filter = args['filter'];
+  return typeof filter === 'object' && filter !== null ? (filter as Record<string, unknown>) : undefined;
 }
 
 // Only strings can pass validation and reach IVS, so every other value (however large or deeply

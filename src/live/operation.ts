@@ -18,7 +18,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
-import { GatewayError } from '../graphql/errors.js';
+import { GatewayError, refusalText } from '../graphql/errors.js';
 import { subscriptionCost } from './subscriptionBudget.js';
 import type { LiveFeeds } from './watchers.js';
 
@@ -57,17 +57,19 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
   // Errors a transport already formatted (a refusal sent as a result) pass as they are.
   const formatErrors = (errors: readonly (GraphQLError | GraphQLFormattedError)[]) =>
     errors.map((error) => (error instanceof GraphQLError ? deps.formatError(error.toJSON(), error) : error));
-  const refuse = (code: string, message: string) => [new GraphQLError(message, { extensions: { code } })];
+  const refuse = (code: string, message: string, extensions: Record<string, unknown> = {}) => [
+    new GraphQLError(message, { extensions: { ...extensions, code } }),
+  ];
 
   return {
     async prepare(principal, params) {
-      if (typeof params.query !== 'string') return refuse(ErrorCode.BAD_REQUEST, 'The operation has no query text');
+      if (typeof params.query !== 'string') return refuse(ErrorCode.BAD_REQUEST, refusalText.BAD_REQUEST.noQueryText);
       const variables = params.variables ?? undefined;
       if (
         variables !== undefined &&
         (typeof variables !== 'object' || variables === null || Array.isArray(variables))
       ) {
-        return refuse(ErrorCode.BAD_REQUEST, '`variables` must be an object');
+        return refuse(ErrorCode.BAD_REQUEST, refusalText.BAD_REQUEST.variablesNotObject);
       }
       let document: DocumentNode;
       try {
@@ -88,9 +90,9 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
       }
       const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
       const operation = getOperationAST(document, operationName);
-      if (!operation) return refuse(ErrorCode.BAD_REQUEST, 'The document names no single operation to run');
+      if (!operation) return refuse(ErrorCode.BAD_REQUEST, refusalText.BAD_REQUEST.noSingleOperation);
       if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
-        return refuse(ErrorCode.BAD_REQUEST, 'Only subscriptions are served here; send queries to /graphql over HTTP');
+        return refuse(ErrorCode.BAD_REQUEST, refusalText.BAD_REQUEST.queryOverLive);
       }
       const fragments = new Map(
         document.definitions
@@ -99,13 +101,20 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
       );
       const variableValues = variables as Record<string, unknown> | undefined;
       const cost = subscriptionCost(schema, operation, fragments, variableValues);
-      if (cost.inputProblem !== undefined) return refuse(ErrorCode.BAD_USER_INPUT, cost.inputProblem);
+      if (cost.inputProblem !== undefined) {
+        const { message, reason } = cost.inputProblem;
+        return refuse(ErrorCode.BAD_USER_INPUT, message, reason ? { reason } : {});
+      }
       const participants = cost.participantKeys.size + cost.rosterLookups;
       if (participants > limits.maxParticipants) {
         return [
           new GatewayError(
             ErrorCode.QUERY_TOO_COMPLEX,
-            `Each update of this subscription can ask for ${participants} distinct participants; at most ${limits.maxParticipants} are allowed per request.`,
+            refusalText.QUERY_TOO_COMPLEX.subscriptionUpdate({
+              limit: 'participants',
+              total: participants,
+              max: limits.maxParticipants,
+            }),
             { limit: 'participants' },
           ),
         ];
@@ -114,7 +123,11 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
         return [
           new GatewayError(
             ErrorCode.QUERY_TOO_COMPLEX,
-            `Each update of this subscription can cost ${cost.listCalls} list calls; at most ${limits.maxListCalls} are allowed per request.`,
+            refusalText.QUERY_TOO_COMPLEX.subscriptionUpdate({
+              limit: 'listCalls',
+              total: cost.listCalls,
+              max: limits.maxListCalls,
+            }),
             { limit: 'listCalls' },
           ),
         ];

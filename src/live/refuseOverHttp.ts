@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { OperationTypeNode } from 'graphql';
 import { ErrorCode } from '../errors.js';
-import { GatewayError } from '../graphql/errors.js';
+import { GatewayError, refusalText } from '../graphql/errors.js';
 
 /**
  * A subscription POSTed to /graphql would run once as a query, without its feed: refuse it (HTTP 400
@@ -13,11 +13,9 @@ export function refuseSubscriptionsOverHttp(): ApolloServerPlugin<BaseContext> {
       return {
         async didResolveOperation({ operation }) {
           if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return;
-          throw new GatewayError(
-            ErrorCode.BAD_REQUEST,
-            'Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql and as server-sent events on /graphql/stream',
-            { http: { status: 400 } },
-          );
+          throw new GatewayError(ErrorCode.BAD_REQUEST, refusalText.BAD_REQUEST.subscriptionOverHttp, {
+            http: { status: 400 },
+          });
         },
       };
     },

@@ -8,11 +8,12 @@ import {
   type OperationDefinitionNode,
   type SelectionNode,
 } from 'graphql';
+import { listConstraints } from '../ivs/constraints.js';
 import { costOf, type RequestCost } from '../limits/requestBudget.js';
 
 /**
  * What a subscription costs per update, counted like a query by the request budget: `participantChanged`
- * selects what `participant` would, `rosterChanged` what a full roster page (`first: 100`) would, once for
+ * selects what `participant` would, `rosterChanged` what a full roster page (the largest `first`) would, once for
  * each of `joined`, `changed` and `left`. So a roster subscription that selects a detail field (a lookup
  * per participant per update) is over LIMIT_PARTICIPANTS_PER_REQUEST like the equivalent query.
  */
@@ -43,7 +44,11 @@ function asQueryField(selection: SelectionNode): FieldNode[] {
       ? [{ kind: Kind.FIELD, alias: name(below.name.value), name: name('nodes'), selectionSet: below.selectionSet }]
       : [],
   );
-  const first: ArgumentNode = { kind: Kind.ARGUMENT, name: name('first'), value: { kind: Kind.INT, value: '100' } };
+  const first: ArgumentNode = {
+    kind: Kind.ARGUMENT,
+    name: name('first'),
+    value: { kind: Kind.INT, value: String(listConstraints.maxResults.max) },
+  };
   const participants: FieldNode = {
     kind: Kind.FIELD,
     name: name('participants'),

@@ -1,7 +1,8 @@
 import type { ParticipantSummary } from '@aws-sdk/client-ivs-realtime';
 import type { Config } from '../config.js';
 import { ErrorCode } from '../errors.js';
-import { GatewayError } from '../graphql/errors.js';
+import { GatewayError, refusalText } from '../graphql/errors.js';
+import { listConstraints } from '../ivs/constraints.js';
 import type { Logger } from '../logger.js';
 import {
   participantKeyText,
@@ -21,9 +22,9 @@ import type { StageEvent, StageEventSink } from './stageEvent.js';
 import type { WatchChannel } from './watchChannel.js';
 
 /** Who asks for refreshes at the limiter: a caller of its own, so queries keep their fair turns. */
-export const liveCaller: Caller = { id: 'live', label: 'live', weight: 1, mayRevalidate: true };
+const liveCaller: Caller = { id: 'live', label: 'live', weight: 1, mayRevalidate: true };
 
-// A roster of more pages than this is watched by its first pages only (100 participants each).
+// A roster of more pages than this is watched by its first pages only (full pages of IVS's largest size).
 const maxRosterPages = 10;
 
 /** What subscriptions read: the current state first, then each change. */
@@ -111,12 +112,18 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
     let nextToken: string | undefined;
     for (let page = 0; page < maxRosterPages; page += 1) {
       const outcome = await reads.ListParticipants.read(
-        { stageArn: key.stageArn, sessionId: key.sessionId, filter: key.filter, maxResults: 100, nextToken },
+        {
+          stageArn: key.stageArn,
+          sessionId: key.sessionId,
+          filter: key.filter,
+          maxResults: listConstraints.maxResults.max,
+          nextToken,
+        },
         { caller: liveCaller, cacheMode },
       );
       calls += outcome.report.upstreamCalls;
       if (!outcome.ok) throw Object.assign(outcome.error, { calls });
-      items.push(...outcome.value.items.map((summary) => rosterEntry(key, summary)));
+      items.push(...outcome.value.items.map((summary) => rosterParticipant(key, summary)));
       nextToken = outcome.value.nextToken;
       if (nextToken === undefined) break;
     }
@@ -234,14 +241,11 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
 
   const admit = (callerId: string): (() => void) => {
     if (open >= settings.maxSubscriptions) {
-      throw tooMany('This gateway process has as many open subscriptions as it allows', 'process');
+      throw tooMany(refusalText.TOO_MANY_SUBSCRIPTIONS.process, 'process');
     }
     const mine = openByCaller.get(callerId) ?? 0;
     if (mine >= settings.maxSubscriptionsPerCaller) {
-      throw tooMany(
-        `At most ${settings.maxSubscriptionsPerCaller} open subscriptions are allowed per caller`,
-        'caller',
-      );
+      throw tooMany(refusalText.TOO_MANY_SUBSCRIPTIONS.caller(settings.maxSubscriptionsPerCaller), 'caller');
     }
     open += 1;
     openByCaller.set(callerId, mine + 1);
@@ -303,13 +307,15 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
       if (roster.live.kind !== 'roster' || roster.answer === undefined || at < roster.answeredAt) continue;
       const { stageArn, sessionId, filter } = roster.live.key;
       if (stageArn !== event.stageArn || sessionId !== event.sessionId) continue;
-      const entries = roster.answer as RosterParticipantModel[];
-      if (!entries.some((entry) => entry.participantId === event.participantId)) continue;
-      const patched = entries
-        .map((entry) =>
-          entry.participantId === event.participantId ? { ...entry, published: event.published } : entry,
+      const participants = roster.answer as RosterParticipantModel[];
+      if (!participants.some((participant) => participant.participantId === event.participantId)) continue;
+      const patched = participants
+        .map((participant) =>
+          participant.participantId === event.participantId
+            ? { ...participant, published: event.published }
+            : participant,
         )
-        .filter((entry) => matches(filter, entry));
+        .filter((participant) => matches(filter, participant));
       apply(roster, patched, at);
       roster.lastRefreshAt = 0;
     }
@@ -351,7 +357,7 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
           const rosterKey: RosterWatchKey = { stageArn: key.stageArn, sessionId: key.sessionId, filter: key.filter };
           offered(
             { kind: 'roster', key: rosterKey },
-            outcome.value.items.map((summary) => rosterEntry(rosterKey, summary)),
+            outcome.value.items.map((summary) => rosterParticipant(rosterKey, summary)),
             startedAt,
           );
         }
@@ -413,7 +419,7 @@ function tooMany(message: string, limit: 'caller' | 'process'): GatewayError {
   return new GatewayError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, message, { limit });
 }
 
-function rosterEntry(key: RosterWatchKey, summary: ParticipantSummary): RosterParticipantModel {
+function rosterParticipant(key: RosterWatchKey, summary: ParticipantSummary): RosterParticipantModel {
   return plain({
     ...summary,
     stageArn: key.stageArn,
@@ -423,8 +429,8 @@ function rosterEntry(key: RosterWatchKey, summary: ParticipantSummary): RosterPa
   });
 }
 
-function matches(filter: RosterFilter | undefined, entry: RosterParticipantModel): boolean {
-  return filter?.by !== 'published' || entry.published === filter.published;
+function matches(filter: RosterFilter | undefined, participant: RosterParticipantModel): boolean {
+  return filter?.by !== 'published' || participant.published === filter.published;
 }
 
 // Answers travel as JSON between replicas: every replica holds them in the shape JSON gives back,

@@ -8,11 +8,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthenticationError, type Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
+import { refusalText } from '../graphql/errors.js';
 import type { Logger } from '../logger.js';
 import type { LiveOperations } from './operation.js';
 
 /** Close codes the gateway itself uses on a subscription socket (the README lists them). */
-export const liveCloseCodes = {
+const liveCloseCodes = {
   /** Shutdown (drain): reconnect, to another replica. */
   goingAway: 1001,
   /** The client could not keep up: unsent data passed LIVE_MAX_BUFFERED_BYTES. */
@@ -85,7 +86,7 @@ export function attachWebSocketTransport(app: FastifyInstance, deps: WebSocketTr
           const unavailable = error.failure === 'unavailable';
           ctx.extra.socket.close(
             unavailable ? liveCloseCodes.authUnavailable : liveCloseCodes.unauthenticated,
-            unavailable ? 'Credentials cannot be checked right now' : 'Unauthenticated',
+            unavailable ? refusalText.AUTH_UNAVAILABLE : refusalText.UNAUTHENTICATED.credentials,
           );
           return false;
         }

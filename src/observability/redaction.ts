@@ -1,5 +1,5 @@
 /** What stands in for a value that must not reach a log line or a span. */
-export const redactedValue = '[redacted]';
+const redactedValue = '[redacted]';
 
 /**
  * A URL fit for a log line or a span: no user or password (`https://key:secret@host`), and every query

@@ -1,3 +1,4 @@
+import { listConstraints } from '../ivs/constraints.js';
 import type { PageModel, PageRequest } from '../model.js';
 import { validatePageSize } from '../validation.js';
 import type { CursorCodec, CursorPosition } from './cursor.js';
@@ -29,7 +30,10 @@ export interface ConnectionRequest<T, N> {
 export async function loadConnection<T, N>(request: ConnectionRequest<T, N>): Promise<Connection<N>> {
   const size = validatePageSize(request.first);
   const from: CursorPosition = request.after ? request.cursors.decode(request.connection, request.after) : { skip: 0 };
-  const page = await request.load({ nextToken: from.nextToken, maxResults: Math.min(100, from.skip + size) });
+  const page = await request.load({
+    nextToken: from.nextToken,
+    maxResults: Math.min(listConstraints.maxResults.max, from.skip + size),
+  });
   const items = page.items.slice(from.skip, from.skip + size);
   const cursor = (position: CursorPosition) => request.cursors.encode(request.connection, position);
   const next = page.nextToken === undefined ? undefined : cursor({ nextToken: page.nextToken, skip: 0 });

@@ -20,10 +20,10 @@ export interface CursorCodec {
   decode(connection: string, cursor: string): CursorPosition;
 }
 
-// The longest cursor the codec writes (a 1024-character token, a skip of 100, the MAC) fits with room to spare;
-// a longer one is refused before it is even decoded.
+// The longest cursor the codec writes (a 1024-character token, a skip of one page, the MAC) fits with room to
+// spare; a longer one is refused before it is even decoded.
 const maxCursorLength = 2048;
-const maxSkip = 100;
+const maxSkip = listConstraints.maxResults.max;
 const nextTokenPattern = new RegExp(listConstraints.nextToken.pattern);
 
 /**

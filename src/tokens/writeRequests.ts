@@ -6,19 +6,14 @@ import type { DisconnectRequest, MintRequest } from '../ivs/writeSources.js';
 import { validateStageArn, type ServedStages } from '../validation.js';
 
 /** `extensions.reason` of each write refusal; the README's error table lists them. */
-export const writeRefusal = {
-  MINT_NOT_ALLOWED: 'MINT_NOT_ALLOWED',
-  CAPABILITY_NOT_ALLOWED: 'CAPABILITY_NOT_ALLOWED',
-  USER_ID_NOT_ALLOWED: 'USER_ID_NOT_ALLOWED',
-  DISCONNECT_NOT_ALLOWED: 'DISCONNECT_NOT_ALLOWED',
-} as const;
+type WriteRefusal = 'MINT_NOT_ALLOWED' | 'CAPABILITY_NOT_ALLOWED' | 'USER_ID_NOT_ALLOWED' | 'DISCONNECT_NOT_ALLOWED';
 
 const participantIdPattern = new RegExp(writeConstraints.participantId.pattern);
 const defaultDurationMinutes = 720;
 
 const badInput = (message: string) => new LookupError(ErrorCode.BAD_USER_INPUT, message);
-const forbidden = (reason: keyof typeof writeRefusal, message: string) =>
-  new LookupError(ErrorCode.FORBIDDEN, message, { reason });
+// A refusal's client words come from the table in src/graphql/errors.ts, by reason; `message` is the log's.
+const forbidden = (reason: WriteRefusal, message: string) => new LookupError(ErrorCode.FORBIDDEN, message, { reason });
 
 /**
  * The CreateParticipantToken request a caller may make, or the refusal, before any IVS call: the right to
@@ -32,7 +27,7 @@ export function authorizeMint(
 ): MintRequest {
   const { rights } = principal;
   if (rights.mint.length === 0) {
-    throw forbidden('MINT_NOT_ALLOWED', 'Your credentials do not allow minting participant tokens');
+    throw forbidden('MINT_NOT_ALLOWED', 'the caller may not mint participant tokens');
   }
   const stageArn = validateStageArn(input.stageArn, served, 'stageArn');
   const attributes = validAttributes(input.attributes ?? []);
@@ -49,10 +44,10 @@ export function authorizeMint(
   const asked = input.capabilities ?? rights.mint;
   const refused = asked.filter((capability) => !rights.mint.includes(capability));
   if (refused.length > 0) {
-    throw forbidden('CAPABILITY_NOT_ALLOWED', `Your credentials do not allow granting ${refused.join(', ')}`);
+    throw forbidden('CAPABILITY_NOT_ALLOWED', `the caller may not grant ${refused.join(', ')}`);
   }
   if (rights.fixedUserId !== undefined && input.userId != null && input.userId !== rights.fixedUserId) {
-    throw forbidden('USER_ID_NOT_ALLOWED', 'Your credentials only allow tokens for your own user ID');
+    throw forbidden('USER_ID_NOT_ALLOWED', 'the caller may mint tokens only for its own user ID');
   }
   return {
     stageArn,
@@ -71,7 +66,7 @@ export function authorizeDisconnect(
   served: ServedStages,
 ): DisconnectRequest {
   if (!principal.rights.disconnect) {
-    throw forbidden('DISCONNECT_NOT_ALLOWED', 'Your credentials do not allow disconnecting participants');
+    throw forbidden('DISCONNECT_NOT_ALLOWED', 'the caller may not disconnect participants');
   }
   const stageArn = validateStageArn(input.stageArn, served, 'stageArn');
   const { participantId, reason } = input;

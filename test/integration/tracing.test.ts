@@ -147,7 +147,7 @@ describe('OpenTelemetry tracing', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace('http://', 'http://otel-user:otel-password-1@'),
     });
     try {
-      const discovery = `query Discovery {
+      const everyRead = `query EveryRead {
         stage(arn: "${demo.stageArn}") { name sessions(first: 1) { nodes { sessionId } } }
         stageSession(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}") {
           participants(first: 1) { nodes { participantId attributes { key } session { sessionId } events(first: 1) { nodes { name } } } }
@@ -156,7 +156,7 @@ describe('OpenTelemetry tracing', () => {
       const posted = await fetch(`${gateway.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: discovery }),
+        body: JSON.stringify({ query: everyRead }),
       });
       assert.equal(((await posted.json()) as { errors?: unknown }).errors, undefined);
       const byVariable = `query ById($id: String!) { participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: $id) { userId } }`;

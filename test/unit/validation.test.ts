@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LookupError } from '../../src/errors.js';
-import { validateParticipantKey, type ServedStages } from '../../src/validation.js';
+import {
+  pageSizeProblem,
+  rosterFilterProblem,
+  validateParticipantKey,
+  type ServedStages,
+} from '../../src/validation.js';
 
 const valid = {
   stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/abcdABCDefgh',
@@ -81,5 +86,30 @@ describe('validateParticipantKey', () => {
       problemOf({ stageArn: 'arn:aws:ivs:eu-west-1:1:stage/x' }, unknownAccount),
       /serves stages in us-east-1 only/,
     );
+  });
+});
+
+describe('page size and roster filter: the one rule the resolvers and the request budget share', () => {
+  test('a page holds 1 to 100 items; a refusal names the connection when one is given', () => {
+    for (const first of [1, 50, 100]) assert.equal(pageSizeProblem(first), undefined);
+    assert.equal(pageSizeProblem(0), 'first must be between 1 and 100, got 0');
+    assert.equal(pageSizeProblem(101, 'participants'), 'participants(first:) must be between 1 and 100, got 101');
+    for (const first of [1.5, null, '10']) assert.notEqual(pageSizeProblem(first), undefined, String(first));
+  });
+
+  test('one condition at most, a userId IVS can take, never DISABLED', () => {
+    for (const filter of [undefined, null, {}, { state: 'CONNECTED', published: null }, { userId: 'u'.repeat(128) }]) {
+      assert.equal(rosterFilterProblem(filter), undefined, JSON.stringify(filter));
+    }
+    assert.deepEqual(rosterFilterProblem({ state: 'CONNECTED', userId: 'u' }), {
+      message: 'IVS filters a roster on one field per call; got state, userId',
+      reason: 'ONE_FILTER',
+    });
+    assert.deepEqual(rosterFilterProblem({ userId: 'u'.repeat(129) }), {
+      message: 'filter.userId must be at most 128 characters',
+    });
+    assert.deepEqual(rosterFilterProblem({ recordingState: 'DISABLED' }), {
+      message: 'filter.recordingState cannot be DISABLED: IVS does not filter on it',
+    });
   });
 });

@@ -35,7 +35,7 @@ const validationError =
     return true;
   };
 
-describe('IVS emulator discovery operations, called through the AWS SDK', () => {
+describe('IVS emulator stage, session, roster and event operations, called through the AWS SDK', () => {
   let emulator: IvsEmulator;
   let client: IVSRealTimeClient;
   const list = (input: Omit<ListParticipantsCommandInput, 'stageArn' | 'sessionId'>) =>

@@ -27,7 +27,7 @@ interface RosterData {
   } | null;
 }
 
-describe('discovery: stages, sessions, rosters and events over HTTP, calls counted per operation', () => {
+describe('stages, sessions, rosters and participant history over HTTP, calls counted per operation', () => {
   let stack: Stack;
   const calls = (operation: EmulatedOperation) => stack.emulator.stats().byOperation[operation].calls;
   const allCalls = () => Object.values(stack.emulator.stats().byOperation).reduce((sum, op) => sum + op.calls, 0);
@@ -159,6 +159,25 @@ describe('discovery: stages, sessions, rosters and events over HTTP, calls count
       assert.equal(status, 400, JSON.stringify(variables));
       assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     }
+    assert.equal(allCalls(), 0);
+  });
+
+  test('the filter rule reads the same before execution and in the resolver: ONE_FILTER, userId too long, 400, no call', async () => {
+    const refusal = async (filter: Record<string, unknown>) => {
+      const { status, body } = await stack.graphql<RosterData>(rosterQuery('participantId'), {
+        ...roster,
+        first: 10,
+        filter,
+      });
+      assert.equal(status, 400, JSON.stringify(filter));
+      return body.errors?.[0];
+    };
+    const twoFilters = await refusal({ state: 'CONNECTED', published: true });
+    assert.equal(twoFilters?.extensions?.['reason'], 'ONE_FILTER');
+    assert.equal(twoFilters?.message, 'IVS filters a roster on one field per call; got state, published');
+    const longUserId = await refusal({ userId: 'u'.repeat(129) });
+    assert.equal(longUserId?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(longUserId?.message, 'filter.userId must be at most 128 characters');
     assert.equal(allCalls(), 0);
   });
 
