@@ -5,7 +5,7 @@ import { startRedisServer, type RedisServer } from '../test/helpers/redis.js';
 import type { BenchAuth } from './auth.js';
 import type { EntryResolver } from './build.js';
 import type { EmulatorAdmin, EmulatorCounters } from './emulatorAdmin.js';
-import { graphqlBody, hotKey, participantQuery } from './fixtures.js';
+import { graphqlBody, hotKey, singleParticipantQuery } from './fixtures.js';
 import { sustained } from './load.js';
 import { freePort, startChild, type ChildServer } from './processes.js';
 import type { KeySpace } from './scenarios.js';
@@ -71,8 +71,8 @@ export async function runFleetBench(ctx: FleetBenchContext, log: (line: string) 
         const herdKey = ctx.keys.measured();
         const bodies =
           load === 'burst'
-            ? Array.from({ length: burstKeys }, () => graphqlBody(participantQuery, { ...ctx.keys.measured() }))
-            : Array.from({ length: herdClients }, () => graphqlBody(participantQuery, { ...herdKey }));
+            ? Array.from({ length: burstKeys }, () => graphqlBody(singleParticipantQuery, { ...ctx.keys.measured() }))
+            : Array.from({ length: herdClients }, () => graphqlBody(singleParticipantQuery, { ...herdKey }));
         const timings = await Promise.all(
           bodies.map((body, i) => timed(gateways[i % replicas] as ChildServer, body, ctx.auth.headers)),
         );
@@ -116,7 +116,7 @@ export async function runFleetBench(ctx: FleetBenchContext, log: (line: string) 
       1,
     );
     try {
-      const body = graphqlBody(participantQuery, { ...hotKey });
+      const body = graphqlBody(singleParticipantQuery, { ...hotKey });
       // Warm-up: JIT, sockets, the first IVS call and the caches, outside the measured part.
       await sustained({
         url: (gateway as ChildServer).url,

@@ -1,5 +1,5 @@
 import type { ParticipantKey } from '../src/model.js';
-import { entitiesQuery, fanOutQuery, generatedKey, graphqlBody, hotKey, participantQuery } from './fixtures.js';
+import { entitiesQuery, fanOutQuery, generatedKey, graphqlBody, hotKey, singleParticipantQuery } from './fixtures.js';
 
 export type ScenarioId = 'hot-key' | 'cold-quota' | 'fan-out' | 'federation' | 'herd';
 export type TargetId = 'gateway' | 'gateway-jwt' | 'bare-apollo' | 'bare-apollo-standalone' | 'naive' | 'raw-http';
@@ -68,7 +68,7 @@ export class KeySpace {
   }
 }
 
-const single = (key: ParticipantKey): string => graphqlBody(participantQuery, { ...key });
+const single = (key: ParticipantKey): string => graphqlBody(singleParticipantQuery, { ...key });
 
 function fanOut(aliases: number, distinct: number) {
   const query = fanOutQuery(aliases, distinct);

@@ -103,6 +103,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
+/** Runs `run` against a fresh stack, closed afterwards whatever happens. */
+export async function withStack(options: StackOptions, run: (stack: Stack) => Promise<void>): Promise<void> {
+  const stack = await startStack(options);
+  try {
+    await run(stack);
+  } finally {
+    await stack.close();
+  }
+}
+
 /** What a browser on another origin sends before POSTing JSON with credentials. */
 export function corsPreflight(gatewayUrl: string, origin = 'https://app.example.com'): Promise<Response> {
   return fetch(`${gatewayUrl}/graphql`, {
