@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis.js';
@@ -7,9 +6,9 @@ import type { EntryResolver } from './build.js';
 import type { EmulatorAdmin, EmulatorCounters } from './emulatorAdmin.js';
 import { graphqlBody, hotKey, singleParticipantQuery } from './fixtures.js';
 import { sustained } from './load.js';
-import { freePort, startChild, type ChildServer } from './processes.js';
+import type { ChildServer } from './processes.js';
 import type { KeySpace } from './scenarios.js';
-import { targetDefinitions, targetEnv } from './targets.js';
+import { startTarget, targetDefinitions } from './targets.js';
 
 /**
  * Issue 9's comparison: three gateway replicas against one emulator with its 5 TPS quota on, sharing
@@ -169,29 +168,20 @@ async function startReplicas(
   count = replicas,
 ): Promise<ChildServer[]> {
   return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const port = await freePort();
-      return startChild({
-        name: `fleet-${mode}-${i}`,
-        nodeArgs: ctx.entries.nodeArgs(targetDefinitions.gateway.entry),
-        env: targetEnv(targetDefinitions.gateway, port, ctx.emulatorUrl, {
-          ...ctx.auth.env,
-          LOG_LEVEL: 'warn',
-          ...ctx.gatewayEnv,
-          // Production replicas sharing Redis must share the cursor secret too (src/config.ts refuses otherwise).
-          ...(redis && {
-            REDIS_URL: redis.url,
-            REDIS_FLEET_SIZE_HINT: String(count),
-            CURSOR_SECRET: 'bench-fleet-cursor-secret-shared-by-every-replica',
-          }),
-          ...env,
+    Array.from({ length: count }, (_, i) =>
+      startTarget(ctx, targetDefinitions.gateway, `fleet-${mode}-${i}`, {
+        ...ctx.auth.env,
+        LOG_LEVEL: 'warn',
+        ...ctx.gatewayEnv,
+        // Production replicas sharing Redis must share the cursor secret too (src/config.ts refuses otherwise).
+        ...(redis && {
+          REDIS_URL: redis.url,
+          REDIS_FLEET_SIZE_HINT: String(count),
+          CURSOR_SECRET: 'bench-fleet-cursor-secret-shared-by-every-replica',
         }),
-        cwd: ctx.entries.cwd,
-        port,
-        readyPath: '/healthz',
-        logPath: join(ctx.logsDir, `fleet-${mode}-${i}.log`),
-      });
-    }),
+        ...env,
+      }),
+    ),
   );
 }
 

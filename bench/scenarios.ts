@@ -26,6 +26,8 @@ export interface Scenario {
   gatewayEnv: Record<string, string>;
   /** Targets that can answer this scenario meaningfully; the others are reported n/a. */
   targets: readonly TargetId[];
+  /** Targets of a --quick run, which proves the harness: each target starts in some scenario, not in all. */
+  quickTargets: readonly TargetId[];
   load: ScenarioLoad;
   warmupS: number;
   /** Client-side timeout per request; above the gateway's own 10 s lookup deadline where waits are expected. */
@@ -93,6 +95,14 @@ function entities(representations: number, distinct: number) {
 }
 
 const quotaOff = { UPSTREAM_QUOTA_TPS: '1000000' };
+const everyTarget: readonly TargetId[] = [
+  'gateway',
+  'gateway-jwt',
+  'bare-apollo',
+  'bare-apollo-standalone',
+  'naive',
+  'raw-http',
+];
 
 export interface ScenarioSizes {
   durationS: number;
@@ -113,9 +123,9 @@ export const fullSizes: ScenarioSizes = {
 export const quickSizes: ScenarioSizes = {
   durationS: 2,
   warmupS: 1,
-  coldRequests: 10,
+  coldRequests: 5,
   coldConnections: 5,
-  herdClients: 1000,
+  herdClients: 100,
 };
 
 /** The five scenarios of issue 6, sized for a full or a quick run. */
@@ -130,7 +140,8 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: null,
       // Production defaults (limiter at 5 calls/s): the cache should make the limiter irrelevant here.
       gatewayEnv: {},
-      targets: ['gateway', 'gateway-jwt', 'bare-apollo', 'bare-apollo-standalone', 'naive', 'raw-http'],
+      targets: everyTarget,
+      quickTargets: everyTarget,
       load: { kind: 'duration', connections: 50, durationS: sizes.durationS },
       warmupS: sizes.warmupS,
       timeoutS: 10,
@@ -147,6 +158,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: 5,
       gatewayEnv: {},
       targets: ['gateway', 'naive'],
+      quickTargets: ['gateway'],
       load: { kind: 'amount', connections: sizes.coldConnections, amount: sizes.coldRequests },
       warmupS: sizes.warmupS,
       timeoutS: 30,
@@ -166,6 +178,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: null,
       gatewayEnv: quotaOff,
       targets: ['gateway', 'bare-apollo', 'naive'],
+      quickTargets: ['gateway'],
       load: { kind: 'duration', connections: 20, durationS: sizes.durationS },
       warmupS: sizes.warmupS,
       timeoutS: 10,
@@ -180,6 +193,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: null,
       gatewayEnv: quotaOff,
       targets: ['gateway', 'bare-apollo', 'naive'],
+      quickTargets: ['gateway'],
       load: { kind: 'duration', connections: 20, durationS: sizes.durationS },
       warmupS: sizes.warmupS,
       timeoutS: 10,
@@ -193,6 +207,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: 5,
       gatewayEnv: {},
       targets: ['gateway', 'naive'],
+      quickTargets: ['gateway'],
       load: { kind: 'burst', clients: sizes.herdClients },
       warmupS: sizes.warmupS,
       timeoutS: 30,
