@@ -51,7 +51,8 @@ export const usage = `npm run bench [-- options]
   --runtime node|tsx   node (default): compiled JS, the production path; tsx: node --import tsx on the .ts sources
   --auth api-key|jwt|anonymous   how requests authenticate to the gateway (default api-key; jwt: ES256 tokens)
   --latency <ms>       emulator latency per GetParticipant (default 20)
-  --duration <s>       measured seconds of the duration-based scenarios (default 10, quick 2)
+  --duration <s>       measured seconds of the duration-based scenarios (default 10; quick runs send 2 requests
+                       per connection instead, and the suites run 2 s)
   --participants <n>   participants the emulator generates for cold keys (default 200000)
   --only <ids>         scenarios to run, comma-separated: ${scenarios(fullSizes)
     .map((s) => s.id)

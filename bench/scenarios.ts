@@ -106,6 +106,11 @@ const everyTarget: readonly TargetId[] = [
 
 export interface ScenarioSizes {
   durationS: number;
+  /**
+   * Set for --quick: each connection sends this many requests and every answer is awaited, instead of a run
+   * for `durationS` whose first answers a loaded machine may not deliver in time. Proves the harness, times nothing.
+   */
+  requestsPerConnection: number | null;
   warmupS: number;
   /** Requests of the cold-keys-at-quota scenario (it runs to completion, not for a duration). */
   coldRequests: number;
@@ -115,6 +120,7 @@ export interface ScenarioSizes {
 
 export const fullSizes: ScenarioSizes = {
   durationS: 10,
+  requestsPerConnection: null,
   warmupS: 3,
   coldRequests: 60,
   coldConnections: 10,
@@ -122,11 +128,19 @@ export const fullSizes: ScenarioSizes = {
 };
 export const quickSizes: ScenarioSizes = {
   durationS: 2,
+  requestsPerConnection: 2,
   warmupS: 1,
   coldRequests: 5,
   coldConnections: 5,
   herdClients: 100,
 };
+
+/** A run for the sizes' duration, or in a quick run a fixed number of requests per connection. */
+function timedLoad(connections: number, sizes: ScenarioSizes): ScenarioLoad {
+  return sizes.requestsPerConnection === null
+    ? { kind: 'duration', connections, durationS: sizes.durationS }
+    : { kind: 'amount', connections, amount: connections * sizes.requestsPerConnection };
+}
 
 /** The five scenarios of issue 6, sized for a full or a quick run. */
 export function scenarios(sizes: ScenarioSizes): Scenario[] {
@@ -142,7 +156,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       gatewayEnv: {},
       targets: everyTarget,
       quickTargets: everyTarget,
-      load: { kind: 'duration', connections: 50, durationS: sizes.durationS },
+      load: timedLoad(50, sizes),
       warmupS: sizes.warmupS,
       timeoutS: 10,
       distinctKeysPerRequest: 1,
@@ -179,7 +193,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       gatewayEnv: quotaOff,
       targets: ['gateway', 'bare-apollo', 'naive'],
       quickTargets: ['gateway'],
-      load: { kind: 'duration', connections: 20, durationS: sizes.durationS },
+      load: timedLoad(20, sizes),
       warmupS: sizes.warmupS,
       timeoutS: 10,
       distinctKeysPerRequest: 10,
@@ -194,7 +208,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       gatewayEnv: quotaOff,
       targets: ['gateway', 'bare-apollo', 'naive'],
       quickTargets: ['gateway'],
-      load: { kind: 'duration', connections: 20, durationS: sizes.durationS },
+      load: timedLoad(20, sizes),
       warmupS: sizes.warmupS,
       timeoutS: 10,
       distinctKeysPerRequest: 25,
