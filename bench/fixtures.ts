@@ -1,4 +1,5 @@
 import type { ParticipantKey } from '../src/model.js';
+import { participantQuery } from '../test/helpers/queries.js';
 
 /** The emulator's first demo stage and session; `EMULATOR_GENERATED_PARTICIPANTS` adds `p-…` participants here. */
 export const benchSession = {
@@ -16,11 +17,9 @@ export function generatedKey(index: number, count: number): ParticipantKey {
 }
 
 /** The single-participant operation of the hot-key, cold-key and herd scenarios. */
-export const participantQuery = `query Participant($stageArn: String!, $sessionId: String!, $participantId: String!) {
-  participant(stageArn: $stageArn, sessionId: $sessionId, participantId: $participantId) {
-    participantId userId state firstJoinTime published protocol attributes { key value }
-  }
-}`;
+export const singleParticipantQuery = participantQuery(
+  'participantId userId state firstJoinTime published protocol attributes { key value }',
+);
 
 /** `aliases` aliased `participant` fields over `distinct` keys passed as variables `$k0…`. */
 export function fanOutQuery(aliases: number, distinct: number): string {

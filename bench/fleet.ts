@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis.js';
 import type { BenchAuth } from './auth.js';
 import type { EntryResolver } from './build.js';
 import type { EmulatorAdmin, EmulatorCounters } from './emulatorAdmin.js';
-import { graphqlBody, hotKey, participantQuery } from './fixtures.js';
+import { graphqlBody, hotKey, singleParticipantQuery } from './fixtures.js';
 import { sustained } from './load.js';
-import { freePort, startChild, type ChildServer } from './processes.js';
+import type { ChildServer } from './processes.js';
 import type { KeySpace } from './scenarios.js';
-import { targetDefinitions, targetEnv } from './targets.js';
+import { startTarget, targetDefinitions } from './targets.js';
 
 /**
  * Issue 9's comparison: three gateway replicas against one emulator with its 5 TPS quota on, sharing
@@ -71,8 +70,8 @@ export async function runFleetBench(ctx: FleetBenchContext, log: (line: string) 
         const herdKey = ctx.keys.measured();
         const bodies =
           load === 'burst'
-            ? Array.from({ length: burstKeys }, () => graphqlBody(participantQuery, { ...ctx.keys.measured() }))
-            : Array.from({ length: herdClients }, () => graphqlBody(participantQuery, { ...herdKey }));
+            ? Array.from({ length: burstKeys }, () => graphqlBody(singleParticipantQuery, { ...ctx.keys.measured() }))
+            : Array.from({ length: herdClients }, () => graphqlBody(singleParticipantQuery, { ...herdKey }));
         const timings = await Promise.all(
           bodies.map((body, i) => timed(gateways[i % replicas] as ChildServer, body, ctx.auth.headers)),
         );
@@ -116,7 +115,7 @@ export async function runFleetBench(ctx: FleetBenchContext, log: (line: string) 
       1,
     );
     try {
-      const body = graphqlBody(participantQuery, { ...hotKey });
+      const body = graphqlBody(singleParticipantQuery, { ...hotKey });
       // Warm-up: JIT, sockets, the first IVS call and the caches, outside the measured part.
       await sustained({
         url: (gateway as ChildServer).url,
@@ -169,29 +168,20 @@ async function startReplicas(
   count = replicas,
 ): Promise<ChildServer[]> {
   return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const port = await freePort();
-      return startChild({
-        name: `fleet-${mode}-${i}`,
-        nodeArgs: ctx.entries.nodeArgs(targetDefinitions.gateway.entry),
-        env: targetEnv(targetDefinitions.gateway, port, ctx.emulatorUrl, {
-          ...ctx.auth.env,
-          LOG_LEVEL: 'warn',
-          ...ctx.gatewayEnv,
-          // Production replicas sharing Redis must share the cursor secret too (src/config.ts refuses otherwise).
-          ...(redis && {
-            REDIS_URL: redis.url,
-            REDIS_FLEET_SIZE_HINT: String(count),
-            GRAPHQL_CURSOR_SECRET: 'bench-fleet-cursor-secret-shared-by-every-replica',
-          }),
-          ...env,
+    Array.from({ length: count }, (_, i) =>
+      startTarget(ctx, targetDefinitions.gateway, `fleet-${mode}-${i}`, {
+        ...ctx.auth.env,
+        LOG_LEVEL: 'warn',
+        ...ctx.gatewayEnv,
+        // Production replicas sharing Redis must share the cursor secret too (src/config.ts refuses otherwise).
+        ...(redis && {
+          REDIS_URL: redis.url,
+          REDIS_FLEET_SIZE_HINT: String(count),
+          GRAPHQL_CURSOR_SECRET: 'bench-fleet-cursor-secret-shared-by-every-replica',
         }),
-        cwd: ctx.entries.cwd,
-        port,
-        readyPath: '/healthz',
-        logPath: join(ctx.logsDir, `fleet-${mode}-${i}.log`),
-      });
-    }),
+        ...env,
+      }),
+    ),
   );
 }
 

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import { Agent, request } from 'node:http';
@@ -7,8 +6,7 @@ import type { EntryResolver } from './build.js';
 import type { EmulatorAdmin } from './emulatorAdmin.js';
 import { benchSession, graphqlBody } from './fixtures.js';
 import { summarise } from './load.js';
-import { freePort, startChild } from './processes.js';
-import { targetDefinitions, targetEnv } from './targets.js';
+import { startTarget, targetDefinitions } from './targets.js';
 
 /**
  * The join scenario (issue 19): a burst of participant-token mints from many callers (API keys that may mint),
@@ -44,12 +42,9 @@ export interface JoinRun {
   readonly perCaller: { readonly min: number; readonly max: number };
 }
 
-/** Its `--only` id. */
-export const joinId = 'join';
-
 export const joinSizes = {
   full: { requests: 10_000, callers: 20, concurrency: 200 },
-  quick: { requests: 400, callers: 5, concurrency: 50 },
+  quick: { requests: 100, callers: 5, concurrency: 50 },
 } as const;
 
 const publicKeyArn = 'arn:aws:ivs:us-east-1:123456789012:public-key/bench0000-0000-0000-0000-000000000000';
@@ -96,16 +91,8 @@ async function runMode(
   size: { readonly requests: number; readonly concurrency: number },
 ): Promise<JoinRun> {
   const target = targetDefinitions.gateway;
-  const port = await freePort();
-  const child = await startChild({
-    name: 'gateway-join',
-    nodeArgs: ctx.entries.nodeArgs(target.entry),
-    env: targetEnv(target, port, ctx.emulatorUrl, { ...env, LOG_LEVEL: 'warn', ...marginForBursts }),
-    cwd: ctx.entries.cwd,
-    port,
-    readyPath: '/healthz',
-    logPath: join(ctx.logsDir, `join-${mode.startsWith('API') ? 'api' : 'signed'}.log`),
-  });
+  const name = `join-${mode.startsWith('API') ? 'api' : 'signed'}`;
+  const child = await startTarget(ctx, target, name, { ...env, LOG_LEVEL: 'warn', ...marginForBursts });
   const agent = new Agent({ keepAlive: true, maxSockets: size.concurrency });
   try {
     // IVS's quotas: 5 per second for the reads (GetStage, which self-signed tokens need once), 50 for the mint.

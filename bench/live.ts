@@ -12,8 +12,8 @@ import { quantile } from './fleet.js';
 import { wallClockMs, type SubscriberSpec } from './liveProtocol.js';
 import { renderLive, type LiveRun } from './liveReport.js';
 import { startSubscriberPool, type SubscriberPool } from './liveSubscriberPool.js';
-import { freePort, startChild, type ChildServer } from './processes.js';
-import { targetDefinitions, targetEnv } from './targets.js';
+import type { ChildServer } from './processes.js';
+import { startTarget, targetDefinitions } from './targets.js';
 
 /**
  * Issue 18's live bench: many `rosterChanged` subscribers on one roster and `participantChanged`
@@ -44,6 +44,8 @@ export interface LiveSizes {
   /** Idle seconds over which the emulator's calls are counted (and after which RSS is read). */
   readonly windowS: number;
   readonly deliveryTimeoutMs: number;
+  /** The longest the bench waits for the refreshes to reach their steady pace (one GetParticipant interval). */
+  readonly maxSteadyWaitS: number;
 }
 
 export const liveSizes: { readonly full: LiveSizes; readonly quick: LiveSizes } = {
@@ -54,14 +56,17 @@ export const liveSizes: { readonly full: LiveSizes; readonly quick: LiveSizes } 
     rosterRounds: 5,
     windowS: 20,
     deliveryTimeoutMs: 30_000,
+    maxSteadyWaitS: 120,
   },
   quick: {
-    rosterSubscribers: 200,
-    participantSubscribers: 20,
-    subscriberProcesses: 2,
-    rosterRounds: 2,
-    windowS: 2,
+    rosterSubscribers: 50,
+    participantSubscribers: 5,
+    subscriberProcesses: 1,
+    rosterRounds: 1,
+    windowS: 1,
     deliveryTimeoutMs: 10_000,
+    // The quick run proves the harness, not the refresh pace: its call counts are not steady-state figures.
+    maxSteadyWaitS: 0,
   },
 };
 
@@ -107,9 +112,6 @@ const metricsToken = randomBytes(24).toString('base64url');
 // Production replicas sharing Redis must share it (each accepts the others' cursors).
 const cursorSecret = randomBytes(32).toString('base64url');
 const openConcurrencyPerProcess = 50;
-/** The longest the bench waits for the refreshes to reach their steady pace (one GetParticipant interval). */
-const maxSteadyWaitS = 120;
-
 /** Runs one gateway, then three with Redis; returns the Markdown section and what went wrong. */
 export async function runLiveBench(
   ctx: LiveBenchContext,
@@ -184,7 +186,7 @@ async function runFleet(
     // Idle: only the watchers' refreshes reach the emulator. No participant is due for a refresh until an
     // interval after its first answer: the window starts once they all are, when the pacer runs steadily.
     const intervals = await refreshIntervalsS(gateways[0] as ChildServer);
-    const steadyAt = participantsAnsweredAt + Math.min(intervals.GetParticipant, maxSteadyWaitS) * 1000;
+    const steadyAt = participantsAnsweredAt + Math.min(intervals.GetParticipant, sizes.maxSteadyWaitS) * 1000;
     await delay(Math.max(0, steadyAt - Date.now()));
     await ctx.emulator.reset();
     await delay(sizes.windowS * 1000);
@@ -321,29 +323,20 @@ async function startReplicas(
   redis: RedisServer | undefined,
 ): Promise<ChildServer[]> {
   return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const port = await freePort();
-      return startChild({
-        name: `live-${count}-${i}`,
-        nodeArgs: ctx.entries.nodeArgs(targetDefinitions.gateway.entry),
-        env: targetEnv(targetDefinitions.gateway, port, ctx.emulatorUrl, {
-          ...ctx.auth.env,
-          ...liveGatewayEnv,
-          EVENTS_API_KEY: eventsApiKey,
-          METRICS_TOKEN: metricsToken,
-          ...ctx.gatewayEnv,
-          ...(redis && {
-            REDIS_URL: redis.url,
-            REDIS_FLEET_SIZE_HINT: String(count),
-            GRAPHQL_CURSOR_SECRET: cursorSecret,
-          }),
+    Array.from({ length: count }, (_, i) =>
+      startTarget(ctx, targetDefinitions.gateway, `live-${count}-${i}`, {
+        ...ctx.auth.env,
+        ...liveGatewayEnv,
+        EVENTS_API_KEY: eventsApiKey,
+        METRICS_TOKEN: metricsToken,
+        ...ctx.gatewayEnv,
+        ...(redis && {
+          REDIS_URL: redis.url,
+          REDIS_FLEET_SIZE_HINT: String(count),
+          GRAPHQL_CURSOR_SECRET: cursorSecret,
         }),
-        cwd: ctx.entries.cwd,
-        port,
-        readyPath: '/healthz',
-        logPath: join(ctx.logsDir, `live-${count}-${i}.log`),
-      });
-    }),
+      }),
+    ),
   );
 }
 

@@ -1,4 +1,5 @@
 import { hashApiKey } from '../src/auth/apiKeys.js';
+import { demoParticipantsQuery } from '../test/helpers/queries.js';
 import { demo, startStack, type Stack } from '../test/helpers/stack.js';
 import { summarise, type LatencySummary } from './load.js';
 
@@ -20,12 +21,8 @@ const keys = { greedy: 'bench-greedy-key-0123', modest: 'bench-modest-key-0123' 
 const participantId = (index: number) => `p-${String(index).padStart(4, '0')}`;
 
 async function ask(stack: Stack, key: string, ids: string[]): Promise<{ ms: number; throttled: number }> {
-  const fields = ids.map(
-    (id, i) =>
-      `p${i}: participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "${id}") { participantId }`,
-  );
   const started = performance.now();
-  const { body } = await stack.graphql(`{ ${fields.join('\n')} }`, undefined, { 'x-api-key': key });
+  const { body } = await stack.graphql(demoParticipantsQuery(ids), undefined, { 'x-api-key': key });
   const throttled = (body.errors ?? []).filter((error) => error.extensions?.['code'] === 'THROTTLED').length;
   return { ms: performance.now() - started, throttled };
 }

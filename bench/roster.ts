@@ -1,12 +1,10 @@
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BenchAuth } from './auth.js';
 import type { EntryResolver } from './build.js';
 import type { EmulatorAdmin, EmulatorCounters } from './emulatorAdmin.js';
 import { benchSession, graphqlBody } from './fixtures.js';
 import { sustained } from './load.js';
-import { freePort, startChild } from './processes.js';
-import { targetDefinitions, targetEnv } from './targets.js';
+import { startTarget, targetDefinitions } from './targets.js';
 
 /**
  * The roster scenario: one 100-person roster page with summary fields, at 50 connections, against the emulator
@@ -35,9 +33,6 @@ export interface RosterRun {
   readonly p99Ms: number;
   readonly failed: number;
 }
-
-/** Its `--only` id. */
-export const rosterId = 'roster';
 
 const rosterSize = 100;
 const connections = 50;
@@ -77,19 +72,8 @@ async function runVariant(
   variantEnv: Record<string, string>,
 ): Promise<RosterRun> {
   const target = targetDefinitions.gateway;
-  const port = await freePort();
-  const child = await startChild({
-    name: 'gateway-roster',
-    nodeArgs: ctx.entries.nodeArgs(target.entry),
-    env: targetEnv(target, port, ctx.emulatorUrl, { ...ctx.auth.env, ...variantEnv }),
-    cwd: ctx.entries.cwd,
-    port,
-    readyPath: '/healthz',
-    logPath: join(
-      ctx.logsDir,
-      `roster-${variantEnv['UPSTREAM_CACHE_MAX_ENTRIES'] === '0' ? 'uncached' : 'cached'}.log`,
-    ),
-  });
+  const name = `roster-${variantEnv['UPSTREAM_CACHE_MAX_ENTRIES'] === '0' ? 'uncached' : 'cached'}`;
+  const child = await startTarget(ctx, target, name, { ...ctx.auth.env, ...variantEnv });
   try {
     await ctx.emulator.configure({ quotaTps, latencyMs: ctx.latencyMs });
     await ctx.emulator.reset();

@@ -3,56 +3,17 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
-import { authModes, prepareAuth, type AuthMode, type BenchAuth } from './auth.js';
-import { prepareRuntime, type EntryResolver, type Runtime } from './build.js';
+import { prepareAuth, type AuthMode, type BenchAuth } from './auth.js';
+import { prepareRuntime } from './build.js';
 import { emulatorAdmin, type EmulatorAdmin, type EmulatorCounters } from './emulatorAdmin.js';
 import { burst, sustained, type LoadMeasurement } from './load.js';
-import { runFleetBench } from './fleet.js';
+import { parseOptions, selected, suiteIds, warmupKeyPool, type BenchContext, type Options } from './options.js';
 import { renderMarkdown, renderTerminal, type BenchReport, type RunFailure, type RunResult } from './report.js';
 import { freePort, pinSelf, startChild, type ChildServer } from './processes.js';
-import {
-  fullSizes,
-  KeySpace,
-  quickSizes,
-  scenarios as allScenarios,
-  type Scenario,
-  type ScenarioId,
-  type TargetId,
-} from './scenarios.js';
-import { targetDefinitions, targetEnv } from './targets.js';
-import { noisyNeighbourSizes, renderNoisyNeighbour, runNoisyNeighbour } from './noisyNeighbour.js';
-import { describeRosterRuns, rosterId, runRosterBench } from './roster.js';
-import { describeJoinRuns, joinId, runJoinBench } from './join.js';
-import { liveSizes, liveSizesFor, runLiveBench } from './live.js';
-
-const noisyNeighbourId = 'noisy-neighbour';
-const fleetId = 'fleet';
-const liveId = 'live';
-
-const usage = `npm run bench [-- options]
-
-  --quick              a couple of seconds per scenario: checks the harness end to end (CI); asserts no timing
-  --baseline           full run with default settings, then rewrite bench/BASELINE.md (takes no other option)
-  --runtime node|tsx   node (default): compiled JS, the production path; tsx: node --import tsx on the .ts sources
-  --auth api-key|jwt|anonymous   how requests authenticate to the gateway (default api-key; jwt: ES256 tokens)
-  --latency <ms>       emulator latency per GetParticipant (default 20)
-  --duration <s>       measured seconds of the duration-based scenarios (default 10, quick 2)
-  --participants <n>   participants the emulator generates for cold keys (default 200000)
-  --only <ids>         scenarios to run, comma-separated: ${allScenarios(fullSizes)
-    .map((s) => s.id)
-    .join(', ')}, noisy-neighbour, ${rosterId}, ${joinId} (participant tokens: API vs self-signed),
-                       fleet (3 replicas with and without Redis; needs redis-server),
-                       live (subscriptions: 1 replica, then 3 with Redis; needs redis-server)
-  --targets <ids>      targets to run, comma-separated: ${Object.keys(targetDefinitions).join(', ')}
-  --profile            run every target with node --cpu-prof (open the .cpuprofile files in a profile viewer)
-  --pin                pin each target to CPU 1 and the load generator and emulator to CPU 0 (taskset):
-                       steadier numbers, no scheduler contention between client and target; off by default
-  --gateway-env K=V    extra environment for the gateway (repeatable), e.g. LOG_LEVEL=warn
-  --live-subscribers <n>  live: roster subscribers (default 10000, quick 200); n / 10 participant subscribers
-
-Writes bench/results/<date>.{json,md}; child process logs go to bench/results/logs/.`;
+import { fullSizes, KeySpace, quickSizes, scenarios, type Scenario, type TargetId } from './scenarios.js';
+import { suites } from './suites.js';
+import { startTarget, targetDefinitions } from './targets.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = join(repoRoot, 'bench/results');
@@ -60,117 +21,13 @@ const resultsDir = join(repoRoot, 'bench/results');
 // the emulator's counters are read only once no call arrived for this long.
 const quietMs = 300;
 const quiesceTimeoutMs = 30_000;
-const warmupKeyPool = 10_000;
-
-interface Options {
-  quick: boolean;
-  baseline: boolean;
-  runtime: Runtime;
-  auth: AuthMode;
-  latencyMs: number;
-  durationS: number | undefined;
-  participants: number;
-  only:
-    | (ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof joinId | typeof fleetId | typeof liveId)[]
-    | undefined;
-  targets: TargetId[] | undefined;
-  profile: boolean;
-  pin: boolean;
-  gatewayEnv: Record<string, string>;
-  liveSubscribers: number | undefined;
-}
 
 // With --pin: targets on their own core, everything else (runner, autocannon, emulator) on the other.
 const targetCpu = 1;
 const harnessCpu = 0;
 
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      quick: { type: 'boolean', default: false },
-      baseline: { type: 'boolean', default: false },
-      runtime: { type: 'string', default: 'node' },
-      auth: { type: 'string', default: 'api-key' },
-      latency: { type: 'string', default: '20' },
-      duration: { type: 'string' },
-      participants: { type: 'string', default: '200000' },
-      only: { type: 'string' },
-      targets: { type: 'string' },
-      profile: { type: 'boolean', default: false },
-      pin: { type: 'boolean', default: false },
-      'gateway-env': { type: 'string', multiple: true, default: [] },
-      'live-subscribers': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  if (values.baseline && argv.filter((arg) => arg !== '--baseline').length > 0) {
-    throw new Error('--baseline takes no other option: the baseline is always a full run with default settings');
-  }
-  const runtime = values.runtime;
-  if (runtime !== 'node' && runtime !== 'tsx') throw new Error(`--runtime must be node or tsx, got '${runtime}'`);
-  const auth = authModes.find((mode) => mode === values.auth);
-  if (auth === undefined) throw new Error(`--auth must be one of ${authModes.join(', ')}, got '${values.auth}'`);
-  const number = (name: string, raw: string, min: number): number => {
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${raw}'`);
-    return value;
-  };
-  const scenarioIds: (
-    ScenarioId | typeof noisyNeighbourId | typeof rosterId | typeof joinId | typeof fleetId | typeof liveId
-  )[] = [...allScenarios(fullSizes).map((s) => s.id), noisyNeighbourId, rosterId, joinId, fleetId, liveId];
-  const list = <T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] | undefined => {
-    if (raw === undefined) return undefined;
-    const items = raw.split(',').map((item) => item.trim());
-    const unknown = items.filter((item) => !(known as readonly string[]).includes(item));
-    if (unknown.length > 0) throw new Error(`--${name}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
-    return items as T[];
-  };
-  const gatewayEnv: Record<string, string> = {};
-  for (const pair of values['gateway-env']) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new Error(`--gateway-env expects KEY=VALUE, got '${pair}'`);
-    gatewayEnv[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return {
-    quick: values.quick,
-    baseline: values.baseline,
-    runtime,
-    auth,
-    latencyMs: number('latency', values.latency, 0),
-    durationS: values.duration === undefined ? undefined : number('duration', values.duration, 1),
-    participants: Math.floor(number('participants', values.participants, warmupKeyPool + 1000)),
-    only: list('only', values.only, scenarioIds),
-    targets: list('targets', values.targets, Object.keys(targetDefinitions) as TargetId[]),
-    profile: values.profile,
-    pin: values.pin,
-    gatewayEnv,
-    liveSubscribers:
-      values['live-subscribers'] === undefined
-        ? undefined
-        : Math.floor(number('live-subscribers', values['live-subscribers'], 10)),
-  };
-}
-
-interface RunContext {
-  options: Options;
-  entries: EntryResolver;
-  /** Credentials of the run's --auth mode, and of the modes a target asks for itself. */
-  auth: (mode: AuthMode) => Promise<BenchAuth>;
-  emulatorUrl: string;
-  emulator: EmulatorAdmin;
-  logsDir: string;
-  profileDir: string;
-  progressBar: boolean;
-}
-
 /** One scenario against one freshly started target: warm up, reset the emulator, measure, collect. */
-async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): Promise<RunResult> {
+async function runOne(ctx: BenchContext, scenario: Scenario, targetId: TargetId): Promise<RunResult> {
   const target = targetDefinitions[targetId];
   const auth = await ctx.auth(target.auth ?? ctx.options.auth);
   const keys = new KeySpace(ctx.options.participants, warmupKeyPool);
@@ -178,26 +35,20 @@ async function runOne(ctx: RunContext, scenario: Scenario, targetId: TargetId): 
   const latencyMs = ctx.options.latencyMs;
   await ctx.emulator.configure({ quotaTps: null, latencyMs });
 
-  const port = await freePort();
-  const child = await startChild({
-    name: targetId,
-    nodeArgs: [
-      ...(ctx.options.profile
-        ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${scenario.id}-${targetId}.cpuprofile`]
-        : []),
-      ...ctx.entries.nodeArgs(target.entry),
-    ],
-    env: targetEnv(target, port, ctx.emulatorUrl, {
-      ...auth.env,
-      ...scenario.gatewayEnv,
-      ...ctx.options.gatewayEnv,
-    }),
-    cwd: ctx.entries.cwd,
-    port,
-    readyPath: '/healthz',
-    logPath: join(ctx.logsDir, `${scenario.id}-${targetId}.log`),
-    ...(ctx.options.pin && { cpu: targetCpu }),
-  });
+  const name = `${scenario.id}-${targetId}`;
+  const child = await startTarget(
+    ctx,
+    target,
+    name,
+    { ...auth.env, ...scenario.gatewayEnv, ...ctx.options.gatewayEnv },
+    {
+      // The standard V8 profiler: one .cpuprofile per run, for Chrome DevTools, VS Code or speedscope.
+      ...(ctx.options.profile && {
+        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`],
+      }),
+      ...(ctx.options.pin && { cpu: targetCpu }),
+    },
+  );
   try {
     const probeBody = scenario.id === 'hot-key' ? await probe(child, requests.measured(), auth.headers) : undefined;
     const warmupConnections = scenario.load.kind === 'burst' ? 50 : scenario.load.connections;
@@ -273,7 +124,7 @@ async function quiesce(emulator: EmulatorAdmin): Promise<EmulatorCounters> {
 }
 
 function measure(
-  ctx: RunContext,
+  ctx: BenchContext,
   scenario: Scenario,
   url: string,
   headers: Record<string, string>,
@@ -343,6 +194,116 @@ function describeLoad(scenario: Scenario, options: Options): string {
   return `${load.clients} at once`;
 }
 
+/** Each selected scenario on each of its targets, in turn; a target that fails is reported, not fatal. */
+async function runScenarios(
+  ctx: BenchContext,
+  planned: readonly Scenario[],
+): Promise<{ runs: RunResult[]; failures: RunFailure[]; problems: string[] }> {
+  const { options, log } = ctx;
+  const plan = planned.flatMap((scenario) =>
+    (options.quick ? scenario.quickTargets : scenario.targets)
+      .filter((target) => options.targets?.includes(target) ?? true)
+      .map((target) => ({ scenario, target })),
+  );
+  const runs: RunResult[] = [];
+  const failures: RunFailure[] = [];
+  const problems: string[] = [];
+  for (const [index, { scenario, target }] of plan.entries()) {
+    log(`[${index + 1}/${plan.length}] ${scenario.id} · ${target} (${describeLoad(scenario, options)}) …`);
+    try {
+      const result = await runOne(ctx, scenario, target);
+      runs.push(result);
+      log(`        ${describeRun(result)}`);
+      if (result.measurement.ok === 0) {
+        problems.push(`${scenario.id}/${target}: no successful response out of ${result.measurement.sent} requests`);
+      }
+    } catch (error) {
+      const message = errorMessage(error);
+      failures.push({ scenario: scenario.id, target, error: message });
+      log(`        FAILED: ${message}`);
+    }
+  }
+  return { runs, failures, problems };
+}
+
+/** The selected suites, in order: each one's report section, and what went wrong in any of them. */
+async function runSuites(ctx: BenchContext): Promise<{ sections: string[]; problems: string[] }> {
+  const { options, log } = ctx;
+  const gatewayTargeted = options.targets?.includes('gateway') ?? true;
+  const sections: string[] = [];
+  const problems: string[] = [];
+  for (const id of suiteIds.filter((id) => selected(options, id))) {
+    const suite = suites[id];
+    if (suite.gatewayOnly && !gatewayTargeted) continue;
+    log(suite.describe(options));
+    try {
+      const outcome = await suite.run(ctx);
+      sections.push(outcome.section);
+      problems.push(...outcome.problems);
+    } catch (error) {
+      problems.push(`${id}: ${errorMessage(error)}`);
+      log(`        FAILED: ${errorMessage(error)}`);
+    }
+  }
+  return { sections, problems };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function machineDescription(): BenchReport['machine'] {
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    node: process.version,
+    date: new Date().toISOString(),
+  };
+}
+
+/** The report's settings and scenarios as this run used them. */
+function reportSettings(options: Options, planned: readonly Scenario[]): Pick<BenchReport, 'settings' | 'scenarios'> {
+  return {
+    settings: {
+      mode: options.quick ? 'quick' : 'full',
+      runtime: options.runtime,
+      auth: options.auth,
+      latencyMs: options.latencyMs,
+      generatedParticipants: options.participants,
+      gatewayEnv: options.gatewayEnv,
+      profile: options.profile,
+      pinned: options.pin,
+    },
+    scenarios: planned.map(({ id, title, summary, quotaTps, gatewayEnv, targets, load, distinctKeysPerRequest }) => ({
+      id,
+      title,
+      summary,
+      quotaTps,
+      gatewayEnv,
+      targets,
+      load:
+        load.kind === 'duration' && options.durationS !== undefined ? { ...load, durationS: options.durationS } : load,
+      distinctKeysPerRequest,
+    })),
+  };
+}
+
+/** Writes bench/results/<stamp>.{json,md} and, with --baseline, bench/BASELINE.md. */
+async function writeReport(report: BenchReport, suiteText: string, stamp: string, baseline: boolean): Promise<void> {
+  writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(report, { baseline: false }) + suiteText);
+  console.log(`\nbench: wrote bench/results/${stamp}.json and .md`);
+  if (!baseline) return;
+  const baselinePath = join(repoRoot, 'bench/BASELINE.md');
+  // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
+  const markdown = await prettier.format(
+    renderMarkdown(report, { baseline: true }) + suiteText + keptHistory(baselinePath),
+    { ...(await prettier.resolveConfig(baselinePath)), filepath: baselinePath },
+  );
+  writeFileSync(baselinePath, markdown);
+  console.log('bench: wrote bench/BASELINE.md');
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const log = (line: string): void => console.log(line);
@@ -351,32 +312,16 @@ async function main(): Promise<number> {
   const profileDir = join(resultsDir, 'profiles', stamp);
   mkdirSync(logsDir, { recursive: true });
   if (options.profile) mkdirSync(profileDir, { recursive: true });
-
-  const machine = {
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    cores: availableParallelism(),
-    node: process.version,
-    date: new Date().toISOString(),
-  };
+  const machine = machineDescription();
   log(
     `bench: ${options.quick ? 'quick' : 'full'} run on ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`,
   );
-
   if (options.pin) {
     if (machine.cores < 2) throw new Error('--pin needs at least 2 CPUs');
     pinSelf(harnessCpu);
   }
-  const sizes = options.quick ? quickSizes : fullSizes;
-  const selected = allScenarios(sizes).filter((s) => options.only?.includes(s.id) ?? true);
+  const planned = scenarios(options.quick ? quickSizes : fullSizes).filter((s) => selected(options, s.id));
   const entries = prepareRuntime(options.runtime, repoRoot, log);
-  const runs: RunResult[] = [];
-  const failures: RunFailure[] = [];
-  const problems: string[] = [];
-  let fleetSection: string | undefined;
-  let liveSection: string | undefined;
-
-  let roster = '';
-  let joins = '';
   const emulatorPort = await freePort();
   let emulatorChild: ChildServer | undefined;
   try {
@@ -394,7 +339,7 @@ async function main(): Promise<number> {
       logPath: join(logsDir, 'emulator.log'),
       ...(options.pin && { cpu: harnessCpu }),
     });
-    const ctx: RunContext = {
+    const ctx: BenchContext = {
       options,
       entries,
       auth: credentialsOnce(logsDir),
@@ -403,174 +348,21 @@ async function main(): Promise<number> {
       logsDir,
       profileDir,
       progressBar: process.stderr.isTTY === true,
+      log,
     };
-    const plan = selected.flatMap((scenario) =>
-      scenario.targets
-        .filter((target) => options.targets === undefined || options.targets.includes(target))
-        .map((target) => ({ scenario, target })),
-    );
-    for (const [index, { scenario, target }] of plan.entries()) {
-      log(`[${index + 1}/${plan.length}] ${scenario.id} · ${target} (${describeLoad(scenario, options)}) …`);
-      try {
-        const result = await runOne(ctx, scenario, target);
-        runs.push(result);
-        log(`        ${describeRun(result)}`);
-        if (result.measurement.ok === 0) {
-          problems.push(`${scenario.id}/${target}: no successful response out of ${result.measurement.sent} requests`);
-        }
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        failures.push({ scenario: scenario.id, target, error: message });
-        log(`        FAILED: ${message}`);
-      }
-    }
-    if (options.only === undefined || options.only.includes(rosterId)) {
-      log(`${rosterId}: gateway, 50 connections, caches on then off …`);
-      const rosterRuns = await runRosterBench({
-        ...ctx,
-        auth: await ctx.auth(options.auth),
-        durationS: options.durationS ?? sizes.durationS,
-        latencyMs: options.latencyMs,
-      });
-      roster = `\n${describeRosterRuns(rosterRuns).join('\n')}\n`;
-      if (rosterRuns.some((run) => run.participantsPerSecond === 0)) problems.push(`${rosterId}: no roster was served`);
-    }
-    if (options.only === undefined || options.only.includes(joinId)) {
-      log(`${joinId}: participant tokens, API vs self-signed …`);
-      const joinRuns = await runJoinBench({ ...ctx, latencyMs: options.latencyMs, quick: options.quick });
-      joins = `\n${describeJoinRuns(joinRuns, options.quick)}`;
-      if (joinRuns.some((run) => run.minted === 0)) problems.push(`${joinId}: no token was minted`);
-      if (joinRuns.some((run) => run.ivsThrottles > 0)) problems.push(`${joinId}: IVS throttled a mint`);
-    }
-    const fleetWanted =
-      (options.only === undefined || options.only.includes(fleetId)) &&
-      (options.targets === undefined || options.targets.includes('gateway'));
-    if (fleetWanted) {
-      log('fleet · 3 gateway replicas with and without Redis …');
-      try {
-        fleetSection = await runFleetBench(
-          {
-            ...ctx,
-            auth: await ctx.auth(options.auth),
-            keys: new KeySpace(options.participants, warmupKeyPool),
-            latencyMs: options.latencyMs,
-            quick: options.quick,
-            hotKeyDurationS: options.durationS ?? sizes.durationS,
-            gatewayEnv: options.gatewayEnv,
-          },
-          log,
-        );
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        problems.push(`fleet: ${message}`);
-        log(`        FAILED: ${message}`);
-      }
-    }
-    const liveWanted =
-      (options.only === undefined || options.only.includes(liveId)) &&
-      (options.targets === undefined || options.targets.includes('gateway'));
-    if (liveWanted) {
-      const liveRunSizes =
-        options.liveSubscribers !== undefined
-          ? liveSizesFor(options.liveSubscribers)
-          : options.quick
-            ? liveSizes.quick
-            : liveSizes.full;
-      log(
-        `${liveId} · ${liveRunSizes.rosterSubscribers} roster + ${liveRunSizes.participantSubscribers} participant subscribers, 1 replica then 3 with Redis …`,
-      );
-      try {
-        const result = await runLiveBench(
-          {
-            ...ctx,
-            auth: await ctx.auth(options.auth),
-            participants: options.participants,
-            latencyMs: options.latencyMs,
-            sizes: liveRunSizes,
-            gatewayEnv: options.gatewayEnv,
-          },
-          log,
-        );
-        liveSection = result.section;
-        problems.push(...result.problems);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        problems.push(`${liveId}: ${message}`);
-        log(`        FAILED: ${message}`);
-      }
-    }
+    const { runs, failures, problems } = await runScenarios(ctx, planned);
+    const suiteResults = await runSuites(ctx);
+    problems.push(...suiteResults.problems);
+    const report: BenchReport = { machine, ...reportSettings(options, planned), runs, failures, problems };
+    const suiteText = suiteResults.sections.map((section) => `\n${section}\n`).join('');
+    log(renderTerminal(report) + suiteText);
+    if (options.profile) log(`bench: CPU profiles in bench/results/profiles/${stamp}/`);
+    await writeReport(report, suiteText, stamp, options.baseline);
+    return failures.length > 0 || problems.length > 0 ? 1 : 0;
   } finally {
     await emulatorChild?.stop();
     entries.dispose();
   }
-
-  const noisyNeighbour =
-    options.only === undefined || options.only.includes(noisyNeighbourId)
-      ? await runNoisyNeighbourSection(options.quick, log)
-      : '';
-
-  const report: BenchReport = {
-    machine,
-    settings: {
-      mode: options.quick ? 'quick' : 'full',
-      runtime: options.runtime,
-      auth: options.auth,
-      latencyMs: options.latencyMs,
-      generatedParticipants: options.participants,
-      gatewayEnv: options.gatewayEnv,
-      profile: options.profile,
-      pinned: options.pin,
-    },
-    scenarios: selected.map(({ id, title, summary, quotaTps, gatewayEnv, targets, load, distinctKeysPerRequest }) => ({
-      id,
-      title,
-      summary,
-      quotaTps,
-      gatewayEnv,
-      targets,
-      load:
-        load.kind === 'duration' && options.durationS !== undefined ? { ...load, durationS: options.durationS } : load,
-      distinctKeysPerRequest,
-    })),
-    runs,
-    failures,
-    problems,
-  };
-  // The fleet comparison, when it ran, as a section of its own after the others.
-  const fleet = fleetSection === undefined ? '' : `\n${fleetSection}`;
-  const live = liveSection === undefined ? '' : `\n${liveSection}`;
-  log(renderTerminal(report) + noisyNeighbour + roster + joins + fleet + live);
-  if (options.profile) log(`bench: CPU profiles in bench/results/profiles/${stamp}/`);
-  writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(
-    join(resultsDir, `${stamp}.md`),
-    renderMarkdown(report, { baseline: false }) + noisyNeighbour + roster + joins + fleet + live,
-  );
-  log(`\nbench: wrote bench/results/${stamp}.json and .md`);
-  if (options.baseline) {
-    const baselinePath = join(repoRoot, 'bench/BASELINE.md');
-    // Formatted as `npm run lint` (prettier --check .) expects, so a fresh baseline passes CI as is.
-    const markdown = await prettier.format(
-      renderMarkdown(report, { baseline: true }) +
-        noisyNeighbour +
-        roster +
-        joins +
-        fleet +
-        live +
-        keptHistory(baselinePath),
-      { ...(await prettier.resolveConfig(baselinePath)), filepath: baselinePath },
-    );
-    writeFileSync(baselinePath, markdown);
-    log('bench: wrote bench/BASELINE.md');
-  }
-  return failures.length > 0 || problems.length > 0 ? 1 : 0;
-}
-
-/** The fair-queue scenario runs in-process, after the others: see bench/noisyNeighbour.ts. */
-async function runNoisyNeighbourSection(quick: boolean, log: (line: string) => void): Promise<string> {
-  const size = quick ? noisyNeighbourSizes.quick : noisyNeighbourSizes.full;
-  log(`${noisyNeighbourId}: fair queue vs FIFO, ${size.durationS} s each …`);
-  return `\n${renderNoisyNeighbour(await runNoisyNeighbour(size), size)}`;
 }
 
 /** The hand-written section of BASELINE.md (what was changed, with before/after figures): kept across refreshes. */

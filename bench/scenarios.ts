@@ -1,5 +1,5 @@
 import type { ParticipantKey } from '../src/model.js';
-import { entitiesQuery, fanOutQuery, generatedKey, graphqlBody, hotKey, participantQuery } from './fixtures.js';
+import { entitiesQuery, fanOutQuery, generatedKey, graphqlBody, hotKey, singleParticipantQuery } from './fixtures.js';
 
 export type ScenarioId = 'hot-key' | 'cold-quota' | 'fan-out' | 'federation' | 'herd';
 export type TargetId = 'gateway' | 'gateway-jwt' | 'bare-apollo' | 'bare-apollo-standalone' | 'naive' | 'raw-http';
@@ -26,6 +26,8 @@ export interface Scenario {
   gatewayEnv: Record<string, string>;
   /** Targets that can answer this scenario meaningfully; the others are reported n/a. */
   targets: readonly TargetId[];
+  /** Targets of a --quick run, which proves the harness: each target starts in some scenario, not in all. */
+  quickTargets: readonly TargetId[];
   load: ScenarioLoad;
   warmupS: number;
   /** Client-side timeout per request; above the gateway's own 10 s lookup deadline where waits are expected. */
@@ -68,7 +70,7 @@ export class KeySpace {
   }
 }
 
-const single = (key: ParticipantKey): string => graphqlBody(participantQuery, { ...key });
+const single = (key: ParticipantKey): string => graphqlBody(singleParticipantQuery, { ...key });
 
 function fanOut(aliases: number, distinct: number) {
   const query = fanOutQuery(aliases, distinct);
@@ -93,9 +95,22 @@ function entities(representations: number, distinct: number) {
 }
 
 const quotaOff = { UPSTREAM_QUOTA_TPS: '1000000' };
+const everyTarget: readonly TargetId[] = [
+  'gateway',
+  'gateway-jwt',
+  'bare-apollo',
+  'bare-apollo-standalone',
+  'naive',
+  'raw-http',
+];
 
 export interface ScenarioSizes {
   durationS: number;
+  /**
+   * Set for --quick: each connection sends this many requests and every answer is awaited, instead of a run
+   * for `durationS` whose first answers a loaded machine may not deliver in time. Proves the harness, times nothing.
+   */
+  requestsPerConnection: number | null;
   warmupS: number;
   /** Requests of the cold-keys-at-quota scenario (it runs to completion, not for a duration). */
   coldRequests: number;
@@ -105,6 +120,7 @@ export interface ScenarioSizes {
 
 export const fullSizes: ScenarioSizes = {
   durationS: 10,
+  requestsPerConnection: null,
   warmupS: 3,
   coldRequests: 60,
   coldConnections: 10,
@@ -112,11 +128,19 @@ export const fullSizes: ScenarioSizes = {
 };
 export const quickSizes: ScenarioSizes = {
   durationS: 2,
+  requestsPerConnection: 2,
   warmupS: 1,
-  coldRequests: 10,
+  coldRequests: 5,
   coldConnections: 5,
-  herdClients: 1000,
+  herdClients: 100,
 };
+
+/** A run for the sizes' duration, or in a quick run a fixed number of requests per connection. */
+function timedLoad(connections: number, sizes: ScenarioSizes): ScenarioLoad {
+  return sizes.requestsPerConnection === null
+    ? { kind: 'duration', connections, durationS: sizes.durationS }
+    : { kind: 'amount', connections, amount: connections * sizes.requestsPerConnection };
+}
 
 /** The five scenarios of issue 6, sized for a full or a quick run. */
 export function scenarios(sizes: ScenarioSizes): Scenario[] {
@@ -130,8 +154,9 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: null,
       // Production defaults (limiter at 5 calls/s): the cache should make the limiter irrelevant here.
       gatewayEnv: {},
-      targets: ['gateway', 'gateway-jwt', 'bare-apollo', 'bare-apollo-standalone', 'naive', 'raw-http'],
-      load: { kind: 'duration', connections: 50, durationS: sizes.durationS },
+      targets: everyTarget,
+      quickTargets: everyTarget,
+      load: timedLoad(50, sizes),
       warmupS: sizes.warmupS,
       timeoutS: 10,
       distinctKeysPerRequest: 1,
@@ -147,6 +172,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: 5,
       gatewayEnv: {},
       targets: ['gateway', 'naive'],
+      quickTargets: ['gateway'],
       load: { kind: 'amount', connections: sizes.coldConnections, amount: sizes.coldRequests },
       warmupS: sizes.warmupS,
       timeoutS: 30,
@@ -166,7 +192,8 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: null,
       gatewayEnv: quotaOff,
       targets: ['gateway', 'bare-apollo', 'naive'],
-      load: { kind: 'duration', connections: 20, durationS: sizes.durationS },
+      quickTargets: ['gateway'],
+      load: timedLoad(20, sizes),
       warmupS: sizes.warmupS,
       timeoutS: 10,
       distinctKeysPerRequest: 10,
@@ -180,7 +207,8 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: null,
       gatewayEnv: quotaOff,
       targets: ['gateway', 'bare-apollo', 'naive'],
-      load: { kind: 'duration', connections: 20, durationS: sizes.durationS },
+      quickTargets: ['gateway'],
+      load: timedLoad(20, sizes),
       warmupS: sizes.warmupS,
       timeoutS: 10,
       distinctKeysPerRequest: 25,
@@ -193,6 +221,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       quotaTps: 5,
       gatewayEnv: {},
       targets: ['gateway', 'naive'],
+      quickTargets: ['gateway'],
       load: { kind: 'burst', clients: sizes.herdClients },
       warmupS: sizes.warmupS,
       timeoutS: 30,

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import type { AuthMode } from './auth.js';
+import type { EntryResolver } from './build.js';
+import { freePort, startChild, type ChildServer } from './processes.js';
 import type { TargetId } from './scenarios.js';
 
 export interface TargetDefinition {
@@ -53,11 +56,48 @@ export const targetDefinitions: Record<TargetId, TargetDefinition> = {
   },
 };
 
+/** Where targets start from: their entries (compiled or tsx), the emulator they call, the folder for their logs. */
+export interface TargetHost {
+  readonly entries: EntryResolver;
+  readonly emulatorUrl: string;
+  readonly logsDir: string;
+}
+
+/** How one target process starts beyond its environment: extra node flags (--cpu-prof), a CPU to pin it to. */
+export interface TargetLaunch {
+  readonly nodeArgs?: readonly string[];
+  readonly cpu?: number;
+}
+
+/**
+ * Starts `target` on a free port with its environment (`gatewayEnv` on top for the gateway), logging to
+ * `<name>.log` in the logs folder; resolves once /healthz answers.
+ */
+export async function startTarget(
+  host: TargetHost,
+  target: TargetDefinition,
+  name: string,
+  gatewayEnv: Record<string, string>,
+  launch: TargetLaunch = {},
+): Promise<ChildServer> {
+  const port = await freePort();
+  return startChild({
+    name,
+    nodeArgs: [...(launch.nodeArgs ?? []), ...host.entries.nodeArgs(target.entry)],
+    env: targetEnv(target, port, host.emulatorUrl, gatewayEnv),
+    cwd: host.entries.cwd,
+    port,
+    readyPath: '/healthz',
+    logPath: join(host.logsDir, `${name}.log`),
+    ...(launch.cpu !== undefined && { cpu: launch.cpu }),
+  });
+}
+
 /**
  * Environment of one target: production mode, 127.0.0.1, for upstream callers the emulator plus dummy AWS
  * credentials, and for the gateway `gatewayEnv` (auth, scenario settings, --gateway-env) on top.
  */
-export function targetEnv(
+function targetEnv(
   target: TargetDefinition,
   port: number,
   emulatorUrl: string,

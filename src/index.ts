@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.js';
-import { createReadiness } from './http/readiness.js';
 import { installCrashHandlers, installShutdown } from './lifecycle.js';
 import { createLogger, createTerminalLogger } from './logger.js';
 
@@ -16,29 +15,11 @@ async function main(): Promise<void> {
   const tracing = config.tracing.otlpEndpoint
     ? await (await import('./observability/tracing.js')).startTracing(config.tracing.otlpEndpoint, logger)
     : null;
-  const { connectBackend, demoQuery } = await import('./backend.js');
-  const { createGateway } = await import('./server.js');
-  const { createMetrics } = await import('./observability/metrics.js');
+  const { demoQuery } = await import('./backend.js');
+  const { createApp } = await import('./app.js');
   const { createMetricsApp } = await import('./http/metricsRoute.js');
 
-  const metrics = createMetrics();
-  const readiness = createReadiness();
-  const backend = await connectBackend(config, logger, {
-    observer: metrics.upstreamObservers,
-    fleetObserver: metrics.fleetObserver,
-  });
-  const app = await createGateway({
-    config,
-    reads: tracing ? tracing.traceReads(backend.reads) : backend.reads,
-    moderation: backend.moderation,
-    onStageInvalidated: backend.onStageInvalidated,
-    logger,
-    metrics,
-    readiness,
-    live: backend.live,
-    eventIds: backend.eventIds,
-    ...(tracing && { plugins: [tracing.apolloPlugin] }),
-  });
+  const { http: app, backend, metrics, readiness } = await createApp(config, logger, { tracing });
   const metricsApp =
     config.metrics.port === null ? null : await createMetricsApp({ metrics, token: config.metrics.token, logger });
   installShutdown({

@@ -1,14 +1,11 @@
 import { Writable } from 'node:stream';
 import type { DestinationStream } from 'pino';
+import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { startEmulator, type EmulatorOptions, type IvsEmulator } from '../../src/emulator/server.js';
-import { connectBackend } from '../../src/backend.js';
 import type { IvsClientOverrides } from '../../src/ivs/client.js';
 import type { StageEventSink } from '../../src/live/stageEvent.js';
 import { createLogger } from '../../src/logger.js';
-import { createReadiness } from '../../src/http/readiness.js';
-import { createMetrics } from '../../src/observability/metrics.js';
-import { createGateway } from '../../src/server.js';
 import type { LiveWatchers } from '../../src/live/watchers.js';
 
 export const demo = {
@@ -55,7 +52,7 @@ export interface StackOptions {
 }
 
 /**
- * Starts the emulator and the gateway on free ports, wired by the same functions as index.ts
+ * Starts the emulator and the gateway on free ports, wired by index.ts's own createApp
  * (the gateway reaches the emulator through IVS_ENDPOINT, as an operator would configure it).
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -73,22 +70,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     level: config.logLevel,
     ...(options.logDestination && { destination: options.logDestination }),
   });
-  const metrics = createMetrics();
-  const backend = await connectBackend(config, logger, {
+  const { http: app, backend } = await createApp(config, logger, {
     credentials: options.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
-    observer: metrics.upstreamObservers,
-    fleetObserver: metrics.fleetObserver,
-  });
-  const app = await createGateway({
-    config,
-    reads: backend.reads,
-    moderation: backend.moderation,
-    onStageInvalidated: backend.onStageInvalidated,
-    logger,
-    metrics,
-    readiness: createReadiness(),
-    live: backend.live,
-    eventIds: backend.eventIds,
     ...(options.stageEvents && { stageEvents: options.stageEvents }),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -118,6 +101,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await emulator.close();
     },
   };
+}
+
+/** Runs `run` against a fresh stack, closed afterwards whatever happens. */
+export async function withStack(options: StackOptions, run: (stack: Stack) => Promise<void>): Promise<void> {
+  const stack = await startStack(options);
+  try {
+    await run(stack);
+  } finally {
+    await stack.close();
+  }
 }
 
 /** What a browser on another origin sends before POSTing JSON with credentials. */

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { townHall } from '../../src/emulator/server.js';
 import type { StageEvent } from '../../src/live/stageEvent.js';
 import { pollUntil } from '../helpers/poll.js';
+import { demoParticipantQuery } from '../helpers/queries.js';
 import { startGatewayProcess } from '../helpers/process.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
 
@@ -44,11 +45,7 @@ async function admin(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-const participantQuery = `query ($id: String!) {
-  participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: $id) {
-    state published hand: attribute(key: "hand")
-  }
-}`;
+const participantQuery = demoParticipantQuery('state published hand: attribute(key: "hand")');
 const rosterQuery = `query ($stageArn: String!, $sessionId: String!, $filter: ParticipantFilter) {
   stageSession(stageArn: $stageArn, sessionId: $sessionId) {
     participants(first: 100, filter: $filter) { nodes { participantId state published } }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
 import { audience, issuer, serveJwks, signingKey, signToken } from '../helpers/jwt.js';
-import { demo, startStack, type Stack } from '../helpers/stack.js';
+import { demoParticipantsQuery } from '../helpers/queries.js';
+import { demo, startStack, withStack, type Stack } from '../helpers/stack.js';
 import { participantKeyText } from '../../src/model.js';
 
 // Two tenants of one gateway, with IVS's real 5 TPS GetParticipant quota on at the emulator.
@@ -20,26 +21,15 @@ type Answer = {
   errors?: { extensions?: Extensions }[];
 };
 
-async function withStack(env: Record<string, string>, run: (stack: Stack) => Promise<void>): Promise<void> {
-  const stack = await startStack({
-    env: { AUTH_MODE: 'api-key', AUTH_API_KEYS: apiKeys, ...env },
-    emulator: { quota: { callsPerSecond: 5 }, generatedParticipants: { ...demo, count: 200 } },
-  });
-  try {
-    await run(stack);
-  } finally {
-    await stack.close();
-  }
+function withTenants(env: Record<string, string>, run: (stack: Stack) => Promise<void>): Promise<void> {
+  const emulator = { quota: { callsPerSecond: 5 }, generatedParticipants: { ...demo, count: 200 } };
+  return withStack({ env: { AUTH_MODE: 'api-key', AUTH_API_KEYS: apiKeys, ...env }, emulator }, run);
 }
 
 /** One query asking for `ids` (aliased p0, p1, ...) with the given API key and headers. */
 async function ask(stack: Stack, key: string, ids: string[], headers: Record<string, string> = {}) {
-  const fields = ids.map(
-    (id, i) =>
-      `p${i}: participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: "${id}") { participantId }`,
-  );
   const started = performance.now();
-  const response = await stack.graphql(`{ ${fields.join('\n')} }`, undefined, { 'x-api-key': key, ...headers });
+  const response = await stack.graphql(demoParticipantsQuery(ids), undefined, { 'x-api-key': key, ...headers });
   return { body: response.body as Answer, ms: performance.now() - started };
 }
 
@@ -48,7 +38,7 @@ const callsFor = (stack: Stack, participantId: string) =>
 
 describe('fair share between callers', () => {
   test("one caller's single cold lookup does not wait behind another caller's 40", async () => {
-    await withStack({ UPSTREAM_QUEUE_MAX_PER_CALLER: '50', UPSTREAM_DEADLINE_MS: '4000' }, async (stack) => {
+    await withTenants({ UPSTREAM_QUEUE_MAX_PER_CALLER: '50', UPSTREAM_DEADLINE_MS: '4000' }, async (stack) => {
       const greedy = ask(
         stack,
         keys.greedy,
@@ -67,7 +57,7 @@ describe('fair share between callers', () => {
   });
 
   test('a caller over its share of the queue is refused CALLER_QUEUE_FULL while another caller still gets its answer', async () => {
-    await withStack({ UPSTREAM_QUEUE_MAX_PER_CALLER: '3', UPSTREAM_DEADLINE_MS: '4000' }, async (stack) => {
+    await withTenants({ UPSTREAM_QUEUE_MAX_PER_CALLER: '3', UPSTREAM_DEADLINE_MS: '4000' }, async (stack) => {
       const greedy = ask(
         stack,
         keys.greedy,
@@ -92,7 +82,7 @@ describe('fair share between callers', () => {
   });
 
   test('a no-cache flood from 10 clients revalidates each participant at most once per interval and does not starve another caller', async () => {
-    await withStack({ UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '1000' }, async (stack) => {
+    await withTenants({ UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '1000' }, async (stack) => {
       const noCache = { 'cache-control': 'no-cache' };
       const floodIds = [generatedId(0), generatedId(1)];
       const floodFor = 2500;
@@ -124,7 +114,7 @@ describe('fair share between callers', () => {
   });
 
   test('a revalidation within the minimum interval costs no call; a caller denied revalidation is served the cache', async () => {
-    await withStack({ UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '60000' }, async (stack) => {
+    await withTenants({ UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '60000' }, async (stack) => {
       const noCache = { 'cache-control': 'no-cache' };
       assert.equal((await ask(stack, keys.modest, ['alice'])).body.errors, undefined);
       assert.equal(callsFor(stack, 'alice'), 1);
@@ -132,7 +122,7 @@ describe('fair share between callers', () => {
       assert.equal(again.body.data?.['p0']?.participantId, 'alice');
       assert.equal(callsFor(stack, 'alice'), 1, 'revalidated within the interval: served from the fresh copy');
     });
-    await withStack({ UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '0' }, async (stack) => {
+    await withTenants({ UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '0' }, async (stack) => {
       const noCache = { 'cache-control': 'no-cache' };
       await ask(stack, keys.frozen, ['alice']);
       await ask(stack, keys.frozen, ['alice'], noCache);

@@ -12,6 +12,7 @@ import { loadDemoSeed, type WireParticipant } from '../../src/emulator/server.js
 import { liveClient, subscribe, subscribeSse } from '../helpers/live.js';
 import { audience, issuer, signingKey, signToken, type SigningKey } from '../helpers/jwt.js';
 import { pollUntil } from '../helpers/poll.js';
+import { participantQuery } from '../helpers/queries.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
 import { within } from '../helpers/within.js';
 
@@ -442,9 +443,7 @@ describe('subscriptions and the caches', () => {
   });
   after(() => stack.close());
 
-  const participantQuery = `query ($stageArn: String!, $sessionId: String!, $participantId: String!) {
-    participant(stageArn: $stageArn, sessionId: $sessionId, participantId: $participantId) { published }
-  }`;
+  const publishedQuery = participantQuery('published');
 
   test(
     'an answer a query fetched from IVS is pushed to the watchers; the watcher`s answer serves queries',
@@ -459,13 +458,13 @@ describe('subscriptions and the caches', () => {
 
       // The next paced refresh is a minute away: only the query's own call can tell the watcher.
       stack.emulator.addParticipant(demo.stageArn, sessionId, { ...alice, published: false });
-      const asked = await stack.graphql(participantQuery, key, { 'cache-control': 'no-cache' });
+      const asked = await stack.graphql(publishedQuery, key, { 'cache-control': 'no-cache' });
       assert.deepEqual(asked.body.data, { participant: { published: false } });
       assert.equal((await updates.next(1000)).data?.participantChanged.published, false);
 
       // What the subscription's watcher read is in the answer cache: a plain query costs no call.
       stack.emulator.reset();
-      const served = await stack.graphql(participantQuery, key);
+      const served = await stack.graphql(publishedQuery, key);
       assert.deepEqual(served.body.data, { participant: { published: false } });
       assert.equal(stack.emulator.stats().calls, 0);
       await client.dispose();

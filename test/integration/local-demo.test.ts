@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { spawnNode, startGatewayProcess } from '../helpers/process.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { withStack } from '../helpers/stack.js';
 
 const unknownField = '{ participan }';
-
-async function withStack(env: Record<string, string>, run: (stack: Stack) => Promise<void>): Promise<void> {
-  const stack = await startStack({ env });
-  try {
-    await run(stack);
-  } finally {
-    await stack.close();
-  }
-}
 
 async function refusal(env: Record<string, string>): Promise<string> {
   const gateway = spawnNode(['src/index.ts'], { PORT: '0', ...env });
@@ -60,7 +51,7 @@ describe('fail-closed defaults: only the local demo is open without being asked'
   });
 
   test('beyond the demo with anonymous access allowed: no introspection, no Sandbox, no stack traces, no hints', async () => {
-    await withStack({ NODE_ENV: 'development' }, async (stack) => {
+    await withStack({ env: { NODE_ENV: 'development' } }, async (stack) => {
       const introspection = await stack.graphql('{ __schema { types { name } } }');
       assert.equal(introspection.body.errors?.[0]?.extensions?.['code'], 'GRAPHQL_VALIDATION_FAILED');
       const page = await fetch(`${stack.url}/graphql`, { headers: { accept: 'text/html' } });
@@ -72,7 +63,7 @@ describe('fail-closed defaults: only the local demo is open without being asked'
   });
 
   test('GRAPHQL_STACK_TRACES=true turns stack traces on explicitly', async () => {
-    await withStack({ NODE_ENV: 'development', GRAPHQL_STACK_TRACES: 'true' }, async (stack) => {
+    await withStack({ env: { NODE_ENV: 'development', GRAPHQL_STACK_TRACES: 'true' } }, async (stack) => {
       const { body } = await stack.graphql(unknownField);
       assert.ok(Array.isArray(body.errors?.[0]?.extensions?.['stacktrace']), JSON.stringify(body));
     });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { faults, loadDemoSeed } from '../../src/emulator/server.js';
+import { participantQuery } from '../helpers/queries.js';
 import { createLogSink, demo, startStack, type Stack } from '../helpers/stack.js';
 
 const allFields = `
@@ -10,9 +11,7 @@ const allFields = `
   recordingS3BucketName recordingS3Prefix recordingState protocol
   replicationType replicationState sourceStageArn sourceSessionId redundantIngest ingestConfigurationArn`;
 
-const participantQuery = `query Participant($stageArn: String!, $sessionId: String!, $participantId: String!) {
-  participant(stageArn: $stageArn, sessionId: $sessionId, participantId: $participantId) { ${allFields} }
-}`;
+const allFieldsQuery = participantQuery(allFields);
 
 type ParticipantData = { participant: Record<string, unknown> | null };
 
@@ -41,7 +40,7 @@ describe('participant query', () => {
   });
 
   test('returns every field of a seeded participant, as IVS has it', async () => {
-    const { status, body } = await stack.graphql<ParticipantData>(participantQuery, {
+    const { status, body } = await stack.graphql<ParticipantData>(allFieldsQuery, {
       ...demo,
       participantId: 'alice',
     });
@@ -83,7 +82,7 @@ describe('participant query', () => {
 
   test('a replica participant carries its source stage and session', async () => {
     const carol = seeded('arn:aws:ivs:us-east-1:123456789012:stage/DemoStage02', 'st-DemoSession02', 'carol');
-    const { body } = await stack.graphql<ParticipantData>(participantQuery, {
+    const { body } = await stack.graphql<ParticipantData>(allFieldsQuery, {
       stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/DemoStage02',
       sessionId: 'st-DemoSession02',
       participantId: 'carol',
@@ -106,7 +105,7 @@ describe('participant query', () => {
   });
 
   test('a participant without attributes has an empty list', async () => {
-    const { body } = await stack.graphql<ParticipantData>(participantQuery, { ...demo, participantId: 'bob' });
+    const { body } = await stack.graphql<ParticipantData>(allFieldsQuery, { ...demo, participantId: 'bob' });
     assert.deepEqual(body.data?.participant?.attributes, []);
   });
 
@@ -160,7 +159,7 @@ describe('participant query', () => {
     ['participantId', 'a'.repeat(65)],
   ] as const) {
     test(`invalid ${field} ${JSON.stringify(value.slice(0, 24))} is BAD_USER_INPUT and costs no upstream call`, async () => {
-      const { status, body } = await stack.graphql(participantQuery, {
+      const { status, body } = await stack.graphql(allFieldsQuery, {
         ...demo,
         participantId: 'alice',
         [field]: value,
@@ -191,7 +190,7 @@ describe('stages this gateway does not serve', () => {
     ['another account', 'arn:aws:ivs:us-east-1:999999999999:stage/DemoStage01', /account 123456789012 only/],
   ] as const) {
     test(`a stage in ${what} is BAD_USER_INPUT naming what is served, and costs no upstream call`, async () => {
-      const { body } = await stack.graphql(participantQuery, { ...demo, stageArn, participantId: 'alice' });
+      const { body } = await stack.graphql(allFieldsQuery, { ...demo, stageArn, participantId: 'alice' });
       assert.equal(body.data?.participant, null);
       assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.equal(body.errors?.[0]?.extensions?.reason, 'STAGE_NOT_SERVED');
@@ -210,7 +209,7 @@ describe('stages this gateway does not serve', () => {
   });
 
   test('a stage of the served region and account is looked up', async () => {
-    const { body } = await stack.graphql<ParticipantData>(participantQuery, { ...demo, participantId: 'alice' });
+    const { body } = await stack.graphql<ParticipantData>(allFieldsQuery, { ...demo, participantId: 'alice' });
     assert.equal(body.data?.participant?.participantId, 'alice');
     assert.equal(stack.emulator.stats().calls, 1);
   });
@@ -278,7 +277,7 @@ describe('IVS failures map to stable codes', () => {
     const errorType = fault.kind === 'error' ? fault.errorType : '';
     test(`${errorType} (${status}) → ${code}`, async () => {
       stack.emulator.injectFault(fault);
-      const { body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice' });
+      const { body } = await stack.graphql(allFieldsQuery, { ...demo, participantId: 'alice' });
       assert.equal(body.data?.participant, null);
       const error = body.errors?.[0];
       assert.equal(error?.extensions?.code, code);
@@ -304,13 +303,13 @@ describe('IVS failures map to stable codes', () => {
 
   test('a network failure is UPSTREAM_UNAVAILABLE', async () => {
     stack.emulator.injectFault(faults.reset());
-    const { body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice' });
+    const { body } = await stack.graphql(allFieldsQuery, { ...demo, participantId: 'alice' });
     assert.equal(body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
   });
 
   test('THROTTLED tells the client when to retry', async () => {
     stack.emulator.injectFault(faults.throttling());
-    const { body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice' });
+    const { body } = await stack.graphql(allFieldsQuery, { ...demo, participantId: 'alice' });
     assert.equal(body.errors?.[0]?.extensions?.code, 'THROTTLED');
     assert.equal(typeof body.errors?.[0]?.extensions?.retryAfterSeconds, 'number');
   });
@@ -321,9 +320,9 @@ describe('deadlines and credentials', () => {
     const stack = await startStack({ env: { UPSTREAM_DEADLINE_MS: '300', UPSTREAM_MAX_ATTEMPTS: '1' } });
     try {
       stack.emulator.injectFault(faults.hang());
-      const { body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice' });
+      const { body } = await stack.graphql(allFieldsQuery, { ...demo, participantId: 'alice' });
       assert.equal(body.errors?.[0]?.extensions?.code, 'UPSTREAM_TIMEOUT');
-      const next = await stack.graphql<ParticipantData>(participantQuery, { ...demo, participantId: 'alice' });
+      const next = await stack.graphql<ParticipantData>(allFieldsQuery, { ...demo, participantId: 'alice' });
       assert.equal(next.body.data?.participant?.participantId, 'alice');
     } finally {
       await stack.close();
@@ -342,7 +341,7 @@ describe('deadlines and credentials', () => {
       },
     });
     try {
-      const { body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice' });
+      const { body } = await stack.graphql(allFieldsQuery, { ...demo, participantId: 'alice' });
       assert.equal(body.errors?.[0]?.extensions?.code, 'UPSTREAM_AUTH_FAILED');
       assert.doesNotMatch(JSON.stringify(body), /CredentialsProviderError|credentials from/);
       assert.equal(stack.emulator.stats().calls, 0);
@@ -364,7 +363,7 @@ describe('operator logs', () => {
       const ivsText =
         'User: arn:aws:sts::123456789012:assumed-role/gateway is not authorized to perform ivs:GetParticipant';
       stack.emulator.injectFault(faults.accessDenied(ivsText));
-      const { body } = await stack.graphql(participantQuery, { ...demo, participantId: 'alice' });
+      const { body } = await stack.graphql(allFieldsQuery, { ...demo, participantId: 'alice' });
       assert.equal(body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       assert.doesNotMatch(JSON.stringify(body), /assumed-role/);
       const hint = lines.find((line) => line['errorType'] === 'AccessDeniedException');
@@ -389,7 +388,7 @@ describe('values IVS adds later', () => {
         protocol: 'SRT',
         recordingState: 'ARCHIVED',
       });
-      const { body } = await stack.graphql<ParticipantData>(participantQuery, { ...demo, participantId: 'future' });
+      const { body } = await stack.graphql<ParticipantData>(allFieldsQuery, { ...demo, participantId: 'future' });
       assert.equal(body.errors, undefined);
       assert.equal(body.data?.participant?.state, 'CONNECTED');
       assert.equal(body.data?.participant?.protocol, null);

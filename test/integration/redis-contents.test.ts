@@ -9,15 +9,14 @@ import { createSharedSlots } from '../../src/upstream/quota/redisSlots.js';
 import { systemClock } from '../../src/clock.js';
 import { quotaDomainText } from '../../src/upstream/quota/domain.js';
 import { pollUntil } from '../helpers/poll.js';
+import { demoParticipantQuery } from '../helpers/queries.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
 
 // Whoever can write to the gateway's Redis (another environment sharing it by prefix, say) must not be able
 // to put words into clients' errors, stall lookups, or knock the fleet off its shared quota.
 
-const participantQuery = `query ($id: String!) {
-  participant(stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}", participantId: $id) { participantId }
-}`;
+const participantQuery = demoParticipantQuery('participantId');
 
 describe('what the gateway reads from Redis is checked, not trusted', () => {
   let redis: RedisServer;

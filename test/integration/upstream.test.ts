@@ -3,12 +3,11 @@ import { describe, test } from 'node:test';
 import { faults } from '../../src/emulator/server.js';
 import { participantKeyText } from '../../src/model.js';
 import { pollUntil } from '../helpers/poll.js';
-import { demo, startStack, type GraphQLResponse, type Stack, type StackOptions } from '../helpers/stack.js';
+import { participantQuery } from '../helpers/queries.js';
+import { demo, withStack, type GraphQLResponse, type Stack, type StackOptions } from '../helpers/stack.js';
 import { within } from '../helpers/within.js';
 
-const participantQuery = `query Participant($stageArn: String!, $sessionId: String!, $participantId: String!) {
-  participant(stageArn: $stageArn, sessionId: $sessionId, participantId: $participantId) { participantId userId state }
-}`;
+const participantIdQuery = participantQuery('participantId userId state');
 
 type ParticipantData = { participant: { participantId: string } | null };
 
@@ -16,17 +15,12 @@ type ParticipantData = { participant: { participantId: string } | null };
 const ivsQuota = { callsPerSecond: 5 };
 const generatedId = (index: number) => `p-${String(index).padStart(4, '0')}`;
 
-async function withStack(options: StackOptions, run: (stack: Stack) => Promise<void>): Promise<void> {
-  const stack = await startStack({ ...options, emulator: { quota: ivsQuota, ...options.emulator } });
-  try {
-    await run(stack);
-  } finally {
-    await stack.close();
-  }
+function withQuotaStack(options: StackOptions, run: (stack: Stack) => Promise<void>): Promise<void> {
+  return withStack({ ...options, emulator: { quota: ivsQuota, ...options.emulator } }, run);
 }
 
 function ask(stack: Stack, participantId: string, headers?: Record<string, string>) {
-  return stack.graphql<ParticipantData>(participantQuery, { ...demo, participantId }, headers);
+  return stack.graphql<ParticipantData>(participantIdQuery, { ...demo, participantId }, headers);
 }
 
 function firstError(response: GraphQLResponse<ParticipantData>) {
@@ -35,7 +29,7 @@ function firstError(response: GraphQLResponse<ParticipantData>) {
 
 describe('upstream protection: coalescing and quota', () => {
   test('500 concurrent requests for one participant make one IVS call and all succeed', async (t) => {
-    await withStack({ env: { UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=60000' } }, async (stack) => {
+    await withQuotaStack({ env: { UPSTREAM_CACHE_TTL_MS_BY_OPERATION: 'GetParticipant=60000' } }, async (stack) => {
       const started = performance.now();
       const responses = await Promise.all(Array.from({ length: 500 }, () => ask(stack, 'alice')));
       const wallMs = Math.round(performance.now() - started);
@@ -52,7 +46,7 @@ describe('upstream protection: coalescing and quota', () => {
   test('a burst of 60 distinct participants from 20 clients stays inside the quota; each request succeeds or is THROTTLED after its deadline', async (t) => {
     const deadlineMs = 1500;
     const count = 60;
-    await withStack(
+    await withQuotaStack(
       {
         emulator: { generatedParticipants: { ...demo, count } },
         env: { UPSTREAM_DEADLINE_MS: String(deadlineMs) },
@@ -99,7 +93,7 @@ describe('upstream protection: coalescing and quota', () => {
   });
 
   test('when the queue is full, a new lookup fails THROTTLED at once with no IVS call, while a cached one still answers', async () => {
-    await withStack(
+    await withQuotaStack(
       {
         emulator: { generatedParticipants: { ...demo, count: 10 } },
         // One caller here, so the per-caller share is the whole queue.
@@ -153,7 +147,7 @@ describe('upstream protection: retries, deadlines, breaker', () => {
     ],
   ] as const) {
     test(title, async () => {
-      await withStack({}, async (stack) => {
+      await withQuotaStack({}, async (stack) => {
         stack.emulator.injectFault(fault, { times: 1 });
         const { body } = await ask(stack, 'alice');
         assert.equal(body.errors, undefined);
@@ -165,7 +159,7 @@ describe('upstream protection: retries, deadlines, breaker', () => {
 
   test('an upstream that hangs answers UPSTREAM_TIMEOUT within the deadline, and the next query works', async () => {
     const deadlineMs = 500;
-    await withStack({ env: { UPSTREAM_DEADLINE_MS: String(deadlineMs) } }, async (stack) => {
+    await withQuotaStack({ env: { UPSTREAM_DEADLINE_MS: String(deadlineMs) } }, async (stack) => {
       stack.emulator.injectFault(faults.hang());
       const started = performance.now();
       const hung = await ask(stack, 'alice');
@@ -178,7 +172,7 @@ describe('upstream protection: retries, deadlines, breaker', () => {
   });
 
   test('with a lookup deadline shorter than an SDK attempt, a hanging IVS still opens the breaker: the next lookup fails fast without a call', async () => {
-    await withStack(
+    await withQuotaStack(
       {
         emulator: { generatedParticipants: { ...demo, count: 10 } },
         env: { UPSTREAM_DEADLINE_MS: '2000', IVS_ATTEMPT_TIMEOUT_MS: '3000', UPSTREAM_BREAKER_THRESHOLD: '5' },
@@ -205,7 +199,7 @@ describe('upstream protection: retries, deadlines, breaker', () => {
   });
 
   test('after sustained 5xx the breaker stops calls during its cool-down, serves stale data flagged, then recovers', async () => {
-    await withStack(
+    await withQuotaStack(
       {
         emulator: { generatedParticipants: { ...demo, count: 10 } },
         env: {
@@ -264,7 +258,7 @@ describe('upstream protection: retries, deadlines, breaker', () => {
 
 describe('upstream protection: breaker recovery', () => {
   test('once the cool-down is over, one probe goes to IVS while concurrent lookups are refused; no burst follows', async () => {
-    await withStack(
+    await withQuotaStack(
       {
         emulator: { generatedParticipants: { ...demo, count: 40 } },
         env: {
@@ -313,7 +307,7 @@ describe('upstream protection: breaker recovery', () => {
 describe('upstream protection: cache', () => {
   test('a second query within the TTL makes no IVS call, one after the TTL does; no-cache forces a call', async () => {
     const ttlMs = 1000;
-    await withStack(
+    await withQuotaStack(
       {
         env: {
           UPSTREAM_CACHE_TTL_MS_BY_OPERATION: `GetParticipant=${ttlMs}`,
@@ -340,7 +334,7 @@ describe('upstream protection: cache', () => {
   });
 
   test('NOT_FOUND is cached for its own TTL', async () => {
-    await withStack({ env: { UPSTREAM_CACHE_NOT_FOUND_TTL_MS: '60000' } }, async (stack) => {
+    await withQuotaStack({ env: { UPSTREAM_CACHE_NOT_FOUND_TTL_MS: '60000' } }, async (stack) => {
       for (let i = 0; i < 3; i += 1) {
         const { body } = await ask(stack, 'ghost');
         assert.equal(body.data?.participant, null);
