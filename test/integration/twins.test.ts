@@ -289,7 +289,8 @@ describe('watch channel', () => {
 
 describe('start slots', () => {
   const domain = { account: '123456789012', region: 'us-east-1', operation: 'GetParticipant' } as const;
-  const limits = { callsPerWindow: 5, windowMs: 1000, clock: systemClock };
+  // A slow recovery, so the halved limit still holds when a loaded runner gets to the next starts.
+  const limits = { callsPerWindow: 5, windowMs: 1000, recoveryStepMs: 10_000, clock: systemClock };
   const twins: Twin<SlotSource>[] = [
     { name: 'memory', make: oneProcess(() => createLocalSlots(limits)) },
     {
@@ -322,6 +323,25 @@ describe('start slots', () => {
           const refused = await b.take();
           assert.equal(refused.granted, false);
           assert.ok(!refused.granted && refused.retryInMs > 0 && refused.retryInMs <= 1000, JSON.stringify(refused));
+        },
+      );
+
+      test(
+        'after IVS throttles one replica, every replica is held to half the limit',
+        { timeout: 20_000 },
+        async () => {
+          const [a, b] = await (await twin.make())(2);
+          assert.ok(a && b);
+          a.reportThrottled();
+          await pollUntil(
+            async () => a.currentLimit(),
+            (limit) => limit === 2,
+            5000,
+          );
+          const answers = [];
+          for (const slots of [b, a, b]) answers.push((await slots.take()).granted);
+          assert.deepEqual(answers, [true, true, false]);
+          assert.equal(b.currentLimit(), 2);
         },
       );
     });
