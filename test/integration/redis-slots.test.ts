@@ -56,22 +56,6 @@ describe('shared start slots in Redis', () => {
   };
 
   test(
-    'replicas share one window: the sixth start is refused with the time until the first leaves',
-    { timeout: 20_000 },
-    async () => {
-      run += 1;
-      const a = await replica();
-      const b = await replica();
-      const answers = [];
-      for (const slots of [a.slots, b.slots, a.slots, b.slots, a.slots]) answers.push((await slots.take()).granted);
-      assert.deepEqual(answers, Array(5).fill(true));
-      const refused = await b.slots.take();
-      assert.equal(refused.granted, false);
-      assert.ok(!refused.granted && refused.retryInMs > 0 && refused.retryInMs <= 1000, JSON.stringify(refused));
-    },
-  );
-
-  test(
     'a start that ended counts from its end: the next one waits a whole window after it',
     { timeout: 20_000 },
     async () => {

@@ -10,7 +10,8 @@ const retryMs = 1000;
  * (stage ARN → generation, HINCRBY) and a channel `<prefix>generations` announcing each bump as
  * `<generation> <stageArn>`. Each replica keeps the highest generation it has seen per stage; on every
  * (re)connect it subscribes, then reads the whole hash, so a bump it missed while Redis was away is learned
- * then (and a second after a failed attempt). With Redis down a bump moves only this replica's generation (its near copies are what it serves).
+ * then; a failed attempt is tried again a second later. With Redis down a bump moves only this replica's
+ * generation (its near copies are what it serves).
  */
 export function createSharedGenerations(connection: RedisConnection, logger: Logger): StageGenerations {
   const hash = connection.key('generations');
