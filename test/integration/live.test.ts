@@ -252,6 +252,49 @@ describe('subscriptions: credentials, grants and limits', () => {
   );
 });
 
+describe('subscriptions: the process limit and keep-alive pings', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ env: { ...fast, LIVE_MAX_SUBSCRIPTIONS: '2', LIVE_KEEP_ALIVE_MS: '300' } });
+  });
+  after(() => stack.close());
+
+  test(
+    'LIVE_MAX_SUBSCRIPTIONS: one more is TOO_MANY_SUBSCRIPTIONS (process), over graphql-ws and SSE, until one ends',
+    { timeout: 30_000 },
+    async () => {
+      const { client } = liveClient(stack.url);
+      const one = subscribe(client, participantChanged, { ...demo, participantId: 'alice' });
+      const two = subscribe(client, participantChanged, { ...demo, participantId: 'bob' });
+      await one.next();
+      await two.next();
+      const overSocket = (await subscribe(client, rosterChanged, demo).next()).errors?.[0]?.extensions;
+      assert.deepEqual([overSocket?.['code'], overSocket?.['limit']], ['TOO_MANY_SUBSCRIPTIONS', 'process']);
+      const overSse = (await subscribeSse(stack.url, rosterChanged, demo).next()).errors?.[0]?.extensions;
+      assert.deepEqual([overSse?.['code'], overSse?.['limit']], ['TOO_MANY_SUBSCRIPTIONS', 'process']);
+      await two.stop();
+      const again = await subscribeSse(stack.url, rosterChanged, demo).next();
+      assert.equal(again.data !== undefined && again.errors === undefined, true);
+      await client.dispose();
+    },
+  );
+
+  test('LIVE_KEEP_ALIVE_MS: a raw WebSocket client is pinged within the interval', { timeout: 30_000 }, async () => {
+    const socket = new WebSocket(`${stack.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    await once(socket, 'open');
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await once(socket, 'message');
+    const opened = performance.now();
+    await within(once(socket, 'ping'), 5_000, 'a keep-alive ping');
+    // The first ping comes one interval after the socket opened; allow the loaded host some slack.
+    assert.ok(performance.now() - opened < 300 + 1_000);
+    const second = performance.now();
+    await within(once(socket, 'ping'), 5_000, 'the next keep-alive ping');
+    assert.ok(performance.now() - second < 300 + 1_000);
+    socket.close();
+  });
+});
+
 describe('subscriptions: a JWT that expires ends its socket', () => {
   let stack: Stack;
   let key: SigningKey;
