@@ -19,6 +19,7 @@ import type { Config } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { GatewayError } from '../graphql/errors.js';
+import { createDocumentRules } from '../limits/documentRules.js';
 import { subscriptionCost } from './subscriptionBudget.js';
 import type { LiveFeeds } from './watchers.js';
 
@@ -49,11 +50,12 @@ export interface LiveOperations {
 
 /**
  * Subscriptions only (queries and mutations go over HTTP, where the response cache and batching live),
- * parsed within MAX_TOKENS, validated against the schema and held to the request budget like a query
- * (src/live/subscriptionBudget.ts), all before anything is watched.
+ * parsed within MAX_TOKENS, validated against the schema, held to graphql-armor's depth, alias and directive
+ * rules and to the request budget like a query (src/live/subscriptionBudget.ts), all before anything is watched.
  */
 export function createLiveOperations(deps: LiveOperationDependencies): LiveOperations {
   const { schema, limits } = deps;
+  const documentRules = createDocumentRules(limits);
   // Errors a transport already formatted (a refusal sent as a result) pass as they are.
   const formatErrors = (errors: readonly (GraphQLError | GraphQLFormattedError)[]) =>
     errors.map((error) => (error instanceof GraphQLError ? deps.formatError(error.toJSON(), error) : error));
@@ -85,6 +87,12 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
               extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED },
             }),
         );
+      }
+      const violation = documentRules(schema, document);
+      if (violation !== null) {
+        return [
+          new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, violation.message, { limit: violation.extensions['limit'] }),
+        ];
       }
       const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
       const operation = getOperationAST(document, operationName);

@@ -295,6 +295,67 @@ describe('subscriptions: the process limit and keep-alive pings', () => {
   });
 });
 
+describe('subscriptions: the document limits of queries', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      env: { ...fast, MAX_QUERY_DEPTH: '2', MAX_ALIASES: '1', MAX_DIRECTIVES: '1', MAX_TOKENS: '60' },
+    });
+  });
+  after(() => stack.close());
+
+  const key = `stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}"`;
+  const refused = [
+    { limit: 'depth', query: `subscription { rosterChanged(${key}) { joined { participantId } } }` },
+    {
+      limit: 'aliases',
+      query: `subscription { p: participantChanged(${key}, participantId: "alice") { a: participantId b: userId } }`,
+    },
+    {
+      limit: 'directives',
+      query: `subscription { participantChanged(${key}, participantId: "alice") { participantId @include(if: true) userId @skip(if: false) } }`,
+    },
+  ];
+
+  for (const { limit, query } of refused) {
+    test(
+      `over MAX_${limit.toUpperCase()}: QUERY_TOO_COMPLEX (${limit}) over graphql-ws and SSE, no IVS call`,
+      {
+        timeout: 30_000,
+      },
+      async () => {
+        stack.emulator.reset();
+        const { client } = liveClient(stack.url);
+        const overSocket = (await subscribe(client, query).next()).errors?.[0]?.extensions;
+        assert.deepEqual([overSocket?.['code'], overSocket?.['limit']], ['QUERY_TOO_COMPLEX', limit]);
+        const overSse = (await subscribeSse(stack.url, query).next()).errors?.[0]?.extensions;
+        assert.deepEqual([overSse?.['code'], overSse?.['limit']], ['QUERY_TOO_COMPLEX', limit]);
+        assert.equal(stack.emulator.stats().calls, 0);
+        await client.dispose();
+      },
+    );
+  }
+
+  test('over MAX_TOKENS: GRAPHQL_PARSE_FAILED over graphql-ws and SSE', { timeout: 30_000 }, async () => {
+    const query = `subscription { participantChanged(${key}, participantId: "alice") { ${'participantId '.repeat(60)} } }`;
+    const { client } = liveClient(stack.url);
+    const overSocket = (await subscribe(client, query).next()).errors?.[0];
+    assert.equal(overSocket?.extensions?.['code'], 'GRAPHQL_PARSE_FAILED');
+    assert.match(overSocket?.message ?? '', /contains more th\w+ 60 tokens/);
+    const overSse = (await subscribeSse(stack.url, query).next()).errors?.[0];
+    assert.equal(overSse?.extensions?.['code'], 'GRAPHQL_PARSE_FAILED');
+    await client.dispose();
+  });
+
+  test('a subscription within every limit runs', { timeout: 30_000 }, async () => {
+    const query = `subscription { participantChanged(${key}, participantId: "alice") { participantId @include(if: true) } }`;
+    const { client } = liveClient(stack.url);
+    const first = await subscribe<ParticipantData>(client, query).next();
+    assert.equal(first.data?.participantChanged.participantId, 'alice');
+    await client.dispose();
+  });
+});
+
 describe('subscriptions: a JWT that expires ends its socket', () => {
   let stack: Stack;
   let key: SigningKey;
