@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createFeed } from '../../src/live/feed.js';
 import { createSharedExecution } from '../../src/live/subscriptionGroups.js';
-import { refreshIntervalMs } from '../../src/live/pacing.js';
+import { createPacer, refreshIntervalMs } from '../../src/live/pacing.js';
 import { rosterDiff, rosterReset, sameAnswer } from '../../src/live/rosterDiff.js';
 import type { RosterParticipantModel } from '../../src/model.js';
 
@@ -56,6 +56,37 @@ describe('pacing', () => {
     assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 10 }), 4000);
     assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 1000 }), 400_000);
     assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 0 }), 1000);
+  });
+});
+
+describe('the pacer', () => {
+  test('refreshes each held key once per interval, however long a refresh takes', { timeout: 30_000 }, async () => {
+    // 10 keys in 1 s: a turn of 100 ms, of which each refresh takes half.
+    const intervalMs = 1000;
+    const keys = Array.from({ length: 10 }, () => ({ lastRefreshAt: Date.now() - intervalMs }));
+    const startedAt = performance.now();
+    const starts: number[] = [];
+    let measured: () => void = () => undefined;
+    const twoIntervals = new Promise<void>((resolve) => (measured = resolve));
+    const pacer = createPacer({
+      intervalMs: () => intervalMs,
+      held: () => keys,
+      async refresh(key) {
+        const at = performance.now() - startedAt;
+        if (at >= 2 * intervalMs) measured();
+        else starts.push(at);
+        key.lastRefreshAt = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return 1;
+      },
+    });
+    // The pacer's own timers do not keep a process alive: this one does, until the measure is taken.
+    const alive = setInterval(() => undefined, 1000);
+    await twoIntervals;
+    clearInterval(alive);
+    pacer.close();
+    // 20 refreshes in two intervals; a pacer that waited a full turn after each refresh made 13.
+    assert.ok(starts.length >= 19 && starts.length <= 21, `${starts.length} refreshes in two intervals`);
   });
 });
 
