@@ -1,4 +1,11 @@
-import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { createSharedExecution } from './subscriptionGroups.js';
 
@@ -11,13 +18,20 @@ export function createLiveSubscribe(
   freshContext: (context: GatewayContext) => Promise<GatewayContext>,
 ): (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const shared = createSharedExecution();
+  // Subscriptions of one text share one document (src/live/documentStore.ts): printed once, not per subscriber.
+  const printed = new WeakMap<DocumentNode, string>();
+  const textOf = (document: DocumentNode): string => {
+    let text = printed.get(document);
+    if (text === undefined) printed.set(document, (text = print(document)));
+    return text;
+  };
   return async (args) => {
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return stream;
     const source = stream[Symbol.asyncIterator]();
     const context = args.contextValue as GatewayContext;
     const group = JSON.stringify([
-      print(args.document),
+      textOf(args.document),
       args.operationName ?? null,
       args.variableValues ?? null,
       context.principal.stages.fingerprint,

@@ -1,12 +1,8 @@
-import { ApolloServerErrorCode } from '@apollo/server/errors';
 import {
   getOperationAST,
   GraphQLError,
   Kind,
   OperationTypeNode,
-  parse,
-  validate,
-  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   type FormattedExecutionResult,
@@ -20,8 +16,12 @@ import type { GatewayContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { GatewayError } from '../graphql/errors.js';
 import { createDocumentRules } from '../limits/documentRules.js';
+import { createDocumentStore } from './documentStore.js';
 import { subscriptionCost } from './subscriptionBudget.js';
 import type { LiveFeeds } from './watchers.js';
+
+// Distinct subscription texts kept parsed: at about 14 KB each, 14 MB at most.
+const maxStoredDocuments = 1000;
 
 /** What a transport receives from a client: the GraphQL-over-HTTP request parameters. */
 export interface OperationParams {
@@ -56,6 +56,7 @@ export interface LiveOperations {
 export function createLiveOperations(deps: LiveOperationDependencies): LiveOperations {
   const { schema, limits } = deps;
   const documentRules = createDocumentRules(limits);
+  const documents = createDocumentStore({ schema, maxTokens: limits.maxTokens, maxEntries: maxStoredDocuments });
   // Errors a transport already formatted (a refusal sent as a result) pass as they are.
   const formatErrors = (errors: readonly (GraphQLError | GraphQLFormattedError)[]) =>
     errors.map((error) => (error instanceof GraphQLError ? deps.formatError(error.toJSON(), error) : error));
@@ -71,23 +72,8 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
       ) {
         return refuse(ErrorCode.BAD_REQUEST, '`variables` must be an object');
       }
-      let document: DocumentNode;
-      try {
-        document = parse(params.query, { maxTokens: limits.maxTokens });
-      } catch (error) {
-        const message = error instanceof GraphQLError ? error.message : 'Syntax error';
-        return refuse(ApolloServerErrorCode.GRAPHQL_PARSE_FAILED, message);
-      }
-      const invalid = validate(schema, document);
-      if (invalid.length > 0) {
-        return invalid.map(
-          (error) =>
-            new GraphQLError(error.message, {
-              nodes: error.nodes,
-              extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED },
-            }),
-        );
-      }
+      const document = documents(params.query);
+      if (Array.isArray(document)) return document;
       const violation = documentRules(schema, document);
       if (violation !== null) {
         return [

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { buildSchema } from 'graphql';
+import { createDocumentStore } from '../../src/live/documentStore.js';
 import { createFeed } from '../../src/live/feed.js';
 import { createSharedExecution } from '../../src/live/subscriptionGroups.js';
 import { createPacer, refreshIntervalMs } from '../../src/live/pacing.js';
@@ -87,6 +89,28 @@ describe('the pacer', () => {
     pacer.close();
     // 20 refreshes in two intervals; a pacer that waited a full turn after each refresh made 13.
     assert.ok(starts.length >= 19 && starts.length <= 21, `${starts.length} refreshes in two intervals`);
+  });
+});
+
+describe('the subscription document store', () => {
+  const schema = buildSchema('type Query { a: Int } type Subscription { tick: Int, tock: Int, tack: Int }');
+  test('the same text is parsed once: every subscriber of it shares one document', () => {
+    const documents = createDocumentStore({ schema, maxTokens: 100, maxEntries: 2 });
+    const first = documents('subscription { tick }');
+    assert.ok(!Array.isArray(first));
+    assert.equal(documents('subscription { tick }'), first);
+  });
+
+  test('refusals keep their codes and are not kept; past maxEntries the oldest text goes', () => {
+    const documents = createDocumentStore({ schema, maxTokens: 100, maxEntries: 2 });
+    const code = (result: ReturnType<typeof documents>) =>
+      Array.isArray(result) ? result[0]?.extensions['code'] : 'document';
+    assert.equal(code(documents('subscription {')), 'GRAPHQL_PARSE_FAILED');
+    assert.equal(code(documents('subscription { nope }')), 'GRAPHQL_VALIDATION_FAILED');
+    const tick = documents('subscription { tick }');
+    documents('subscription { tock }');
+    documents('subscription { tack }');
+    assert.notEqual(documents('subscription { tick }'), tick);
   });
 });
 
