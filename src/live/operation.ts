@@ -12,13 +12,12 @@ import {
 } from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
-import type { GatewayContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { GatewayError } from '../graphql/errors.js';
 import { createDocumentRules } from '../limits/documentRules.js';
 import { createDocumentStore } from './documentStore.js';
+import type { SubscriptionContext } from './execution.js';
 import { subscriptionCost } from './subscriptionBudget.js';
-import type { LiveFeeds } from './watchers.js';
 
 // Distinct subscription texts kept parsed: at about 14 KB each, 14 MB at most.
 const maxStoredDocuments = 1000;
@@ -33,9 +32,6 @@ export interface OperationParams {
 export interface LiveOperationDependencies {
   readonly schema: GraphQLSchema;
   readonly limits: Config['limits'];
-  /** A fresh request context (loaders, grants) for the principal. */
-  readonly createContext: (principal: Principal) => Promise<GatewayContext>;
-  readonly live: LiveFeeds;
   /** Apollo's formatError: the one place errors get their client words and codes. */
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
@@ -113,7 +109,7 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
           ),
         ];
       }
-      const contextValue: GatewayContext = { ...(await deps.createContext(principal)), live: deps.live };
+      const contextValue: SubscriptionContext = { principal };
       return { schema, document, variableValues, operationName, contextValue };
     },
     formatErrors,
