@@ -356,6 +356,39 @@ describe('subscriptions: the document limits of queries', () => {
   });
 });
 
+describe('subscriptions: refresh pacing', () => {
+  let stack: Stack;
+  before(async () => {
+    // The defaults that meet: a 1 s refresh and a 1 s floor on revalidations.
+    stack = await startStack({
+      env: { LIVE_MIN_INTERVAL_MS: '1000', UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '1000', EMULATOR_QUOTA_TPS: '0' },
+    });
+  });
+  after(() => stack.close());
+
+  test(
+    'a roster watched at a 1 s interval costs one ListParticipants call per second',
+    { timeout: 30_000 },
+    async () => {
+      const sessionId = freshSession();
+      stack.emulator.addParticipant(demo.stageArn, sessionId, alice);
+      const { client } = liveClient(stack.url);
+      const updates = subscribe<RosterData>(client, rosterChanged, { ...demo, sessionId });
+      await updates.next();
+      stack.emulator.reset();
+      const started = performance.now();
+      // Each refresh is a call: 4 of them take about 4 s (8 s when every other one was served the cached answer).
+      await pollUntil(
+        async () => stack.emulator.stats().byOperation.ListParticipants.calls,
+        (calls) => calls >= 4,
+        15_000,
+      );
+      assert.ok(performance.now() - started < 6_000, `4 refreshes took ${Math.round(performance.now() - started)} ms`);
+      await client.dispose();
+    },
+  );
+});
+
 describe('subscriptions: a JWT that expires ends its socket', () => {
   let stack: Stack;
   let key: SigningKey;
