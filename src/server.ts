@@ -198,14 +198,8 @@ export async function createGateway(deps: GatewayDependencies): Promise<FastifyI
   if (deps.live) {
     const { live } = deps;
     const contextFor = (principal: Principal) => createContext({ headers: {}, principal });
-    const operations = createLiveOperations({
-      schema,
-      limits: config.limits,
-      createContext: contextFor,
-      live,
-      formatError,
-    });
-    const subscribe = createLiveSubscribe(async (context) => ({ ...(await contextFor(context.principal)), live }));
+    const operations = createLiveOperations({ schema, limits: config.limits, formatError });
+    const subscribe = createLiveSubscribe(async (principal) => ({ ...(await contextFor(principal)), live }));
     attachWebSocketTransport(app, {
       authenticator,
       operations,

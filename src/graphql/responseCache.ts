@@ -100,7 +100,7 @@ export function createResponseCache({ settings, authMode, now = Date.now }: Resp
     },
 
     read(key, cacheMode) {
-      if (cacheMode === 'revalidate') return undefined;
+      if (cacheMode !== 'use') return undefined;
       const entry = entries.get(key);
       if (entry === undefined) return undefined;
       if (now() < entry.expiresAt) return entry;

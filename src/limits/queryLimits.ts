@@ -1,17 +1,9 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
-import {
-  GraphQLError,
-  Kind,
-  validate,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type GraphQLSchema,
-  type ValidationContext,
-} from 'graphql';
+import { Kind, type FragmentDefinitionNode } from 'graphql';
 import type { Config } from '../config.js';
 import { ErrorCode } from '../errors.js';
 import { GatewayError, refusalText } from '../graphql/errors.js';
+import { createDocumentRules, type DocumentLimit } from './documentRules.js';
 import { costOf } from './requestBudget.js';
 import type { Overspend, RequestSpend, SpendLimit, SpendLimits } from './requestSpend.js';
 
@@ -21,12 +13,12 @@ export interface BudgetContext extends BaseContext {
 }
 
 /** The values of `extensions.limit` on a QUERY_TOO_COMPLEX error. */
-export type QueryLimit = 'depth' | 'aliases' | 'directives' | SpendLimit;
+export type QueryLimit = DocumentLimit | SpendLimit;
 
 /**
  * Refuses an operation over any limit before execution (so before any IVS call) with
- * QUERY_TOO_COMPLEX, HTTP 400 and `extensions.limit`. Depth, aliases and directives use
- * graphql-armor's rules; the upstream budget (participant, stage and session lookups, list calls; see
+ * QUERY_TOO_COMPLEX, HTTP 400 and `extensions.limit`. Depth, aliases and directives use graphql-armor's
+ * rules (documentRules.ts); the upstream budget (participant, stage and session lookups, list calls; see
  * requestBudget.ts) needs the variables (`_entities` representations arrive there) and so cannot be a
  * validation rule. The operations of a batch (GRAPHQL_BATCHING) share one RequestSpend: they share one
  * HTTP request and its loaders.
@@ -38,38 +30,7 @@ export function createQueryLimitsPlugin(limits: Config['limits']): ApolloServerP
     listCalls: limits.maxListCalls,
     stageLookups: limits.maxStageLookups,
   };
-  const report =
-    (limit: QueryLimit) =>
-    (context: ValidationContext | null, error: GraphQLError): void =>
-      context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { limit } }));
-  const { validationRules } = new ApolloArmor({
-    maxDepth: {
-      n: limits.maxDepth,
-      ignoreIntrospection: true,
-      flattenFragments: true,
-      onReject: [report('depth')],
-      propagateOnRejection: false,
-    },
-    // Every alias counts, `__typename` ones included (armor exempts those by default).
-    maxAliases: { n: limits.maxAliases, allowList: [], onReject: [report('aliases')], propagateOnRejection: false },
-    maxDirectives: { n: limits.maxDirectives, onReject: [report('directives')], propagateOnRejection: false },
-    // Tokens: the parser's own limit. Cost: the participant budget below is the cost that matters here.
-    maxTokens: { enabled: false },
-    costLimit: { enabled: false },
-    blockFieldSuggestion: { enabled: false },
-  }).protect();
-
-  // Apollo hands out the same DocumentNode for the same query text (its document cache), and the rules
-  // depend on the document alone: validate each document once, not on every request.
-  const verdicts = new WeakMap<DocumentNode, GraphQLError | null>();
-  const firstViolation = (schema: GraphQLSchema, document: DocumentNode): GraphQLError | null => {
-    let verdict = verdicts.get(document);
-    if (verdict === undefined) {
-      verdict = validate(schema, document, validationRules)[0] ?? null;
-      verdicts.set(document, verdict);
-    }
-    return verdict;
-  };
+  const firstViolation = createDocumentRules(limits);
 
   return {
     async requestDidStart() {

@@ -1,12 +1,8 @@
-import { ApolloServerErrorCode } from '@apollo/server/errors';
 import {
   getOperationAST,
   GraphQLError,
   Kind,
   OperationTypeNode,
-  parse,
-  validate,
-  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   type FormattedExecutionResult,
@@ -16,11 +12,15 @@ import {
 } from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
-import type { GatewayContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { GatewayError, refusalText } from '../graphql/errors.js';
+import { createDocumentRules } from '../limits/documentRules.js';
+import { createDocumentStore } from './documentStore.js';
+import type { SubscriptionContext } from './execution.js';
 import { subscriptionCost } from './subscriptionBudget.js';
-import type { LiveFeeds } from './watchers.js';
+
+// Distinct subscription texts kept parsed: at about 14 KB each, 14 MB at most.
+const maxStoredDocuments = 1000;
 
 /** What a transport receives from a client: the GraphQL-over-HTTP request parameters. */
 export interface OperationParams {
@@ -32,9 +32,6 @@ export interface OperationParams {
 export interface LiveOperationDependencies {
   readonly schema: GraphQLSchema;
   readonly limits: Config['limits'];
-  /** A fresh request context (loaders, grants) for the principal. */
-  readonly createContext: (principal: Principal) => Promise<GatewayContext>;
-  readonly live: LiveFeeds;
   /** Apollo's formatError: the one place errors get their client words and codes. */
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
@@ -49,11 +46,13 @@ export interface LiveOperations {
 
 /**
  * Subscriptions only (queries and mutations go over HTTP, where the response cache and batching live),
- * parsed within LIMIT_TOKENS, validated against the schema and held to the request budget like a query
- * (src/live/subscriptionBudget.ts), all before anything is watched.
+ * parsed within LIMIT_TOKENS, validated against the schema, held to graphql-armor's depth, alias and directive
+ * rules and to the request budget like a query (src/live/subscriptionBudget.ts), all before anything is watched.
  */
 export function createLiveOperations(deps: LiveOperationDependencies): LiveOperations {
   const { schema, limits } = deps;
+  const documentRules = createDocumentRules(limits);
+  const documents = createDocumentStore({ schema, maxTokens: limits.maxTokens, maxEntries: maxStoredDocuments });
   // Errors a transport already formatted (a refusal sent as a result) pass as they are.
   const formatErrors = (errors: readonly (GraphQLError | GraphQLFormattedError)[]) =>
     errors.map((error) => (error instanceof GraphQLError ? deps.formatError(error.toJSON(), error) : error));
@@ -71,22 +70,13 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
       ) {
         return refuse(ErrorCode.BAD_REQUEST, refusalText.BAD_REQUEST.variablesNotObject);
       }
-      let document: DocumentNode;
-      try {
-        document = parse(params.query, { maxTokens: limits.maxTokens });
-      } catch (error) {
-        const message = error instanceof GraphQLError ? error.message : 'Syntax error';
-        return refuse(ApolloServerErrorCode.GRAPHQL_PARSE_FAILED, message);
-      }
-      const invalid = validate(schema, document);
-      if (invalid.length > 0) {
-        return invalid.map(
-          (error) =>
-            new GraphQLError(error.message, {
-              nodes: error.nodes,
-              extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED },
-            }),
-        );
+      const document = documents(params.query);
+      if (Array.isArray(document)) return document;
+      const violation = documentRules(schema, document);
+      if (violation !== null) {
+        return [
+          new GatewayError(ErrorCode.QUERY_TOO_COMPLEX, violation.message, { limit: violation.extensions['limit'] }),
+        ];
       }
       const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
       const operation = getOperationAST(document, operationName);
@@ -132,7 +122,7 @@ export function createLiveOperations(deps: LiveOperationDependencies): LiveOpera
           ),
         ];
       }
-      const contextValue: GatewayContext = { ...(await deps.createContext(principal)), live: deps.live };
+      const contextValue: SubscriptionContext = { principal };
       return { schema, document, variableValues, operationName, contextValue };
     },
     formatErrors,

@@ -35,15 +35,18 @@ export interface PacerOptions<W extends Paced> {
 }
 
 /**
- * One loop per operation: every `interval / held` ms it refreshes the held key refreshed longest ago, if
- * that was at least about one interval ago. A refresh of n calls waits n turns, so the calls of this
- * replica stay within held / interval per second, and those of the fleet within K / interval.
+ * One loop per operation: every `interval / held` ms it refreshes the held key refreshed longest ago, once
+ * that was at least about one interval ago. A refresh of n calls takes n turns, so the calls of this
+ * replica stay within held / interval per second, and those of the fleet within K / interval. Turns are
+ * counted from when the previous one began, not from when its refresh ended: otherwise every refresh's own
+ * duration would stretch the interval, and fewer than K calls would be made per interval.
  */
 export function createPacer<W extends Paced>(options: PacerOptions<W>): { wake(): void; close(): void } {
   const stop = new AbortController();
   let wake: () => void = () => undefined;
 
   const loop = async (): Promise<void> => {
+    let turnAt = performance.now();
     while (!stop.signal.aborted) {
       const held = options.held();
       if (held.length === 0) {
@@ -54,16 +57,25 @@ export function createPacer<W extends Paced>(options: PacerOptions<W>): { wake()
           signal: AbortSignal.any([stop.signal, woken.signal]),
           ref: false,
         }).catch(() => undefined);
+        turnAt = performance.now();
         continue;
       }
       const interval = options.intervalMs();
       const turnMs = interval / held.length;
       const oldest = held.reduce((a, b) => (b.lastRefreshAt < a.lastRefreshAt ? b : a));
-      let calls = 0;
-      if (Date.now() - oldest.lastRefreshAt >= interval - turnMs / 2) {
-        calls = await options.refresh(oldest).catch(() => 1);
+      const dueInMs = oldest.lastRefreshAt + interval - turnMs / 2 - Date.now();
+      if (dueInMs > 0) {
+        // Refreshed lately (by a query's call, an event, a late turn): look again when it is due.
+        await sleep(Math.min(dueInMs, turnMs), undefined, { signal: stop.signal, ref: false }).catch(() => undefined);
+        turnAt = performance.now();
+        continue;
       }
-      await sleep(turnMs * Math.max(1, calls), undefined, { signal: stop.signal, ref: false }).catch(() => undefined);
+      const calls = await options.refresh(oldest).catch(() => 1);
+      // Late turns (a slow refresh, a busy event loop) are caught up, but never more than an interval's worth.
+      turnAt = Math.max(turnAt + turnMs * Math.max(1, calls), performance.now() - interval);
+      await sleep(Math.max(0, turnAt - performance.now()), undefined, { signal: stop.signal, ref: false }).catch(
+        () => undefined,
+      );
     }
   };
   void loop();

@@ -26,10 +26,11 @@ export function registerSseRoute(app: FastifyInstance, deps: SseRouteDependencie
   const handler = createHandler({
     async onSubscribe(request, params) {
       const principal = request.raw.principal;
-      if (principal === null) return { errors: [] };
+      if (principal === null) return { data: null, errors: [] };
       const prepared = await operations.prepare(principal, params);
-      // Refused: one `next` with the errors (onNext formats them), then the stream completes.
-      return (Array.isArray(prepared) ? { errors: prepared } : prepared) as never;
+      // Refused: one `next` with the errors (onNext formats them), then the stream completes. graphql-sse
+      // takes an object for a result only if it has `data`: without it, the refusal would be a bare 400.
+      return (Array.isArray(prepared) ? { data: null, errors: prepared } : prepared) as never;
     },
     subscribe: (args) => deps.subscribe(args),
     onNext: (_context, _request, result) => operations.formatResult(result as ExecutionResult) as ExecutionResult,

@@ -11,7 +11,7 @@ import {
   type RosterFilter,
   type RosterParticipantModel,
 } from '../model.js';
-import type { Caller } from '../upstream/caller.js';
+import type { CacheMode, Caller } from '../upstream/caller.js';
 import type { UpstreamReads } from '../upstream/index.js';
 import type { IvsReadOperation } from '../ivs/operations.js';
 import { createFeed, type Feed } from './feed.js';
@@ -100,13 +100,13 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
     });
 
   // --- answers -------------------------------------------------------------------------------------
-  const readParticipant = async (key: ParticipantKey, cacheMode: 'use' | 'revalidate') => {
+  const readParticipant = async (key: ParticipantKey, cacheMode: CacheMode) => {
     const outcome = await reads.GetParticipant.read(key, { caller: liveCaller, cacheMode });
     if (!outcome.ok) throw outcome.error;
     return { answer: plain(outcome.value), calls: outcome.report.upstreamCalls };
   };
 
-  const readRoster = async (key: RosterWatchKey, cacheMode: 'use' | 'revalidate') => {
+  const readRoster = async (key: RosterWatchKey, cacheMode: CacheMode) => {
     const items: RosterParticipantModel[] = [];
     let calls = 0;
     let nextToken: string | undefined;
@@ -130,7 +130,7 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
     return { answer: items, calls };
   };
 
-  const read = (watch: Watch, cacheMode: 'use' | 'revalidate') =>
+  const read = (watch: Watch, cacheMode: CacheMode) =>
     watch.live.kind === 'participant'
       ? readParticipant(watch.live.key, cacheMode)
       : readRoster(watch.live.key, cacheMode);
@@ -167,7 +167,7 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
     watch.lastRefreshAt = Date.now();
     const startedAt = Date.now();
     try {
-      const { answer, calls } = await read(watch, 'revalidate');
+      const { answer, calls } = await read(watch, 'refresh');
       if (watches.get(watch.text) === watch) settle(watch, answer, startedAt);
       return calls;
     } catch (error) {

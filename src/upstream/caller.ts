@@ -12,8 +12,11 @@ export interface Caller {
   readonly mayRevalidate: boolean;
 }
 
-/** `revalidate`: the request sent `Cache-Control: no-cache` (or `max-age=0`) and the caller may revalidate. */
-export type CacheMode = 'use' | 'revalidate';
+/**
+ * `revalidate`: the request sent `Cache-Control: no-cache` (or `max-age=0`) and the caller may revalidate.
+ * `refresh`: a live watcher's paced refresh, which always asks IVS: the pacer already spaces them.
+ */
+export type CacheMode = 'use' | 'revalidate' | 'refresh';
 
 /** What a lookup needs to know about the GraphQL request it serves. */
 export interface ReadRequest {

@@ -71,8 +71,10 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
   /** The cached answer this request may be served without asking IVS, if any. */
   const usable = (cached: CacheRead<V> | undefined, request: ReadRequest): CacheRead<V> | undefined => {
     if (cached?.freshness !== 'fresh') return undefined;
-    // A revalidation is served a fresh answer only if IVS gave it moments ago.
-    if (request.cacheMode === 'use' || now() - cached.fetchedAt < deps.revalidateMinIntervalMs) return cached;
+    if (request.cacheMode === 'use') return cached;
+    // A revalidation is served a fresh answer only if IVS gave it moments ago. A paced refresh, due one
+    // interval after the last began, would otherwise find the answer a few ms younger than that and skip a call.
+    if (request.cacheMode === 'revalidate' && now() - cached.fetchedAt < deps.revalidateMinIntervalMs) return cached;
     return undefined;
   };
 

@@ -253,6 +253,143 @@ describe('subscriptions: credentials, grants and limits', () => {
   );
 });
 
+describe('subscriptions: the process limit and keep-alive pings', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ env: { ...fast, LIVE_MAX_SUBSCRIPTIONS: '2', LIVE_KEEP_ALIVE_MS: '300' } });
+  });
+  after(() => stack.close());
+
+  test(
+    'LIVE_MAX_SUBSCRIPTIONS: one more is TOO_MANY_SUBSCRIPTIONS (process), over graphql-ws and SSE, until one ends',
+    { timeout: 30_000 },
+    async () => {
+      const { client } = liveClient(stack.url);
+      const one = subscribe(client, participantChanged, { ...demo, participantId: 'alice' });
+      const two = subscribe(client, participantChanged, { ...demo, participantId: 'bob' });
+      await one.next();
+      await two.next();
+      const overSocket = (await subscribe(client, rosterChanged, demo).next()).errors?.[0]?.extensions;
+      assert.deepEqual([overSocket?.['code'], overSocket?.['limit']], ['TOO_MANY_SUBSCRIPTIONS', 'process']);
+      const overSse = (await subscribeSse(stack.url, rosterChanged, demo).next()).errors?.[0]?.extensions;
+      assert.deepEqual([overSse?.['code'], overSse?.['limit']], ['TOO_MANY_SUBSCRIPTIONS', 'process']);
+      await two.stop();
+      const again = await subscribeSse(stack.url, rosterChanged, demo).next();
+      assert.equal(again.data !== undefined && again.errors === undefined, true);
+      await client.dispose();
+    },
+  );
+
+  test('LIVE_KEEP_ALIVE_MS: a raw WebSocket client is pinged within the interval', { timeout: 30_000 }, async () => {
+    const socket = new WebSocket(`${stack.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    await once(socket, 'open');
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await once(socket, 'message');
+    const opened = performance.now();
+    await within(once(socket, 'ping'), 5_000, 'a keep-alive ping');
+    // The first ping comes one interval after the socket opened; allow the loaded host some slack.
+    assert.ok(performance.now() - opened < 300 + 1_000);
+    const second = performance.now();
+    await within(once(socket, 'ping'), 5_000, 'the next keep-alive ping');
+    assert.ok(performance.now() - second < 300 + 1_000);
+    socket.close();
+  });
+});
+
+describe('subscriptions: the document limits of queries', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({
+      env: { ...fast, MAX_QUERY_DEPTH: '2', MAX_ALIASES: '1', MAX_DIRECTIVES: '1', MAX_TOKENS: '60' },
+    });
+  });
+  after(() => stack.close());
+
+  const key = `stageArn: "${demo.stageArn}", sessionId: "${demo.sessionId}"`;
+  const refused = [
+    { limit: 'depth', query: `subscription { rosterChanged(${key}) { joined { participantId } } }` },
+    {
+      limit: 'aliases',
+      query: `subscription { p: participantChanged(${key}, participantId: "alice") { a: participantId b: userId } }`,
+    },
+    {
+      limit: 'directives',
+      query: `subscription { participantChanged(${key}, participantId: "alice") { participantId @include(if: true) userId @skip(if: false) } }`,
+    },
+  ];
+
+  for (const { limit, query } of refused) {
+    test(
+      `over MAX_${limit.toUpperCase()}: QUERY_TOO_COMPLEX (${limit}) over graphql-ws and SSE, no IVS call`,
+      {
+        timeout: 30_000,
+      },
+      async () => {
+        stack.emulator.reset();
+        const { client } = liveClient(stack.url);
+        const overSocket = (await subscribe(client, query).next()).errors?.[0]?.extensions;
+        assert.deepEqual([overSocket?.['code'], overSocket?.['limit']], ['QUERY_TOO_COMPLEX', limit]);
+        const overSse = (await subscribeSse(stack.url, query).next()).errors?.[0]?.extensions;
+        assert.deepEqual([overSse?.['code'], overSse?.['limit']], ['QUERY_TOO_COMPLEX', limit]);
+        assert.equal(stack.emulator.stats().calls, 0);
+        await client.dispose();
+      },
+    );
+  }
+
+  test('over MAX_TOKENS: GRAPHQL_PARSE_FAILED over graphql-ws and SSE', { timeout: 30_000 }, async () => {
+    const query = `subscription { participantChanged(${key}, participantId: "alice") { ${'participantId '.repeat(60)} } }`;
+    const { client } = liveClient(stack.url);
+    const overSocket = (await subscribe(client, query).next()).errors?.[0];
+    assert.equal(overSocket?.extensions?.['code'], 'GRAPHQL_PARSE_FAILED');
+    assert.match(overSocket?.message ?? '', /contains more th\w+ 60 tokens/);
+    const overSse = (await subscribeSse(stack.url, query).next()).errors?.[0];
+    assert.equal(overSse?.extensions?.['code'], 'GRAPHQL_PARSE_FAILED');
+    await client.dispose();
+  });
+
+  test('a subscription within every limit runs', { timeout: 30_000 }, async () => {
+    const query = `subscription { participantChanged(${key}, participantId: "alice") { participantId @include(if: true) } }`;
+    const { client } = liveClient(stack.url);
+    const first = await subscribe<ParticipantData>(client, query).next();
+    assert.equal(first.data?.participantChanged.participantId, 'alice');
+    await client.dispose();
+  });
+});
+
+describe('subscriptions: refresh pacing', () => {
+  let stack: Stack;
+  before(async () => {
+    // The defaults that meet: a 1 s refresh and a 1 s floor on revalidations.
+    stack = await startStack({
+      env: { LIVE_MIN_INTERVAL_MS: '1000', UPSTREAM_REVALIDATE_MIN_INTERVAL_MS: '1000', EMULATOR_QUOTA_TPS: '0' },
+    });
+  });
+  after(() => stack.close());
+
+  test(
+    'a roster watched at a 1 s interval costs one ListParticipants call per second',
+    { timeout: 30_000 },
+    async () => {
+      const sessionId = freshSession();
+      stack.emulator.addParticipant(demo.stageArn, sessionId, alice);
+      const { client } = liveClient(stack.url);
+      const updates = subscribe<RosterData>(client, rosterChanged, { ...demo, sessionId });
+      await updates.next();
+      stack.emulator.reset();
+      const started = performance.now();
+      // Each refresh is a call: 4 of them take about 4 s (8 s when every other one was served the cached answer).
+      await pollUntil(
+        async () => stack.emulator.stats().byOperation.ListParticipants.calls,
+        (calls) => calls >= 4,
+        15_000,
+      );
+      assert.ok(performance.now() - started < 6_000, `4 refreshes took ${Math.round(performance.now() - started)} ms`);
+      await client.dispose();
+    },
+  );
+});
+
 describe('subscriptions: a JWT that expires ends its socket', () => {
   let stack: Stack;
   let key: SigningKey;

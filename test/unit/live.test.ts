@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { buildSchema } from 'graphql';
+import { createDocumentStore } from '../../src/live/documentStore.js';
 import { createFeed } from '../../src/live/feed.js';
 import { createSharedExecution } from '../../src/live/subscriptionGroups.js';
-import { refreshIntervalMs } from '../../src/live/pacing.js';
+import { createPacer, refreshIntervalMs } from '../../src/live/pacing.js';
 import { rosterDiff, rosterReset, sameAnswer } from '../../src/live/rosterDiff.js';
 import type { RosterParticipantModel } from '../../src/model.js';
 
@@ -56,6 +58,59 @@ describe('pacing', () => {
     assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 10 }), 4000);
     assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 1000 }), 400_000);
     assert.equal(refreshIntervalMs({ ...settings, watchedKeys: 0 }), 1000);
+  });
+});
+
+describe('the pacer', () => {
+  test('refreshes each held key once per interval, however long a refresh takes', { timeout: 30_000 }, async () => {
+    // 10 keys in 1 s: a turn of 100 ms, of which each refresh takes half.
+    const intervalMs = 1000;
+    const keys = Array.from({ length: 10 }, () => ({ lastRefreshAt: Date.now() - intervalMs }));
+    const startedAt = performance.now();
+    const starts: number[] = [];
+    let measured: () => void = () => undefined;
+    const twoIntervals = new Promise<void>((resolve) => (measured = resolve));
+    const pacer = createPacer({
+      intervalMs: () => intervalMs,
+      held: () => keys,
+      async refresh(key) {
+        const at = performance.now() - startedAt;
+        if (at >= 2 * intervalMs) measured();
+        else starts.push(at);
+        key.lastRefreshAt = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return 1;
+      },
+    });
+    // The pacer's own timers do not keep a process alive: this one does, until the measure is taken.
+    const alive = setInterval(() => undefined, 1000);
+    await twoIntervals;
+    clearInterval(alive);
+    pacer.close();
+    // 20 refreshes in two intervals; a pacer that waited a full turn after each refresh made 13.
+    assert.ok(starts.length >= 19 && starts.length <= 21, `${starts.length} refreshes in two intervals`);
+  });
+});
+
+describe('the subscription document store', () => {
+  const schema = buildSchema('type Query { a: Int } type Subscription { tick: Int, tock: Int, tack: Int }');
+  test('the same text is parsed once: every subscriber of it shares one document', () => {
+    const documents = createDocumentStore({ schema, maxTokens: 100, maxEntries: 2 });
+    const first = documents('subscription { tick }');
+    assert.ok(!Array.isArray(first));
+    assert.equal(documents('subscription { tick }'), first);
+  });
+
+  test('refusals keep their codes and are not kept; past maxEntries the oldest text goes', () => {
+    const documents = createDocumentStore({ schema, maxTokens: 100, maxEntries: 2 });
+    const code = (result: ReturnType<typeof documents>) =>
+      Array.isArray(result) ? result[0]?.extensions['code'] : 'document';
+    assert.equal(code(documents('subscription {')), 'GRAPHQL_PARSE_FAILED');
+    assert.equal(code(documents('subscription { nope }')), 'GRAPHQL_VALIDATION_FAILED');
+    const tick = documents('subscription { tick }');
+    documents('subscription { tock }');
+    documents('subscription { tack }');
+    assert.notEqual(documents('subscription { tick }'), tick);
   });
 });
 
