@@ -91,6 +91,11 @@ export interface ClientDetails {
   reason?: string;
 }
 
+// Exactly the keys of ClientDetails (the type refuses a missing or extra one): the list code picks them by.
+const clientDetailKeys: Record<keyof ClientDetails, true> = { ivs: true, retryAfterSeconds: true, reason: true };
+/** The fields of ClientDetails, for picking them out of an object that may hold more (such as `cause`). */
+export const clientDetailFields = Object.keys(clientDetailKeys) as (keyof ClientDetails)[];
+
 /**
  * A failure of one participant lookup, in domain terms: thrown by validation, authorization, the IVS
  * layer and the upstream protection layer. `message` is for operators; src/graphql/errors.ts shows it

@@ -46,7 +46,7 @@ export interface CallLogLimits {
   readonly maxKeys: number;
 }
 
-export const defaultCallLogLimits: CallLogLimits = { maxArrivals: 100_000, maxKeys: 100_000 };
+const defaultCallLogLimits: CallLogLimits = { maxArrivals: 100_000, maxKeys: 100_000 };
 
 export interface CallLog {
   /** Records a call's arrival time (ms, monotonic). */

@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import {
+  clientDetailFields,
   ErrorCode,
   LookupError,
   lookupFailureText,
@@ -122,8 +123,7 @@ function clientWording(code: ErrorCode): ClientWording {
 
 /** The one place where domain failures become the extensions and words a client sees. */
 function toGatewayError(error: LookupError): GatewayError {
-  const { cause: _operatorsOnly, ...details } = error.details;
-  const { ivs, reason } = details;
+  const { ivs, reason } = error.details;
   const wording = clientWording(error.code);
   const message =
     (reason !== undefined && wordingByReason[reason]) || (wording.showsMessage && error.message) || wording.text;
@@ -131,13 +131,14 @@ function toGatewayError(error: LookupError): GatewayError {
     ivs && wording.ivsRequestIdOnly
       ? { ...(ivs.requestId !== undefined && { requestId: ivs.requestId }), retryable: ivs.retryable }
       : ivs;
-  const extensions: ClientDetails = { ...details, ...(shownIvs && { ivs: shownIvs }) };
-  return new GatewayError(error.code, message, presentDetails(extensions), error);
+  return new GatewayError(error.code, message, presentDetails({ ...error.details, ivs: shownIvs }), error);
 }
 
-// `extensions` carry only the details that are set (an empty reason is none): absent, not null, in the JSON.
+// Only the client details (never `cause`, nor anything else a raising layer attached), and only those set
+// (an empty reason is none): an absent detail is absent, not null, in the JSON.
 function presentDetails(details: ClientDetails): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined && value !== ''));
+  const set = clientDetailFields.map((field) => [field, details[field]] as const);
+  return Object.fromEntries(set.filter(([, value]) => value !== undefined && value !== ''));
 }
 
 /** A GraphQL-shaped body for replies that never reach Apollo (401, 404, 413, 415, ...). */

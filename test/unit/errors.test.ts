@@ -67,6 +67,15 @@ describe('error formatter', () => {
     });
   });
 
+  test('extensions carry only the client details: never the cause, nor a field a raising layer attached', () => {
+    const attached: LookupError['details'] = Object.assign(
+      { retryAfterSeconds: 2, cause: new Error('socket hang up') },
+      { stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/secret' },
+    );
+    const { formatted } = format(new LookupError(ErrorCode.THROTTLED, 'Rate exceeded', attached));
+    assert.deepEqual(formatted.extensions, { code: 'THROTTLED', retryAfterSeconds: 2 });
+  });
+
   test('an unexpected error is masked as INTERNAL_SERVER_ERROR and reported to the operator', () => {
     const boom = new TypeError('Cannot read properties of undefined (reading "secret")');
     const { formatted, masked } = format(boom);
