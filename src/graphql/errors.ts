@@ -22,7 +22,7 @@ interface ClientWording {
 /**
  * Everything a client reads about a failed lookup, keyed by code. IVS's own text is shown where it
  * is about the caller's request; for AccessDenied and credential failures it names the gateway's
- * IAM role or account, so those get fixed words (src/ivs/participantSource.ts logs IVS's text).
+ * IAM role or account, so those get fixed words (src/ivs/send.ts logs IVS's text).
  */
 const wordingByCode: Record<LookupCode, ClientWording> = {
   BAD_USER_INPUT: { text: lookupFailureText.BAD_USER_INPUT, showsMessage: true },
