@@ -4,7 +4,7 @@ import { createLogger } from '../../src/logger.js';
 import { createRedisConnection, type RedisConnection, type RedisHealth } from '../../src/upstream/redis/connection.js';
 import { GetParticipant } from '../../src/ivs/operations/getParticipant.js';
 import { GetStage } from '../../src/ivs/operations/getStage.js';
-import { createSharedGenerations } from '../../src/upstream/cache/redisGenerations.js';
+import { createRedisGenerations } from '../../src/upstream/cache/redisGenerations.js';
 import {
   createLocalGenerations,
   generationalKeyText,
@@ -50,7 +50,7 @@ const implementations: Record<string, () => (count: number) => Promise<StageGene
         const connection = createRedisConnection({ url: redis.url, keyPrefix, commandTimeoutMs: 500, logger });
         connections.push(connection);
         await healthReached(connection, 'up');
-        replicas.push(createSharedGenerations(connection, logger));
+        replicas.push(createRedisGenerations(connection, logger));
         subscribed += 1;
         // Once subscribed, a bump of another replica reaches this one.
         await pollUntil(

@@ -9,7 +9,7 @@ import type { RedisConnection } from '../redis/connection.js';
  * (re)connect it subscribes, then reads the whole hash, so a bump it missed while Redis was away is learned
  * then. With Redis down a bump moves only this replica's generation (its near copies are what it serves).
  */
-export function createSharedGenerations(connection: RedisConnection, logger: Logger): StageGenerations {
+export function createRedisGenerations(connection: RedisConnection, logger: Logger): StageGenerations {
   const hash = connection.key('generations');
   const channel = connection.key('generations');
   const known = new Map<string, number>();

@@ -41,7 +41,7 @@ export function createRedisStore(connection: RedisConnection): KeyValueCache<str
  * `codec` for entries read back from Redis: a cached NOT_FOUND, whose message a client reads, carries the
  * gateway's own words and only well-formed IVS details, never text another writer stored.
  */
-export function sharedEntryCodec<V>(codec: EntryCodec<V>): EntryCodec<V> {
+export function redisEntryCodec<V>(codec: EntryCodec<V>): EntryCodec<V> {
   return {
     encode: codec.encode,
     decode(text) {
