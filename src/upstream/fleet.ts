@@ -13,7 +13,8 @@ import type { StartBudget } from './quota/localShare.js';
 import { createMembership } from './redis/membership.js';
 import { createRedisFlight } from './flight/redisFlight.js';
 import { createRedisSlots, type SlotsMode } from './quota/redisSlots.js';
-import { createNearCache, createRedisStore, redisEntryCodec } from './cache/redisStore.js';
+import { createNearCache } from './cache/nearCache.js';
+import { createRedisStore, redisEntryCodec } from './cache/redisStore.js';
 import { createRedisGenerations } from './cache/redisGenerations.js';
 import type { StageGenerations } from './cache/invalidation.js';
 
