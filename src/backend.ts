@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import type { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
 import type { IvsEmulator } from './emulator/server.js';
 import { createIvsClient, type IvsClientOverrides } from './ivs/client.js';
-import { createIvsSources } from './ivs/sources.js';
+import { createIvsSources } from './ivs/operations/index.js';
 import { createLocalEventIds, type SeenEventIds } from './live/seenEventIds.js';
 import type { Logger } from './logger.js';
 import { createLiveWatchers, type LiveWatchers } from './live/watchers.js';
@@ -12,7 +12,6 @@ import { createSharedEventIds } from './live/redisSeenEventIds.js';
 import { redactedUrl } from './observability/redaction.js';
 import { createFleet, type FleetObserver } from './upstream/fleet.js';
 import { createUpstream, type UpstreamReads, type UpstreamWrites } from './upstream/index.js';
-import { createIvsWriteSources } from './ivs/writeSources.js';
 import type { ParticipantKey } from './model.js';
 import { createModeration, type Moderation } from './tokens/moderation.js';
 import { loadTokenSigner } from './tokens/tokenSigner.js';
@@ -67,12 +66,7 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
   const fleet = config.redis
     ? createFleet({ redis: config.redis, logger, observer: options.fleetObserver ?? { fleetState() {} } })
     : undefined;
-  const sources = new Map(
-    [...clients].map(([region, client]) => [
-      region,
-      { ...createIvsSources(client, logger), ...createIvsWriteSources(client, logger) },
-    ]),
-  );
+  const sources = new Map([...clients].map(([region, client]) => [region, createIvsSources(client, logger)]));
   const upstream = createUpstream(config, sources, {
     logger,
     observer: options.observer ?? noopUpstreamObservers,

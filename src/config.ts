@@ -8,7 +8,7 @@ import {
   writeQuotaTps,
   type IvsOperation,
   type IvsReadOperation,
-} from './ivs/operations.js';
+} from './ivs/operations/index.js';
 
 /**
  * Where IVS calls go: real AWS, explicit endpoints, or the emulator started in-process. `regions` are the
@@ -422,7 +422,7 @@ function buildConfig(e: Env) {
         notFoundTtlMs: e.UPSTREAM_CACHE_NOT_FOUND_TTL_MS,
         /** How long a participant is kept past its freshness, to be served stale when IVS cannot answer. */
         staleMs: e.UPSTREAM_CACHE_STALE_MS,
-        /** Freshness of the other operations' answers; see src/upstream/cache/codecs.ts for which answer gets which. */
+        /** Freshness of the other operations' answers; each read's descriptor (src/ivs/operations/) says which gets which. */
         discovery: {
           stageTtlMs: e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.GetStage,
           sessionsTtlMs: e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.ListStageSessions,

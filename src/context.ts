@@ -1,14 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from './auth/principal.js';
 import type DataLoader from 'dataloader';
-import { readKeyTexts, type IvsReadTypes } from './ivs/sources.js';
+import { perReadOperation, readOperation, type IvsReadTypes } from './ivs/operations/index.js';
 import { createRequestSpend, type RequestSpend } from './limits/requestSpend.js';
 import type { LiveFeeds } from './live/watchers.js';
 import { createReadLoader } from './loaders/readLoader.js';
 import type { CursorCodec } from './resolvers/cursor.js';
 import type { Caller, CacheMode } from './upstream/caller.js';
 import type { UpstreamReads } from './upstream/index.js';
-import type { IvsReadOperation } from './ivs/operations.js';
+import type { IvsReadOperation } from './ivs/operations/index.js';
 import { startRequestDeadline } from './upstream/deadline.js';
 import { createLookupStats, type LookupStats } from './upstream/lookupStats.js';
 import type { ServedStages } from './validation.js';
@@ -75,19 +75,12 @@ export function createContextFactory(deps: ContextDependencies): (request: Conte
     const loader = <O extends IvsReadOperation>(operation: O) =>
       createReadLoader<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']>({
         read: deps.reads[operation],
-        keyText: readKeyTexts[operation],
+        keyText: readOperation(operation).keyText,
         request: readRequest,
         stats: lookupStats,
       });
     return {
-      loaders: {
-        GetParticipant: loader('GetParticipant'),
-        GetStage: loader('GetStage'),
-        GetStageSession: loader('GetStageSession'),
-        ListStageSessions: loader('ListStageSessions'),
-        ListParticipants: loader('ListParticipants'),
-        ListParticipantEvents: loader('ListParticipantEvents'),
-      },
+      loaders: perReadOperation<Loaders>(loader),
       lookupStats,
       principal: request.principal,
       cacheMode,

@@ -11,9 +11,10 @@ import {
 } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields.js';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
-import { participantDetailFields, participantKeyText, stageSessionKeyText } from '../model.js';
+import { participantDetailFields } from '../model.js';
 import { parseGlobalId, type NodeRef } from '../resolvers/globalId.js';
 import { pageSizeProblem, rosterFilterProblem, type InputProblem } from '../validation.js';
+import { ivsReadOperations, readOperation, readOperations, type IvsReadOperation } from '../ivs/operations/index.js';
 
 /** What an operation can cost upstream at most, counted before it runs. */
 export interface RequestCost {
@@ -89,12 +90,13 @@ interface Place {
 }
 
 const detailFields = new Set<string>(participantDetailFields);
-// Connections by parent type and field; each page of one costs one list call.
-const connections: Readonly<Record<string, string>> = {
-  'Stage.sessions': 'ListStageSessions',
-  'StageSession.participants': 'ListParticipants',
-  'Participant.events': 'ListParticipantEvents',
-};
+// Connections by parent type and field (each list read's descriptor names its own); each page costs one list call.
+const connections: ReadonlyMap<string, IvsReadOperation> = new Map(
+  ivsReadOperations.flatMap((operation) => {
+    const { connectionField } = readOperation(operation);
+    return connectionField === undefined ? [] : [[connectionField, operation] as const];
+  }),
+);
 const noKey = '';
 
 class CostWalk {
@@ -171,7 +173,7 @@ class CostWalk {
         else this.sessionLookups += place.session?.pages ?? place.times;
         break;
     }
-    const connection = connections[coordinate];
+    const connection = connections.get(coordinate);
     if (connection !== undefined) {
       const pageSize = this.pageSize(name, args);
       if (connection === 'ListParticipants') this.inputProblem ??= rosterFilterProblem(rosterFilterArgument(args));
@@ -276,15 +278,16 @@ function participantKey(value: unknown): string {
     sessionId: fieldOf(value, 'sessionId'),
     participantId: fieldOf(value, 'participantId'),
   };
-  return key.stageArn && key.sessionId && key.participantId ? participantKeyText(key) : noKey;
+  return key.stageArn && key.sessionId && key.participantId ? readOperations.GetParticipant.keyText(key) : noKey;
 }
 
-// GetStage and GetStageSession keys share one budget and one set: the prefix keeps them apart.
+// Keys are spelled as the loaders spell them, so the budget counts what they will call. GetStage and
+// GetStageSession keys share one budget and one set: the operation's name in front keeps them apart.
 function stageKey(arn: unknown): string {
-  return typeof arn === 'string' && arn !== '' ? `GetStage ${arn}` : noKey;
+  return typeof arn === 'string' && arn !== '' ? `GetStage ${readOperations.GetStage.keyText(arn)}` : noKey;
 }
 
 function sessionKey(value: unknown): string {
   const key = { stageArn: fieldOf(value, 'stageArn'), sessionId: fieldOf(value, 'sessionId') };
-  return key.stageArn && key.sessionId ? `GetStageSession ${stageSessionKeyText(key)}` : noKey;
+  return key.stageArn && key.sessionId ? `GetStageSession ${readOperations.GetStageSession.keyText(key)}` : noKey;
 }

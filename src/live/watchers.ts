@@ -13,7 +13,7 @@ import {
 } from '../model.js';
 import type { CacheMode, Caller } from '../upstream/caller.js';
 import type { UpstreamReads } from '../upstream/index.js';
-import type { IvsReadOperation } from '../ivs/operations.js';
+import type { IvsReadOperation } from '../ivs/operations/index.js';
 import { createFeed, type Feed } from './feed.js';
 import { liveKeyText, operationOf, type LiveKey, type LiveOperation, type RosterWatchKey } from './liveKey.js';
 import { createPacer, refreshIntervalMs } from './pacing.js';

@@ -7,10 +7,9 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { readStageArns, type IvsReadTypes } from '../ivs/sources.js';
+import { perReadOperation, readOperation, type IvsReadOperation, type IvsReadTypes } from '../ivs/operations/index.js';
 import type { Logger } from '../logger.js';
 import type { UpstreamReads } from '../upstream/index.js';
-import type { IvsReadOperation } from '../ivs/operations.js';
 import type { UpstreamRead } from '../upstream/read.js';
 import { regionOfStage } from '../validation.js';
 import { redactedQuery, redactedUrl } from './redaction.js';
@@ -99,9 +98,10 @@ export async function startTracing(endpoint: string, logger: Logger): Promise<Tr
         operation: O,
       ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
         const inner: UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> = reads[operation];
+        const { stageArnOf } = readOperation(operation);
         return {
           read: (key, request) => {
-            const region = regionOfStage(readStageArns[operation](key));
+            const region = regionOfStage(stageArnOf(key));
             const attributes = { 'ivs.operation': operation, 'cloud.region': region };
             return tracer.startActiveSpan(`ivs ${operation}`, { attributes }, async (span) => {
               const outcome = await inner.read(key, request);
@@ -112,14 +112,7 @@ export async function startTracing(endpoint: string, logger: Logger): Promise<Tr
           },
         };
       };
-      return {
-        GetParticipant: traced('GetParticipant'),
-        GetStage: traced('GetStage'),
-        GetStageSession: traced('GetStageSession'),
-        ListStageSessions: traced('ListStageSessions'),
-        ListParticipants: traced('ListParticipants'),
-        ListParticipantEvents: traced('ListParticipantEvents'),
-      };
+      return perReadOperation<UpstreamReads>(traced);
     },
     async shutdown() {
       disableInstrumentations();

@@ -1,5 +1,5 @@
 import type { MutationResolvers, ParticipantToken } from '../__generated__/resolvers-types.js';
-import type { MintedToken } from '../ivs/writeSources.js';
+import type { MintedToken } from '../ivs/operations/writes.js';
 
 export const Mutation: MutationResolvers = {
   createParticipantToken: async (_parent, { input }, context) =>

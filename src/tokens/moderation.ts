@@ -2,7 +2,7 @@ import type { CreateParticipantTokenInput, DisconnectParticipantInput } from '..
 import type { Principal } from '../auth/principal.js';
 import { callerOf } from '../context.js';
 import { ErrorCode, LookupError } from '../errors.js';
-import type { DisconnectRequest, MintedToken } from '../ivs/writeSources.js';
+import type { DisconnectRequest, MintedToken } from '../ivs/operations/writes.js';
 import type { Logger } from '../logger.js';
 import type { ParticipantKey } from '../model.js';
 import type { UpstreamReads, UpstreamWrites } from '../upstream/index.js';

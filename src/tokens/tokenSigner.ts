@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
 import { ConfigError } from '../config.js';
 import { newParticipantId } from './participantId.js';
-import type { MintedToken, MintRequest } from '../ivs/writeSources.js';
+import type { MintedToken, MintRequest } from '../ivs/operations/writes.js';
 
 /** The stage's endpoints a token names, from GetStage's `endpoints`. */
 export interface StageEndpoints {

@@ -2,7 +2,7 @@ import type { CreateParticipantTokenInput, DisconnectParticipantInput } from '..
 import { authorizeStageArn, type Capability, type Principal } from '../auth/principal.js';
 import { ErrorCode, LookupError } from '../errors.js';
 import { writeConstraints } from '../ivs/constraints.js';
-import type { DisconnectRequest, MintRequest } from '../ivs/writeSources.js';
+import type { DisconnectRequest, MintRequest } from '../ivs/operations/writes.js';
 import { validateStageArn, type ServedStages } from '../validation.js';
 
 /** `extensions.reason` of each write refusal; the README's error table lists them. */

@@ -11,10 +11,11 @@ import type { SlotSource } from './quota/slots.js';
 import { createRedisConnection, type RedisConnection, type RedisHealth } from './redis/connection.js';
 import type { StartBudget } from './quota/localShare.js';
 import { createMembership } from './redis/membership.js';
-import { createSharedFlight } from './flight/redisFlight.js';
-import { createSharedSlots, type SlotsMode } from './quota/redisSlots.js';
-import { createNearCache, createRedisStore, sharedEntryCodec } from './cache/redisStore.js';
-import { createSharedGenerations } from './cache/redisGenerations.js';
+import { createRedisFlight } from './flight/redisFlight.js';
+import { createRedisSlots, type SlotsMode } from './quota/redisSlots.js';
+import { createNearCache } from './cache/nearCache.js';
+import { createRedisStore, redisEntryCodec } from './cache/redisStore.js';
+import { createRedisGenerations } from './cache/redisGenerations.js';
 import type { StageGenerations } from './cache/invalidation.js';
 
 /** What this replica knows of the fleet; /readyz and /metrics report it. */
@@ -87,7 +88,7 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
     },
   });
 
-  const generations = createSharedGenerations(connection, logger);
+  const generations = createRedisGenerations(connection, logger);
 
   return {
     generations,
@@ -95,7 +96,7 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
       const text = quotaDomainText(domain);
       modes[text] = 'shared';
       report();
-      return createSharedSlots({
+      return createRedisSlots({
         connection,
         domain,
         ...quota,
@@ -111,12 +112,12 @@ export function createFleet({ redis, logger, observer }: FleetOptions): Fleet {
       });
     },
     flight<T>(claimTtlMs: number) {
-      const flight = createSharedFlight<T>({ connection, local: createLocalFlight<T>(), claimTtlMs, replicaId });
+      const flight = createRedisFlight<T>({ connection, local: createLocalFlight<T>(), claimTtlMs, replicaId });
       flights.push(flight);
       return flight;
     },
     store<V>(codec: EntryCodec<V>, nearEntries: number) {
-      const shared = codedStore(createRedisStore(connection), sharedEntryCodec(codec));
+      const shared = codedStore(createRedisStore(connection), redisEntryCodec(codec));
       if (redis.nearCacheTtlMs === 0) return shared;
       return createNearCache(shared, { maxEntries: nearEntries, ttlMs: redis.nearCacheTtlMs });
     },

@@ -1,21 +1,30 @@
 import type { Config } from '../config.js';
-import { readKeyTexts, readStageArns, type IvsReadTypes, type IvsSources } from '../ivs/sources.js';
 import type { Logger } from '../logger.js';
 import { regionOfStage } from '../validation.js';
-import type { ParticipantModel } from '../model.js';
-import { createAnswerCache, disabledAnswerCache, type AnswerTtls } from './cache/answerCache.js';
+import { createAnswerCache, disabledAnswerCache } from './cache/answerCache.js';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Fleet } from './fleet.js';
-import { participantEntryCodec, type CacheEntry, type EntryCodec } from './cache/entry.js';
+import type { CacheEntry, EntryCodec } from './cache/entry.js';
 import { createUpstreamBreaker } from './breaker.js';
 import { systemClock } from '../clock.js';
 import { createLocalFlight } from './flight/flight.js';
 import { createMemoryStore } from './cache/memoryStore.js';
-import { discoveryCodecs, discoveryTtls } from './cache/codecs.js';
+import { readCodec, readTtls } from './cache/codecs.js';
 import type { BreakerState, UpstreamObserver, UpstreamObservers } from './observer.js';
-import type { IvsOperation, IvsReadOperation, IvsWriteOperation } from '../ivs/operations.js';
+import {
+  perReadOperation,
+  perWriteOperation,
+  readOperation,
+  writeOperation,
+  type IvsOperation,
+  type IvsReadOperation,
+  type IvsReadTypes,
+  type IvsSources,
+  type IvsWriteOperation,
+  type IvsWriteSources,
+  type IvsWriteTypes,
+} from '../ivs/operations/index.js';
 import { quotaDomainText, type QuotaDomain } from './quota/domain.js';
-import type { IvsWriteSources, IvsWriteTypes } from '../ivs/writeSources.js';
 import { createUpstreamWrite, type UpstreamWrite } from './write.js';
 import {
   createInvalidation,
@@ -53,17 +62,6 @@ export interface Upstream {
 
 // The in-process copies in front of the shared cache, per operation: the hot keys only.
 const nearEntriesMax = 1000;
-
-/** Participant freshness: CONNECTED participants may change at any moment, DISCONNECTED ones hardly. */
-export function participantTtls(cache: Omit<Config['upstream']['cache'], 'discovery'>): AnswerTtls<ParticipantModel> {
-  return {
-    freshnessMs: (answer) => {
-      if (answer.kind === 'not_found') return cache.notFoundTtlMs;
-      return answer.value.state === 'DISCONNECTED' ? cache.disconnectedTtlMs : cache.connectedTtlMs;
-    },
-    staleMs: cache.staleMs,
-  };
-}
 
 /**
  * Wraps each IVS source in the configured protection layer; one per process, shared by all requests.
@@ -119,8 +117,6 @@ export function createUpstream(
     };
   };
   const generations = fleet?.generations ?? createLocalGenerations();
-  const ttls = { GetParticipant: participantTtls(cache), ...discoveryTtls(cache) };
-  const codecs = { GetParticipant: participantEntryCodec, ...discoveryCodecs };
 
   // The quota steward and the breaker of one quota domain: one operation in one region.
   const guardsOf = (operation: IvsOperation, region: string) => {
@@ -150,10 +146,11 @@ export function createUpstream(
     sources: IvsSources,
   ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
     type V = IvsReadTypes[O]['value'];
-    const store = storeFor<V>(codecs[operation]);
+    const descriptor = readOperation(operation);
+    const store = storeFor<V>(readCodec(descriptor));
     const { limiter, breaker, hooks } = guardsOf(operation, region);
     return createUpstreamRead<IvsReadTypes[O]['key'], V>({
-      keyText: generationalKeyText(operation, readKeyTexts[operation], readStageArns[operation], generations),
+      keyText: generationalKeyText(descriptor, generations),
       call: sources[operation],
       cache:
         store === undefined
@@ -161,7 +158,7 @@ export function createUpstream(
           : createAnswerCache<V>({
               store,
               namespace: operation,
-              ttls: ttls[operation],
+              ttls: readTtls(descriptor.freshMs, cache),
               onStoreError: (error) =>
                 logger.warn({ err: error, operation }, 'answer cache store failed; treated as a miss'),
             }),
@@ -181,12 +178,13 @@ export function createUpstream(
   const read = <O extends IvsReadOperation>(
     operation: O,
   ): UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> => {
+    const { stageArnOf } = readOperation(operation);
     const byRegion = new Map(
       [...sourcesByRegion].map(([region, sources]) => [region, regionalRead(operation, region, sources)]),
     );
     return {
       read(key, request) {
-        const region = regionOfStage(readStageArns[operation](key));
+        const region = regionOfStage(stageArnOf(key));
         const regional = byRegion.get(region);
         if (regional === undefined) throw new Error(`${operation} asked for a stage in ${region}, a region not served`);
         return regional.read(key, request);
@@ -194,18 +192,12 @@ export function createUpstream(
     };
   };
 
-  const reads: UpstreamReads = {
-    GetParticipant: read('GetParticipant'),
-    GetStage: read('GetStage'),
-    GetStageSession: read('GetStageSession'),
-    ListStageSessions: read('ListStageSessions'),
-    ListParticipants: read('ListParticipants'),
-    ListParticipantEvents: read('ListParticipantEvents'),
-  };
+  const reads = perReadOperation<UpstreamReads>(read);
   // Same routing as reads; the deadline is the lookup's.
   const write = <O extends IvsWriteOperation>(
     operation: O,
   ): UpstreamWrite<IvsWriteTypes[O]['input'], IvsWriteTypes[O]['value']> => {
+    const { stageArnOf } = writeOperation(operation);
     const byRegion = new Map(
       [...sourcesByRegion].map(([region, sources]) => {
         const { limiter, breaker, hooks } = guardsOf(operation, region);
@@ -225,7 +217,7 @@ export function createUpstream(
     );
     return {
       write(input, caller) {
-        const region = regionOfStage(input.stageArn);
+        const region = regionOfStage(stageArnOf(input));
         const regional = byRegion.get(region);
         if (regional === undefined) throw new Error(`${operation} asked for a stage in ${region}, a region not served`);
         return regional.write(input, caller);
@@ -233,10 +225,7 @@ export function createUpstream(
     };
   };
 
-  const writes: UpstreamWrites = {
-    CreateParticipantToken: write('CreateParticipantToken'),
-    DisconnectParticipant: write('DisconnectParticipant'),
-  };
+  const writes = perWriteOperation<UpstreamWrites>(write);
   return {
     reads,
     writes,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
 import { startEmulator } from '../../src/emulator/server.js';
-import { ivsReadOperations } from '../../src/ivs/operations.js';
+import { ivsReadOperations } from '../../src/ivs/operations/index.js';
 import { pollUntil } from '../helpers/poll.js';
 import { startGatewayProcess } from '../helpers/process.js';
 import { createLogSink, demo, startStack, type Stack } from '../helpers/stack.js';

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/logger.js';
 import { participantKeyText } from '../../src/model.js';
 import { createRedisConnection, type RedisConnection } from '../../src/upstream/redis/connection.js';
 import { createMembership } from '../../src/upstream/redis/membership.js';
-import { createSharedSlots } from '../../src/upstream/quota/redisSlots.js';
+import { createRedisSlots } from '../../src/upstream/quota/redisSlots.js';
 import { systemClock } from '../../src/clock.js';
 import { quotaDomainText } from '../../src/upstream/quota/domain.js';
 import { pollUntil } from '../helpers/poll.js';
@@ -213,7 +213,7 @@ describe('what the gateway reads from Redis is checked, not trusted', () => {
           const replicas = await Promise.all(
             ['a', 'b'].map(async (id) => {
               const connection = await connect(prefix);
-              return createSharedSlots({
+              return createRedisSlots({
                 connection,
                 domain,
                 callsPerWindow: 4,

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection, type RedisConnection, type RedisHealth } from '../../src/upstream/redis/connection.js';
-import { createSharedSlots, type SharedSlotsOptions } from '../../src/upstream/quota/redisSlots.js';
+import { createRedisSlots, type RedisSlotsOptions } from '../../src/upstream/quota/redisSlots.js';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { createLogSink } from '../helpers/stack.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
@@ -34,12 +34,12 @@ describe('shared start slots in Redis', () => {
     await redis.stop();
   });
 
-  const replica = async (options: Partial<SharedSlotsOptions> = {}, sink = createLogSink()) => {
+  const replica = async (options: Partial<RedisSlotsOptions> = {}, sink = createLogSink()) => {
     const logger = createLogger({ level: 'info', destination: sink.destination });
     const connection = createRedisConnection({ url: redis.url, keyPrefix: `t${run}:`, commandTimeoutMs: 500, logger });
     connections.push(connection);
     await healthReached(connection, 'up');
-    const slots = createSharedSlots({
+    const slots = createRedisSlots({
       connection,
       domain,
       callsPerWindow: 5,

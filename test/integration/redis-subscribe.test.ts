@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection, type RedisConnection } from '../../src/upstream/redis/connection.js';
-import { createSharedGenerations } from '../../src/upstream/cache/redisGenerations.js';
+import { createRedisGenerations } from '../../src/upstream/cache/redisGenerations.js';
 import { createSharedWatch } from '../../src/live/redisWatchChannel.js';
 import { pollUntil } from '../helpers/poll.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
@@ -92,11 +92,11 @@ describe('a SUBSCRIBE that times out on a live connection', () => {
 
   test('the stage generations still learn the bumps of other replicas', { timeout: 10_000 }, async () => {
     const keyPrefix = `s${prefix++}:`;
-    const bumper = createSharedGenerations(await connect(keyPrefix), logger);
+    const bumper = createRedisGenerations(await connect(keyPrefix), logger);
     const connection = await connect(keyPrefix);
-    let learner: ReturnType<typeof createSharedGenerations> | undefined;
+    let learner: ReturnType<typeof createRedisGenerations> | undefined;
     await whileRedisPaused(async () => {
-      learner = createSharedGenerations(connection, logger);
+      learner = createRedisGenerations(connection, logger);
     });
     const stageArn = 'arn:aws:ivs:us-east-1:123456789012:stage/A';
     await pollUntil(

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection, type RedisConnection, type RedisHealth } from '../../src/upstream/redis/connection.js';
-import { createSharedGenerations } from '../../src/upstream/cache/redisGenerations.js';
+import { GetParticipant } from '../../src/ivs/operations/getParticipant.js';
+import { GetStage } from '../../src/ivs/operations/getStage.js';
+import { createRedisGenerations } from '../../src/upstream/cache/redisGenerations.js';
 import {
   createLocalGenerations,
   generationalKeyText,
@@ -48,7 +50,7 @@ const implementations: Record<string, () => (count: number) => Promise<StageGene
         const connection = createRedisConnection({ url: redis.url, keyPrefix, commandTimeoutMs: 500, logger });
         connections.push(connection);
         await healthReached(connection, 'up');
-        replicas.push(createSharedGenerations(connection, logger));
+        replicas.push(createRedisGenerations(connection, logger));
         subscribed += 1;
         // Once subscribed, a bump of another replica reaches this one.
         await pollUntil(
@@ -100,15 +102,11 @@ for (const [name, implementation] of Object.entries(implementations)) {
       const [generations] = await implementation()(1);
       assert.ok(generations);
       const participant = generationalKeyText(
-        'GetParticipant',
-        (key: string) => key,
-        () => stageA,
+        { keyText: (key: string) => key, stageArnOf: () => stageA, generational: GetParticipant.generational },
         generations,
       );
       const stage = generationalKeyText(
-        'GetStage',
-        (key: string) => key,
-        () => stageA,
+        { keyText: (key: string) => key, stageArnOf: () => stageA, generational: GetStage.generational },
         generations,
       );
       const before = participant('alice');

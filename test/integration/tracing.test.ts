@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type IvsEmulator } from '../../src/emulator/server.js';
-import { ivsReadOperations } from '../../src/ivs/operations.js';
+import { ivsReadOperations } from '../../src/ivs/operations/index.js';
 import { startGatewayProcess } from '../helpers/process.js';
 import { demo } from '../helpers/stack.js';
 

@@ -7,8 +7,8 @@ import { createLocalWatchChannel, type WatchChannel } from '../../src/live/watch
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection, type RedisConnection } from '../../src/upstream/redis/connection.js';
 import { createSharedEventIds } from '../../src/live/redisSeenEventIds.js';
-import { createSharedFlight } from '../../src/upstream/flight/redisFlight.js';
-import { createSharedSlots } from '../../src/upstream/quota/redisSlots.js';
+import { createRedisFlight } from '../../src/upstream/flight/redisFlight.js';
+import { createRedisSlots } from '../../src/upstream/quota/redisSlots.js';
 import { createRedisStore } from '../../src/upstream/cache/redisStore.js';
 import { createSharedWatch } from '../../src/live/redisWatchChannel.js';
 import { systemClock } from '../../src/clock.js';
@@ -166,7 +166,7 @@ describe('flight', () => {
     {
       name: 'redis',
       make: replicasOnRedis((connection, replicaId) =>
-        createSharedFlight<string>({ connection, local: createLocalFlight<string>(), claimTtlMs: 2000, replicaId }),
+        createRedisFlight<string>({ connection, local: createLocalFlight<string>(), claimTtlMs: 2000, replicaId }),
       ),
     },
   ];
@@ -296,7 +296,7 @@ describe('start slots', () => {
     {
       name: 'redis',
       make: replicasOnRedis((connection, replicaId) =>
-        createSharedSlots({
+        createRedisSlots({
           ...limits,
           connection,
           domain,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import { createNearCache } from '../../src/upstream/cache/redisStore.js';
+import { createNearCache } from '../../src/upstream/cache/nearCache.js';
 import type { CacheEntry } from '../../src/upstream/cache/entry.js';
 
 const entry = (value: string, fetchedAt: number, freshMs: number): CacheEntry<string> => ({

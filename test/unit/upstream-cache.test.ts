@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { participantKeyText, type ParticipantModel } from '../../src/model.js';
 import { createAnswerCache } from '../../src/upstream/cache/answerCache.js';
-import { participantEntryCodec, type CacheEntry, type CachedAnswer } from '../../src/upstream/cache/entry.js';
-import { participantTtls } from '../../src/upstream/index.js';
+import type { CacheEntry, CachedAnswer } from '../../src/upstream/cache/entry.js';
+import { participantEntryCodec, participantTtls } from '../../src/upstream/cache/codecs.js';
 import { createMemoryStore } from '../../src/upstream/cache/memoryStore.js';
 
 const encodeCacheEntry = (entry: Parameters<typeof participantEntryCodec.encode>[0]) =>

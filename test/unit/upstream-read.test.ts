@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, LookupError } from '../../src/errors.js';
-import type { ParticipantSource } from '../../src/ivs/participantSource.js';
 import type { ParticipantKey } from '../../src/model.js';
+import type { IvsCall } from '../../src/ivs/operations/operation.js';
 import { createUpstreamBreaker } from '../../src/upstream/breaker.js';
 import { systemClock } from '../../src/clock.js';
 import { participantKeyText, type ParticipantModel } from '../../src/model.js';
@@ -10,7 +10,7 @@ import { createAnswerCache } from '../../src/upstream/cache/answerCache.js';
 import type { CacheEntry } from '../../src/upstream/cache/entry.js';
 import type { CacheMode, Caller } from '../../src/upstream/caller.js';
 import { createLocalFlight } from '../../src/upstream/flight/flight.js';
-import { participantTtls } from '../../src/upstream/index.js';
+import { participantTtls } from '../../src/upstream/cache/codecs.js';
 import { createLookupStats, recordLookup, type LookupStats } from '../../src/upstream/lookupStats.js';
 import { createMemoryStore } from '../../src/upstream/cache/memoryStore.js';
 import type { CacheResult, UpstreamObserver } from '../../src/upstream/observer.js';
@@ -29,7 +29,7 @@ const key = (participantId: string): ParticipantKey => ({
 /** An in-memory IVS: answers from `participants`, or fails with `failure` while it is set; counts calls. */
 function fakeSource() {
   const state = { calls: 0, failure: undefined as LookupError | undefined };
-  const source: ParticipantSource = {
+  const source: { getParticipant: IvsCall<ParticipantKey, ParticipantModel> } = {
     async getParticipant(k) {
       state.calls += 1;
       await Promise.resolve();

@@ -1,7 +1,6 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { z } from 'zod';
 import type { IvsErrorDetails } from '../../errors.js';
-import type { ParticipantModel } from '../../model.js';
 
 /** What the cache can answer for one key of one IVS operation. */
 export type CachedAnswer<V> =
@@ -66,19 +65,6 @@ export function createEntryCodec<V>(valueSchema: z.ZodType<V, unknown>): EntryCo
     },
   };
 }
-
-/** A date that JSON wrote as ISO 8601 text, revived. */
-export const revivedDate = z.iso.datetime().transform((text) => new Date(text));
-
-// Identity and dates are checked and revived; the other fields are IVS's, as the codec wrote them.
-const participantSchema = z.looseObject({
-  stageArn: z.string(),
-  sessionId: z.string(),
-  participantId: z.string(),
-  firstJoinTime: revivedDate.optional(),
-}) as unknown as z.ZodType<ParticipantModel, unknown>;
-
-export const participantEntryCodec: EntryCodec<ParticipantModel> = createEntryCodec(participantSchema);
 
 /**
  * Entries kept as text in a shared store (Redis), where another process (or an older version) may

@@ -1,5 +1,5 @@
 import type { ParticipantKey } from '../../model.js';
-import type { IvsReadOperation } from '../../ivs/operations.js';
+import type { ReadOperation } from '../../ivs/operations/operation.js';
 
 /**
  * Cache generations per stage: the generation is part of the cache and flight key of every answer that a
@@ -18,21 +18,13 @@ export interface StageGenerations {
   close(): Promise<void>;
 }
 
-/** The read operations whose answers a participant's change can make wrong. */
-export const generationalReads: ReadonlySet<IvsReadOperation> = new Set([
-  'GetParticipant',
-  'ListParticipants',
-  'ListParticipantEvents',
-]);
-
-/** `keyText` with the stage's generation in front, for the operations in `generationalReads`. */
+/** `keyText` with the stage's generation in front, for the reads a participant's change can make wrong. */
 export function generationalKeyText<K>(
-  operation: IvsReadOperation,
-  keyText: (key: K) => string,
-  stageArnOf: (key: K) => string,
+  operation: Pick<ReadOperation<K, unknown>, 'keyText' | 'stageArnOf' | 'generational'>,
   generations: StageGenerations,
 ): (key: K) => string {
-  if (!generationalReads.has(operation)) return keyText;
+  const { keyText, stageArnOf } = operation;
+  if (!operation.generational) return keyText;
   return (key) => {
     const generation = generations.of(stageArnOf(key));
     // Generation 0 keeps the keys every replica used before the first invalidation.

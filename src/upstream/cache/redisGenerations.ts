@@ -13,7 +13,7 @@ const retryMs = 1000;
  * then; a failed attempt is tried again a second later. With Redis down a bump moves only this replica's
  * generation (its near copies are what it serves).
  */
-export function createSharedGenerations(connection: RedisConnection, logger: Logger): StageGenerations {
+export function createRedisGenerations(connection: RedisConnection, logger: Logger): StageGenerations {
   const hash = connection.key('generations');
   const channel = connection.key('generations');
   const known = new Map<string, number>();

@@ -4,7 +4,7 @@ import type { Flight, FlightWork } from './flight.js';
 import { redisScript, type RedisConnection } from '../redis/connection.js';
 import { encodeFlightNotice, parseFlightNotice, type FlightNotice, type FlightOutcome } from './flightNotice.js';
 
-export interface SharedFlightOptions<T> {
+export interface RedisFlightOptions<T> {
   readonly connection: RedisConnection;
   /** This process's flight; the shared one runs inside it, so a replica claims each key once. */
   readonly local: Flight<T>;
@@ -48,7 +48,7 @@ return 0
  * A settled call is read from the shared cache; a failure is rebuilt from the notice's allow-list (see
  * flightNotice.ts). Without Redis, each replica calls on its own: Redis errors never fail a lookup.
  */
-export function createSharedFlight<T>(options: SharedFlightOptions<T>): Flight<T> & { close(): Promise<void> } {
+export function createRedisFlight<T>(options: RedisFlightOptions<T>): Flight<T> & { close(): Promise<void> } {
   const { connection, local, claimTtlMs, replicaId } = options;
   const { client } = connection;
   const held = new Set<string>();

@@ -1,4 +1,4 @@
-import type { IvsOperation } from '../../ivs/operations.js';
+import type { IvsOperation } from '../../ivs/operations/index.js';
 
 /**
  * The unit a quota protects: one IVS operation in one AWS account and region. Taken from the

@@ -7,7 +7,7 @@ import { localShare, resumeEntries, type StartBudget } from './localShare.js';
 
 export type SlotsMode = 'shared' | 'local';
 
-export interface SharedSlotsOptions {
+export interface RedisSlotsOptions {
   readonly connection: RedisConnection;
   readonly domain: QuotaDomain;
   /** The fleet-wide quota: calls allowed to start in any sliding window of `windowMs`. */
@@ -133,7 +133,7 @@ return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + tonumber(t[2]) 
  * when Redis answers again it writes its recent starts (and placeholders for the others') into the
  * shared log before taking.
  */
-export function createSharedSlots(options: SharedSlotsOptions): SlotSource & { mode(): SlotsMode } {
+export function createRedisSlots(options: RedisSlotsOptions): SlotSource & { mode(): SlotsMode } {
   const { connection, callsPerWindow, windowMs, replicaId, clock, logger } = options;
   const recoveryStepMs = options.recoveryStepMs ?? 2000;
   const probeMs = options.probeMs ?? 1000;
