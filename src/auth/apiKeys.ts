@@ -6,6 +6,8 @@ import { AuthenticationError, type Authenticator } from './authenticator.js';
 import {
   capabilitiesOf,
   createStageAccess,
+  defaultQuotaShare,
+  isQuotaWeight,
   isStagePattern,
   type QuotaShare,
   type StageAccess,
@@ -32,7 +34,7 @@ const apiKeysSchema = z
         .array(z.string().refine(isStagePattern, 'must be *, a stage ARN, or an ARN prefix ending in *'))
         .min(1, 'must list at least one stage pattern'),
       /** Share of the IVS quota while callers compete (default 1). */
-      weight: z.number().positive().max(100).default(1),
+      weight: z.number().refine(isQuotaWeight, 'must be above 0 and at most 100').default(defaultQuotaShare.weight),
       /** false: this key's `Cache-Control: no-cache` is ignored (default true). */
       revalidate: z.boolean().default(true),
       /** Capabilities this key may put into participant tokens (default: none, it mints nothing). */

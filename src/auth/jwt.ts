@@ -10,6 +10,7 @@ import {
   capabilitiesOf,
   createStageAccess,
   defaultQuotaShare,
+  isQuotaWeight,
   type Principal,
   type QuotaShare,
   type WriteRights,
@@ -137,10 +138,9 @@ function classifyVerificationFailure(error: unknown, remote: boolean): Authentic
   return new AuthenticationError('invalid', `token rejected (${code})`, { cause: error });
 }
 
-// A weight outside (0, 100] or of another type is ignored rather than refusing the token.
+// A claim that is no quota weight is ignored rather than refusing the token.
 function quotaShare(weightClaim: unknown, revalidateClaim: unknown): QuotaShare {
-  const weight =
-    typeof weightClaim === 'number' && weightClaim > 0 && weightClaim <= 100 ? weightClaim : defaultQuotaShare.weight;
+  const weight = isQuotaWeight(weightClaim) ? weightClaim : defaultQuotaShare.weight;
   return { weight, mayRevalidate: revalidateClaim !== false };
 }
 

@@ -21,6 +21,11 @@ export interface QuotaShare {
 
 export const defaultQuotaShare: QuotaShare = { weight: 1, mayRevalidate: true };
 
+/** Whether `value` may be a caller's quota weight: a number in (0, 100], from an API key entry or a JWT claim. */
+export function isQuotaWeight(value: unknown): value is number {
+  return typeof value === 'number' && value > 0 && value <= 100;
+}
+
 /** A capability a participant token can carry. */
 export type Capability = 'PUBLISH' | 'SUBSCRIBE';
 export const capabilities: readonly Capability[] = ['PUBLISH', 'SUBSCRIBE'];

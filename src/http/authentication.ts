@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticationError, type Authenticator } from '../auth/authenticator.js';
 import { ErrorCode } from '../errors.js';
-import { errorResponseBody, refusalText } from '../graphql/errors.js';
+import { refusalText } from '../graphql/errors.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { sendRefusal } from './refusal.js';
 
 /**
  * `onRequest` hook for /graphql: runs before the body is read, so unauthenticated callers cost
@@ -20,16 +21,11 @@ export function createAuthenticationHook(authenticator: Authenticator, metrics: 
       metrics.authRejected(error.failure);
       const unavailable = error.failure === 'unavailable';
       const code = unavailable ? ErrorCode.AUTH_UNAVAILABLE : ErrorCode.UNAUTHENTICATED;
-      request.operation.errorCodes.push(code);
       request.operation.authFailure = error.message;
       if (unavailable) reply.header('retry-after', '5');
       else if (authenticator.challenge) reply.header('www-authenticate', authenticator.challenge);
-      await reply
-        .code(unavailable ? 503 : 401)
-        .type('application/json; charset=utf-8')
-        .send(
-          errorResponseBody(code, unavailable ? refusalText.AUTH_UNAVAILABLE : refusalText.UNAUTHENTICATED.credentials),
-        );
+      const message = unavailable ? refusalText.AUTH_UNAVAILABLE : refusalText.UNAUTHENTICATED.credentials;
+      await sendRefusal(request, reply, unavailable ? 503 : 401, code, message);
     }
   };
 }

@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '../errors.js';
 import { errorResponseBody, refusalText } from '../graphql/errors.js';
+import { sendRefusal } from './refusal.js';
 import type { Rejection } from './requestLog.js';
 
 interface ErrorReply {
@@ -46,13 +47,11 @@ export function registerErrorReplies(app: FastifyInstance, bodyLimitBytes: numbe
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, code, message } = classifyHttpError(error, bodyLimitBytes);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    request.operation.errorCodes.push(code);
-    return reply.code(status).type('application/json; charset=utf-8').send(errorResponseBody(code, message));
+    return sendRefusal(request, reply, status, code, message);
   });
-  app.setNotFoundHandler((request, reply) => {
-    request.operation.errorCodes.push(ErrorCode.ROUTE_NOT_FOUND);
-    return reply.code(404).send(errorResponseBody(ErrorCode.ROUTE_NOT_FOUND, refusalText.ROUTE_NOT_FOUND));
-  });
+  app.setNotFoundHandler((request, reply) =>
+    sendRefusal(request, reply, 404, ErrorCode.ROUTE_NOT_FOUND, refusalText.ROUTE_NOT_FOUND),
+  );
 }
 
 /**

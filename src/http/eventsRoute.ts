@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { ErrorCode } from '../errors.js';
-import { errorResponseBody, refusalText } from '../graphql/errors.js';
+import { refusalText } from '../graphql/errors.js';
 import { readEventBridgeEvent } from '../live/eventBridgeEvent.js';
 import type { SeenEventIds } from '../live/seenEventIds.js';
 import type { StageEvent, StageEventSink } from '../live/stageEvent.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ServedStages } from '../validation.js';
+import { sendRefusal } from './refusal.js';
 import { createSharedSecretCheck } from './sharedSecret.js';
 
 export interface EventsRouteDependencies {
@@ -34,21 +35,15 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDepen
       const presented = request.headers[settings.apiKeyHeader];
       if (authentic(typeof presented === 'string' ? presented : undefined)) return;
       metrics.eventReceived('unauthorized');
-      request.operation.errorCodes.push(ErrorCode.UNAUTHENTICATED);
-      return reply
-        .code(401)
-        .send(
-          errorResponseBody(ErrorCode.UNAUTHENTICATED, refusalText.UNAUTHENTICATED.eventsApiKey(settings.apiKeyHeader)),
-        );
+      const message = refusalText.UNAUTHENTICATED.eventsApiKey(settings.apiKeyHeader);
+      return sendRefusal(request, reply, 401, ErrorCode.UNAUTHENTICATED, message);
     },
     handler: async (request, reply) => {
       const reading = readEventBridgeEvent(request.body, deps.servedStages);
       if (reading.kind === 'malformed') {
         metrics.eventReceived('malformed');
-        request.operation.errorCodes.push(ErrorCode.BAD_REQUEST);
-        return reply
-          .code(400)
-          .send(errorResponseBody(ErrorCode.BAD_REQUEST, refusalText.BAD_REQUEST.notEventBridgeEvent(reading.problem)));
+        const message = refusalText.BAD_REQUEST.notEventBridgeEvent(reading.problem);
+        return sendRefusal(request, reply, 400, ErrorCode.BAD_REQUEST, message);
       }
       if (reading.kind === 'ignored') {
         metrics.eventReceived(`ignored_${reading.reason}`);

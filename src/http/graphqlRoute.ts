@@ -3,13 +3,14 @@ import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
 import { ErrorCode } from '../errors.js';
-import { errorResponseBody, refusalText } from '../graphql/errors.js';
+import { refusalText } from '../graphql/errors.js';
 import { cacheModeFor } from '../context.js';
 import { passesApolloHttpChecks, readOperation, searchOf } from '../graphql/operationRequest.js';
 import { matchesEntityTag, type CachedResponse, type ResponseCache } from '../graphql/responseCache.js';
 import type { TrustedDocuments } from '../graphql/trustedDocuments.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createAuthenticationHook } from './authentication.js';
+import { sendRefusal } from './refusal.js';
 
 export interface GraphqlRouteDependencies<Context extends BaseContext> {
   apollo: ApolloServer<Context>;
@@ -131,8 +132,7 @@ function isBatchOver(body: unknown, max: number): boolean {
 
 // A request refused before Apollo sees it: HTTP 400 with the code in the body and in the request's log record.
 function refuseRequest(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, message: string) {
-  request.operation.errorCodes.push(code);
-  return reply.code(400).type('application/json; charset=utf-8').send(errorResponseBody(code, message));
+  return sendRefusal(request, reply, 400, code, message);
 }
 
 function refuseBatch(request: FastifyRequest, reply: FastifyReply, max: number) {

@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ErrorCode } from '../errors.js';
 import { errorResponseBody, refusalText } from '../graphql/errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { createSharedSecretCheck } from './sharedSecret.js';
 
 /**
  * GET /metrics in Prometheus text format. Needs no GraphQL credentials; with METRICS_TOKEN it needs
@@ -13,11 +13,11 @@ export function registerMetricsRoute(
   app: FastifyInstance,
   deps: { metrics: GatewayMetrics; token: string | null },
 ): void {
-  const expected = deps.token === null ? null : digest(deps.token);
+  const authentic = deps.token === null ? null : createSharedSecretCheck(deps.token);
   app.get('/metrics', async (request, reply) => {
-    if (expected !== null) {
+    if (authentic !== null) {
       const presented = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
-      if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
+      if (!authentic(presented)) {
         return reply
           .code(401)
           .header('www-authenticate', 'Bearer realm="metrics"')
@@ -41,9 +41,4 @@ export async function createMetricsApp(deps: {
   });
   registerMetricsRoute(app, deps);
   return app;
-}
-
-// Hashing first gives both sides the same length, which timingSafeEqual requires.
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }

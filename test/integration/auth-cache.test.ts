@@ -31,18 +31,33 @@ async function askUntilRefused(stack: Stack, token: string, timeoutMs = 10_000):
 }
 
 /** A gateway verifying tokens against the JWKS at `jwksUrl`, with `env` on top. */
-function jwtStack(jwksUrl: string, env: Record<string, string>): Promise<Stack> {
-  return startStack({
-    env: { AUTH_MODE: 'jwt', AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: issuer, AUTH_AUDIENCE: audience, ...env },
-  });
+type Jwks = Awaited<ReturnType<typeof serveJwks>>;
+
+/** Runs `use` against a gateway in AUTH_MODE=jwt that fetches the keys `published` from a JWKS endpoint; closes both. */
+async function withJwtStack(
+  published: Parameters<typeof serveJwks>[0],
+  env: Record<string, string>,
+  use: (stack: Stack, jwks: Jwks) => Promise<void>,
+): Promise<void> {
+  const jwks = await serveJwks(published);
+  try {
+    const stack = await startStack({
+      env: { AUTH_MODE: 'jwt', AUTH_JWKS_URL: jwks.url, AUTH_ISSUER: issuer, AUTH_AUDIENCE: audience, ...env },
+    });
+    try {
+      await use(stack, jwks);
+    } finally {
+      await stack.close();
+    }
+  } finally {
+    await jwks.close();
+  }
 }
 
 describe('verified-token cache (AUTH_MODE=jwt)', () => {
   test('a remembered token is refused once it expires', { timeout: 60_000 }, async () => {
     const key = await signingKey('ES256', 'ec-expiry');
-    const jwks = await serveJwks([key.publicJwk]);
-    const stack = await jwtStack(jwks.url, { AUTH_CLOCK_TOLERANCE_SECONDS: '0' });
-    try {
+    await withJwtStack([key.publicJwk], { AUTH_CLOCK_TOLERANCE_SECONDS: '0' }, async (stack) => {
       const expiresAt = Math.floor(Date.now() / 1000) + 2;
       const token = await signToken(key, { ivs_stages: ['*'] }, { expiresAt });
       const attempts = await askUntilRefused(stack, token);
@@ -52,10 +67,7 @@ describe('verified-token cache (AUTH_MODE=jwt)', () => {
         assert.ok(startedAt < expiresAt * 1000, 'never accepted after exp');
       }
       assert.equal(attempts.at(-1)?.status, 401);
-    } finally {
-      await stack.close();
-      await jwks.close();
-    }
+    });
   });
 
   test(
@@ -64,9 +76,7 @@ describe('verified-token cache (AUTH_MODE=jwt)', () => {
     async () => {
       const [retired, current] = await Promise.all([signingKey('RS256', 'rsa-old'), signingKey('RS256', 'rsa-new')]);
       const published = [retired.publicJwk];
-      const jwks = await serveJwks(published);
-      const stack = await jwtStack(jwks.url, { AUTH_JWKS_MAX_AGE_SECONDS: '1' });
-      try {
+      await withJwtStack(published, { AUTH_JWKS_MAX_AGE_SECONDS: '1' }, async (stack, jwks) => {
         const oldToken = await signToken(retired, { ivs_stages: ['*'] });
         assert.equal((await stack.graphql(aliceQuery, undefined, bearer(oldToken))).status, 200);
         assert.equal((await stack.graphql(aliceQuery, undefined, bearer(oldToken))).status, 200);
@@ -79,10 +89,7 @@ describe('verified-token cache (AUTH_MODE=jwt)', () => {
 
         const newToken = await signToken(current, { ivs_stages: ['*'] });
         assert.equal((await stack.graphql(aliceQuery, undefined, bearer(newToken))).status, 200);
-      } finally {
-        await stack.close();
-        await jwks.close();
-      }
+      });
     },
   );
 });
@@ -107,9 +114,7 @@ describe('JWKS fetches: rate limited, and a grace period while the endpoint is d
     { timeout: 60_000 },
     async () => {
       const key = await signingKey('ES256', 'known');
-      const jwks = await serveJwks([key.publicJwk]);
-      const stack = await jwtStack(jwks.url, { AUTH_JWKS_COOLDOWN_SECONDS: '3' });
-      try {
+      await withJwtStack([key.publicJwk], { AUTH_JWKS_COOLDOWN_SECONDS: '3' }, async (stack, jwks) => {
         const known = await signToken(key, { ivs_stages: ['*'] });
         assert.equal(await status(stack, known), 200);
         const fetchedAt = Date.now();
@@ -122,10 +127,7 @@ describe('JWKS fetches: rate limited, and a grace period while the endpoint is d
         assert.deepEqual(new Set(statuses), new Set([401]));
         assert.equal(jwks.fetches(), 2, 'one refetch for the whole storm once the cooldown is over');
         assert.equal(await status(stack, known), 200);
-      } finally {
-        await stack.close();
-        await jwks.close();
-      }
+      });
     },
   );
 
@@ -134,23 +136,22 @@ describe('JWKS fetches: rate limited, and a grace period while the endpoint is d
     { timeout: 60_000 },
     async () => {
       const key = await signingKey('ES256', 'known');
-      const jwks = await serveJwks([key.publicJwk]);
-      const stack = await jwtStack(jwks.url, { AUTH_JWKS_MAX_AGE_SECONDS: '1', AUTH_JWT_CACHE_MAX_ENTRIES: '0' });
-      try {
-        const known = await signToken(key, { ivs_stages: ['*'] });
-        assert.equal(await status(stack, known), 200);
-        const fetchedAt = Date.now();
-        jwks.failWith(503);
-        await passed(fetchedAt, 1000);
-        const storm = await unknownKidTokens(20);
-        for (const token of storm) assert.equal(await status(stack, token), 401);
-        for (let i = 0; i < 20; i += 1)
-          assert.equal(await status(stack, known), 200, 'the last good keys still verify');
-        assert.equal(jwks.fetches(), 2, 'one failed refetch at max age, none per request');
-      } finally {
-        await stack.close();
-        await jwks.close();
-      }
+      await withJwtStack(
+        [key.publicJwk],
+        { AUTH_JWKS_MAX_AGE_SECONDS: '1', AUTH_JWT_CACHE_MAX_ENTRIES: '0' },
+        async (stack, jwks) => {
+          const known = await signToken(key, { ivs_stages: ['*'] });
+          assert.equal(await status(stack, known), 200);
+          const fetchedAt = Date.now();
+          jwks.failWith(503);
+          await passed(fetchedAt, 1000);
+          const storm = await unknownKidTokens(20);
+          for (const token of storm) assert.equal(await status(stack, token), 401);
+          for (let i = 0; i < 20; i += 1)
+            assert.equal(await status(stack, known), 200, 'the last good keys still verify');
+          assert.equal(jwks.fetches(), 2, 'one failed refetch at max age, none per request');
+        },
+      );
     },
   );
 
@@ -159,35 +160,35 @@ describe('JWKS fetches: rate limited, and a grace period while the endpoint is d
     { timeout: 60_000 },
     async () => {
       const key = await signingKey('ES256', 'known');
-      const jwks = await serveJwks([key.publicJwk]);
-      const stack = await jwtStack(jwks.url, {
-        AUTH_JWKS_MAX_AGE_SECONDS: '1',
-        AUTH_JWKS_GRACE_SECONDS: '4',
-        AUTH_JWKS_COOLDOWN_SECONDS: '1',
-      });
-      try {
-        const remembered = await signToken(key, { ivs_stages: ['*'] });
-        // The keys were fetched between these two instants: bounds for the gateway's own age of its keys.
-        const requestedAt = Date.now();
-        assert.equal(await status(stack, remembered), 200);
-        const answeredAt = Date.now();
-        await jwks.close();
+      await withJwtStack(
+        [key.publicJwk],
+        {
+          AUTH_JWKS_MAX_AGE_SECONDS: '1',
+          AUTH_JWKS_GRACE_SECONDS: '4',
+          AUTH_JWKS_COOLDOWN_SECONDS: '1',
+        },
+        async (stack, jwks) => {
+          const remembered = await signToken(key, { ivs_stages: ['*'] });
+          // The keys were fetched between these two instants: bounds for the gateway's own age of its keys.
+          const requestedAt = Date.now();
+          assert.equal(await status(stack, remembered), 200);
+          const answeredAt = Date.now();
+          await jwks.close();
 
-        await passed(answeredAt, 1000);
-        const fresh = await signToken(key, { ivs_stages: ['*'], jti: 'never-seen' });
-        assert.deepEqual([await status(stack, remembered), await status(stack, fresh)], [200, 200]);
-        assert.ok(Date.now() - requestedAt < 5000, 'checked within max age + grace');
+          await passed(answeredAt, 1000);
+          const fresh = await signToken(key, { ivs_stages: ['*'], jti: 'never-seen' });
+          assert.deepEqual([await status(stack, remembered), await status(stack, fresh)], [200, 200]);
+          assert.ok(Date.now() - requestedAt < 5000, 'checked within max age + grace');
 
-        const after = await pollUntil(
-          async () => [await status(stack, remembered), await status(stack, fresh)],
-          (statuses) => statuses.every((s) => s !== 200),
-          20_000,
-        );
-        assert.deepEqual(after, [503, 503]);
-        assert.ok(Date.now() - requestedAt >= 5000, 'refused only once the grace period is over');
-      } finally {
-        await stack.close();
-      }
+          const after = await pollUntil(
+            async () => [await status(stack, remembered), await status(stack, fresh)],
+            (statuses) => statuses.every((s) => s !== 200),
+            20_000,
+          );
+          assert.deepEqual(after, [503, 503]);
+          assert.ok(Date.now() - requestedAt >= 5000, 'refused only once the grace period is over');
+        },
+      );
     },
   );
 });

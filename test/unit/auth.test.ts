@@ -81,6 +81,8 @@ describe('API keys', () => {
     ['duplicate names', JSON.stringify([entry(), entry({ sha256: hashApiKey('other') })])],
     ['duplicate hashes', JSON.stringify([entry(), entry({ name: 'other' })])],
     ['a zero weight', JSON.stringify([entry({ weight: 0 })])],
+    ['a weight above 100', JSON.stringify([entry({ weight: 101 })])],
+    ['a weight that is not a number', JSON.stringify([entry({ weight: '2' })])],
     ['a revalidate flag that is not a boolean', JSON.stringify([entry({ revalidate: 'no' })])],
   ] as const) {
     test(`a key list with ${name} is a ConfigError naming the variable`, () => {

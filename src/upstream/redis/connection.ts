@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
+import { redactedUrl } from '../../observability/redaction.js';
 
 export type RedisHealth = 'up' | 'down';
 
@@ -161,11 +162,4 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       await Promise.all([quit(client), quit(subscriber)]);
     },
   };
-}
-
-/** The URL without its password, for logs. */
-export function redactedUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
