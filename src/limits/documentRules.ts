@@ -9,7 +9,7 @@ export type DocumentLimit = 'depth' | 'aliases' | 'directives';
 export type DocumentRules = (schema: GraphQLSchema, document: DocumentNode) => GraphQLError | null;
 
 /**
- * graphql-armor's depth, alias and directive rules as MAX_QUERY_DEPTH, MAX_ALIASES and MAX_DIRECTIVES set
+ * graphql-armor's depth, alias and directive rules as LIMIT_QUERY_DEPTH, LIMIT_ALIASES and LIMIT_DIRECTIVES set
  * them, for queries over HTTP and subscriptions over the socket and SSE alike. Tokens are the parser's own
  * limit (`maxTokens`), so armor's token rule is off.
  */

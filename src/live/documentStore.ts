@@ -6,7 +6,7 @@ export type DocumentStore = (text: string) => DocumentNode | GraphQLError[];
 
 export interface DocumentStoreOptions {
   readonly schema: GraphQLSchema;
-  /** MAX_TOKENS: the parser stops past it. */
+  /** LIMIT_TOKENS: the parser stops past it. */
   readonly maxTokens: number;
   /** Distinct valid texts kept; past it, the one stored longest ago goes. */
   readonly maxEntries: number;

@@ -300,7 +300,7 @@ describe('subscriptions: the document limits of queries', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({
-      env: { ...fast, MAX_QUERY_DEPTH: '2', MAX_ALIASES: '1', MAX_DIRECTIVES: '1', MAX_TOKENS: '60' },
+      env: { ...fast, LIMIT_QUERY_DEPTH: '2', LIMIT_ALIASES: '1', LIMIT_DIRECTIVES: '1', LIMIT_TOKENS: '60' },
     });
   });
   after(() => stack.close());
@@ -337,7 +337,7 @@ describe('subscriptions: the document limits of queries', () => {
     );
   }
 
-  test('over MAX_TOKENS: GRAPHQL_PARSE_FAILED over graphql-ws and SSE', { timeout: 30_000 }, async () => {
+  test('over LIMIT_TOKENS: GRAPHQL_PARSE_FAILED over graphql-ws and SSE', { timeout: 30_000 }, async () => {
     const query = `subscription { participantChanged(${key}, participantId: "alice") { ${'participantId '.repeat(60)} } }`;
     const { client } = liveClient(stack.url);
     const overSocket = (await subscribe(client, query).next()).errors?.[0];

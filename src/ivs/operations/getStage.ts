@@ -5,7 +5,7 @@ import type { StageModel } from '../../model.js';
 import { sendToIvs } from '../send.js';
 import { valueSchemaOf, type ReadOperation } from './operation.js';
 
-/** GetStage: one stage by ARN. Its name, tags and active session change rarely: fresh UPSTREAM_CACHE_STAGE_TTL_MS. */
+/** GetStage: one stage by ARN. Its name, tags and active session change rarely: fresh for its UPSTREAM_CACHE_TTL_MS_BY_OPERATION entry. */
 export const GetStage = {
   name: 'GetStage',
   keyText: (arn: string) => arn,
