@@ -60,6 +60,12 @@ export function createLiveSubscribe(
         await source.return?.();
         return { done: true, value: undefined };
       },
+      // graphql-sse ends a stream's operations only if they look like async generators (`throw` included):
+      // without it, a client that goes away would keep its subscription and the watch.
+      async throw(error: unknown) {
+        await source.return?.();
+        throw error;
+      },
       [Symbol.asyncIterator]() {
         return mapped;
       },

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { exportSPKI } from 'jose';
 import WebSocket from 'ws';
@@ -47,6 +48,13 @@ type RosterData = {
 };
 
 const ids = (list: { participantId: string }[]) => list.map((participant) => participant.participantId).sort();
+
+/** The gateway's open subscriptions (WebSocket and SSE), as its /metrics reports them. */
+async function openSubscriptions(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((row) => row.startsWith('gateway_live_subscriptions '));
+  return Number(line?.split(' ')[1]);
+}
 
 // Each test its own session: the emulator's store outlives a test.
 let sessions = 0;
@@ -251,6 +259,66 @@ describe('subscriptions: credentials, grants and limits', () => {
       await client.dispose();
     },
   );
+  test(
+    'SSE: a client that stops frees its subscription at once: the caller limit admits another, the watch ends',
+    { timeout: 30_000 },
+    async () => {
+      // The earlier tests' sockets close asynchronously: start with none of the caller's subscriptions open.
+      await pollUntil(
+        () => openSubscriptions(stack.url),
+        (open) => open === 0,
+      );
+      const headers = { 'x-api-key': dashboardKey };
+      const sessionId = freshSession();
+      stack.emulator.addParticipant(demo.stageArn, sessionId, alice);
+      const watched = { ...demo, sessionId, participantId: 'alice' };
+      const one = subscribeSse(stack.url, participantChanged, watched, headers);
+      const two = subscribeSse(stack.url, participantChanged, { ...demo, participantId: 'bob' }, headers);
+      await one.next();
+      await two.next();
+      const three = await subscribeSse(stack.url, rosterChanged, demo, headers).next();
+      assert.equal(three.errors?.[0]?.extensions?.['code'], 'TOO_MANY_SUBSCRIPTIONS');
+      await one.stop();
+      await pollUntil(
+        () => openSubscriptions(stack.url),
+        (open) => open === 1,
+      );
+      const again = subscribeSse(stack.url, rosterChanged, demo, headers);
+      const first = await again.next();
+      assert.equal(first.data !== undefined && first.errors === undefined, true);
+      await Promise.all([two.stop(), again.stop()]);
+      await pollUntil(
+        () => openSubscriptions(stack.url),
+        (open) => open === 0,
+      );
+      // Nobody watches any more: within a few refresh intervals (200 ms) IVS stops being called.
+      const callsThen = stack.emulator.stats().calls;
+      await pause(1_000);
+      assert.ok(stack.emulator.stats().calls <= callsThen + 1, 'no refresh after the last subscriber left');
+    },
+  );
+
+  test('graphql-ws: a socket that closes frees all its subscriptions', { timeout: 30_000 }, async () => {
+    await pollUntil(
+      () => openSubscriptions(stack.url),
+      (open) => open === 0,
+    );
+    const { client } = liveClient(stack.url, { 'x-api-key': dashboardKey });
+    const one = subscribe(client, participantChanged, { ...demo, participantId: 'alice' });
+    const two = subscribe(client, participantChanged, { ...demo, participantId: 'bob' });
+    await one.next();
+    await two.next();
+    assert.equal(await openSubscriptions(stack.url), 2);
+    await client.dispose();
+    await pollUntil(
+      () => openSubscriptions(stack.url),
+      (open) => open === 0,
+    );
+    const headers = { 'x-api-key': dashboardKey };
+    const again = subscribeSse(stack.url, rosterChanged, demo, headers);
+    assert.equal((await again.next()).errors, undefined);
+    await again.stop();
+  });
 });
 
 describe('subscriptions: the process limit and keep-alive pings', () => {
