@@ -1,6 +1,9 @@
 import type { RequestDeadline } from './deadline.js';
 
-/** Who a lookup is for, as the upstream layer sees it: the fair queue, revalidation rights, metrics. */
+/**
+ * Who a lookup is for, as the quota sees it: the fair queue's unit, its share, its metrics label. Derived
+ * from the request's Principal (context.ts callerOf) without its grants; live refreshes have a Caller of their own.
+ */
 export interface Caller {
   /** Fair-queue identity: the principal id (`api-key:<name>`, `jwt:<sub>`, `anonymous`). */
   readonly id: string;
