@@ -14,7 +14,7 @@ import { participantTtls } from '../../src/upstream/cache/codecs.js';
 import { createLookupStats, recordLookup, type LookupStats } from '../../src/upstream/lookupStats.js';
 import { createMemoryStore } from '../../src/upstream/cache/memoryStore.js';
 import type { CacheResult, UpstreamObserver } from '../../src/upstream/observer.js';
-import { createQuotaLimiter, type Waiter } from '../../src/upstream/quota/limiter.js';
+import { createQuotaLimiter, type QuotaWaiter } from '../../src/upstream/quota/limiter.js';
 import { createRetrier } from '../../src/upstream/retry.js';
 import { createLocalSlots } from '../../src/upstream/quota/slots.js';
 import { createUpstreamRead } from '../../src/upstream/read.js';
@@ -81,7 +81,7 @@ function setup(ttls: Partial<Ttls> = {}) {
     flight: createLocalFlight(),
     limiter: createQuotaLimiter({
       slots: createLocalSlots({ callsPerWindow: 5, windowMs: 1000, clock: systemClock }),
-      queue: createFifoQueue<Waiter>(),
+      queue: createFifoQueue<QuotaWaiter>(),
       queueMax: 10,
       queueMaxPerCaller: 10,
       windowMs: 1000,
