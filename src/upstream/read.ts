@@ -1,5 +1,5 @@
 import { ErrorCode, LookupError } from '../errors.js';
-import type { AnswerCache, CacheRead } from './cache/answerCache.js';
+import type { AnswerCache, CacheHit } from './cache/answerCache.js';
 import type { CachedAnswer } from './cache/entry.js';
 import type { ReadRequest } from './caller.js';
 import type { UpstreamBreaker } from './breaker.js';
@@ -69,12 +69,12 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
   const callReserveMs = Math.min(250, deadlineMs / 10);
 
   /** The cached answer this request may be served without asking IVS, if any. */
-  const usable = (cached: CacheRead<V> | undefined, request: ReadRequest): CacheRead<V> | undefined => {
-    if (cached?.freshness !== 'fresh') return undefined;
-    if (request.cacheMode === 'use') return cached;
+  const usable = (hit: CacheHit<V> | undefined, request: ReadRequest): CacheHit<V> | undefined => {
+    if (hit?.freshness !== 'fresh') return undefined;
+    if (request.cacheMode === 'use') return hit;
     // A revalidation is served a fresh answer only if IVS gave it moments ago. A paced refresh, due one
     // interval after the last began, would otherwise find the answer a few ms younger than that and skip a call.
-    if (request.cacheMode === 'revalidate' && now() - cached.fetchedAt < deps.revalidateMinIntervalMs) return cached;
+    if (request.cacheMode === 'revalidate' && now() - hit.fetchedAt < deps.revalidateMinIntervalMs) return hit;
     return undefined;
   };
 
@@ -131,15 +131,15 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
 
   // Another replica made the call: what it left in the shared cache.
   const settledElsewhere = async (text: string): Promise<V | undefined> => {
-    const cached = await cache.read(text);
-    return cached?.freshness === 'fresh' ? answerFrom(cached.answer) : undefined;
+    const hit = await cache.read(text);
+    return hit?.freshness === 'fresh' ? answerFrom(hit.answer) : undefined;
   };
 
   return {
     async read(key, request) {
       const text = keyText(key);
-      const cached = await cache.read(text);
-      const served = usable(cached, request);
+      const hit = await cache.read(text);
+      const served = usable(hit, request);
       if (served !== undefined) {
         observer.cacheLookup(served.answer.kind === 'value' ? 'hit' : 'negative_hit');
         return fromCache(served.answer);
@@ -166,7 +166,7 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
         return { ok: true, value, report: report() };
       } catch (error) {
         const failure = asLookupError(error);
-        const stale = request.cacheMode === 'use' && serveStale && ivsCouldNotAnswer(failure) ? cached : undefined;
+        const stale = request.cacheMode === 'use' && serveStale && ivsCouldNotAnswer(failure) ? hit : undefined;
         if (stale?.answer.kind === 'value') {
           observer.cacheLookup('stale');
           return { ok: true, value: stale.answer.value, report: { ...report(), served: 'stale' } };
