@@ -157,7 +157,7 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
       const { joined } = flown;
       // A lookup that joins another's call still stops at its own deadline, which may be its request's.
       const result = joined ? untilDeadline(flown.result, deadline) : flown.result;
-      if (joined) observer.coalesced();
+      if (joined) observer.flightJoined();
       // Read once the call settled: `billed` counts until then.
       const report = (): ReadReport => ({ served: joined ? 'joined' : 'upstream', upstreamCalls: billed.calls });
       try {

@@ -55,7 +55,7 @@ function setup(ttls: Partial<Ttls> = {}) {
   const observer: UpstreamObserver = {
     upstreamCall() {},
     cacheLookup: (result) => void cacheResults.push(result),
-    coalesced() {},
+    flightJoined() {},
     limiterQueueLength() {},
     limiterWait() {},
     limiterRefused() {},
@@ -121,7 +121,7 @@ describe('upstream read: per-request attribution', () => {
     assert.deepEqual(a, b);
     assert.equal(state.calls, 1);
     assert.deepEqual(first, { ...createLookupStats(), lookups: 1, upstreamCalls: 1 });
-    assert.deepEqual(second, { ...createLookupStats(), lookups: 1, coalesced: 1 });
+    assert.deepEqual(second, { ...createLookupStats(), lookups: 1, joined: 1 });
 
     const third = createLookupStats();
     await lookup(key('alice'), { stats: third, cacheMode: 'use' });
