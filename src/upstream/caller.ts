@@ -22,7 +22,7 @@ export interface Caller {
 export type CacheMode = 'use' | 'revalidate' | 'refresh';
 
 /** What a lookup needs to know about the GraphQL request it serves. */
-export interface ReadRequest {
+export interface LookupRequest {
   readonly caller: Caller;
   readonly cacheMode: CacheMode;
   /** The HTTP request's overall budget (UPSTREAM_REQUEST_DEADLINE_MS); absent for lookups that serve no request. */

@@ -183,11 +183,11 @@ export function createUpstream(
       [...sourcesByRegion].map(([region, sources]) => [region, regionalRead(operation, region, sources)]),
     );
     return {
-      read(key, request) {
+      lookup(key, request) {
         const region = regionOfStage(stageArnOf(key));
         const regional = byRegion.get(region);
         if (regional === undefined) throw new Error(`${operation} asked for a stage in ${region}, a region not served`);
-        return regional.read(key, request);
+        return regional.lookup(key, request);
       },
     };
   };

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { ReadReport } from './read.js';
+import type { LookupReport } from './read.js';
 
 /**
  * What one GraphQL request's lookups cost upstream. Created per request in the context
@@ -26,7 +26,7 @@ export function createLookupStats(): LookupStats {
 }
 
 /** Adds one lookup's report (and its failure code, if it failed) to the request's stats. */
-export function recordLookup(stats: LookupStats, report: ReadReport, failure?: ErrorCode): void {
+export function recordLookup(stats: LookupStats, report: LookupReport, failure?: ErrorCode): void {
   stats.lookups += 1;
   stats.upstreamCalls += report.upstreamCalls;
   if (report.served === 'cache') stats.cacheHits += 1;

@@ -97,7 +97,7 @@ function setup(ttls: Partial<Ttls> = {}) {
   });
   /** One lookup as the request's loader makes it: the report added to `stats`, failures thrown. */
   const lookup = async (k: ParticipantKey, request: { stats: LookupStats; cacheMode: CacheMode }) => {
-    const outcome = await participants.read(k, { caller, cacheMode: request.cacheMode });
+    const outcome = await participants.lookup(k, { caller, cacheMode: request.cacheMode });
     recordLookup(request.stats, outcome.report, outcome.ok ? undefined : outcome.error.code);
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
