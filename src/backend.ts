@@ -7,8 +7,8 @@ import { createLocalEventIds, type SeenEventIds } from './live/seenEventIds.js';
 import type { Logger } from './logger.js';
 import { createLiveWatchers, type LiveWatchers } from './live/watchers.js';
 import { createLocalWatchChannel } from './live/watchChannel.js';
-import { createSharedWatch } from './live/redisWatchChannel.js';
-import { createSharedEventIds } from './live/redisSeenEventIds.js';
+import { createRedisWatchChannel } from './live/redisWatchChannel.js';
+import { createRedisEventIds } from './live/redisSeenEventIds.js';
 import { redactedUrl } from './observability/redaction.js';
 import { createFleet, type FleetObserver } from './upstream/fleet.js';
 import { createUpstream, type UpstreamReads, type UpstreamWrites } from './upstream/index.js';
@@ -75,7 +75,7 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
   const live = createLiveWatchers({
     reads: upstream.reads,
     channel: fleet
-      ? createSharedWatch({
+      ? createRedisWatchChannel({
           connection: fleet.connection,
           replicaId: fleet.replicaId,
           leaseTtlMs: config.live.leaseTtlMs,
@@ -103,7 +103,7 @@ export async function connectBackend(config: Config, logger: Logger, options: Ba
     moderation,
     invalidateParticipant: (key) => upstream.invalidation.invalidateParticipant(key),
     onStageInvalidated: (listener) => upstream.onStageInvalidated(listener),
-    eventIds: fleet ? createSharedEventIds(fleet.connection, localEventIds) : localEventIds,
+    eventIds: fleet ? createRedisEventIds(fleet.connection, localEventIds) : localEventIds,
     emulator,
     close: async () => {
       await live.close();

@@ -422,8 +422,8 @@ function buildConfig(e: Env) {
         notFoundTtlMs: e.UPSTREAM_CACHE_NOT_FOUND_TTL_MS,
         /** How long a participant is kept past its freshness, to be served stale when IVS cannot answer. */
         staleMs: e.UPSTREAM_CACHE_STALE_MS,
-        /** Freshness of the other operations' answers; each read's descriptor (src/ivs/operations/) says which gets which. */
-        discovery: {
+        /** Freshness of the stage reads (stages, sessions, rosters, participant events); each descriptor (src/ivs/operations/) says which gets which. */
+        stageReads: {
           stageTtlMs: e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.GetStage,
           sessionsTtlMs: e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.ListStageSessions,
           rosterTtlMs: e.UPSTREAM_CACHE_TTL_MS_BY_OPERATION.ListParticipants,

@@ -92,7 +92,7 @@ export function createContextFactory(deps: ContextDependencies): (request: Conte
   };
 }
 
-/** The principal as the upstream layer sees it. */
+/** The principal as the quota sees it: its ids and quota share, without its grants. */
 export function callerOf(principal: Principal): Caller {
   return { id: principal.id, label: principal.label, ...principal.share };
 }

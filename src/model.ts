@@ -94,7 +94,7 @@ export type StageSessionsKey = { stageArn: string } & PageRequest;
 export type RosterKey = StageSessionKey & { filter?: RosterFilter | undefined } & PageRequest;
 export type ParticipantEventsKey = ParticipantKey & PageRequest;
 
-/** One string per distinct participant; used by DataLoader, the cache and the coalescer. */
+/** One string per distinct participant; used by DataLoader, the cache and the flight. */
 export function participantKeyText(key: ParticipantKey): string {
   // Space cannot occur in any of the three validated fields, so the join is unambiguous.
   return `${key.stageArn} ${key.sessionId} ${key.participantId}`;

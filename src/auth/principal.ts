@@ -49,7 +49,7 @@ export function capabilitiesOf(value: unknown): Capability[] {
   return capabilities.filter((capability) => listed.includes(capability));
 }
 
-/** Who is asking, as established by src/auth; never carries the credential itself. */
+/** Who is asking and what they may do, as established by src/auth; never carries the credential itself. */
 export interface Principal {
   /** For logs and the fair queue: `anonymous`, `jwt:<sub>` or `api-key:<name>`. */
   readonly id: string;

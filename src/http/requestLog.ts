@@ -36,7 +36,8 @@ export function registerRequestLog(app: FastifyInstance, metrics: GatewayMetrics
               calls: stats.upstreamCalls,
               cacheHits: stats.cacheHits,
               staleHits: stats.staleHits,
-              coalesced: stats.coalesced,
+              // Log field names are public: `coalesced` counts the lookups that joined a flight.
+              coalesced: stats.joined,
               throttled: stats.throttled,
             },
           }),

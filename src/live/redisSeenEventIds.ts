@@ -7,7 +7,7 @@ import type { RedisConnection } from '../upstream/redis/connection.js';
  * first (a repeat here costs no command) and is what remains while Redis is down: an outage can let a
  * duplicate through on another replica, never lose an event or fail the request.
  */
-export function createSharedEventIds(connection: RedisConnection, local: SeenEventIds): SeenEventIds {
+export function createRedisEventIds(connection: RedisConnection, local: SeenEventIds): SeenEventIds {
   const ttlSeconds = eventIdMemoryMs / 1000;
   return {
     async firstSighting(id) {

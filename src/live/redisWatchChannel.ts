@@ -2,7 +2,7 @@ import type { LiveOperation } from './liveKey.js';
 import type { WatchChannel } from './watchChannel.js';
 import { redisScript, type RedisConnection } from '../upstream/redis/connection.js';
 
-export interface SharedWatchOptions {
+export interface RedisWatchChannelOptions {
   readonly connection: RedisConnection;
   /** Unique per process: the lease's value, so a replica only renews and releases its own leases. */
   readonly replicaId: string;
@@ -48,7 +48,7 @@ interface Joined {
  * renewing it), answers over pub/sub to every replica that watches the key, the fleet's count of watched
  * keys per operation for the pacing. While Redis is down, each replica refreshes what it watches itself.
  */
-export function createSharedWatch(options: SharedWatchOptions): WatchChannel {
+export function createRedisWatchChannel(options: RedisWatchChannelOptions): WatchChannel {
   const { connection, replicaId, leaseTtlMs } = options;
   const joined = new Map<string, Joined>();
   const fleetKeys = new Map<LiveOperation, number>();

@@ -101,7 +101,7 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
 
   // --- answers -------------------------------------------------------------------------------------
   const readParticipant = async (key: ParticipantKey, cacheMode: CacheMode) => {
-    const outcome = await reads.GetParticipant.read(key, { caller: liveCaller, cacheMode });
+    const outcome = await reads.GetParticipant.lookup(key, { caller: liveCaller, cacheMode });
     if (!outcome.ok) throw outcome.error;
     return { answer: plain(outcome.value), calls: outcome.report.upstreamCalls };
   };
@@ -111,7 +111,7 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
     let calls = 0;
     let nextToken: string | undefined;
     for (let page = 0; page < maxRosterPages; page += 1) {
-      const outcome = await reads.ListParticipants.read(
+      const outcome = await reads.ListParticipants.lookup(
         {
           stageArn: key.stageArn,
           sessionId: key.sessionId,
@@ -338,9 +338,9 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
   const queryReads: UpstreamReads = {
     ...reads,
     GetParticipant: {
-      async read(key, request) {
+      async lookup(key, request) {
         const startedAt = Date.now();
-        const outcome = await reads.GetParticipant.read(key, request);
+        const outcome = await reads.GetParticipant.lookup(key, request);
         if (outcome.ok && outcome.report.served === 'upstream') {
           offered({ kind: 'participant', key }, plain(outcome.value), startedAt);
         }
@@ -348,9 +348,9 @@ export function createLiveWatchers(options: LiveWatchersOptions): LiveWatchers {
       },
     },
     ListParticipants: {
-      async read(key, request) {
+      async lookup(key, request) {
         const startedAt = Date.now();
-        const outcome = await reads.ListParticipants.read(key, request);
+        const outcome = await reads.ListParticipants.lookup(key, request);
         // Only a whole roster in one page says who is not in it.
         const whole = key.nextToken === undefined && outcome.ok && outcome.value.nextToken === undefined;
         if (outcome.ok && whole && outcome.report.served === 'upstream') {

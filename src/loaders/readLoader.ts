@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { ReadRequest } from '../upstream/caller.js';
+import type { LookupRequest } from '../upstream/caller.js';
 import { recordLookup, type LookupStats } from '../upstream/lookupStats.js';
 import type { UpstreamRead } from '../upstream/read.js';
 
@@ -9,7 +9,7 @@ export interface ReadLoaderOptions<K, V> {
   /** One string per distinct key, the same text the upstream layer uses. */
   keyText: (key: K) => string;
   /** Who asks and how they treat caches; passed down to every lookup. */
-  request: ReadRequest;
+  request: LookupRequest;
   /** This GraphQL request's stats: the loader adds up what each lookup reports. */
   stats: LookupStats;
 }
@@ -30,7 +30,7 @@ export function createReadLoader<K, V>({
     (keys) =>
       Promise.all(
         keys.map(async (key) => {
-          const outcome = await read.read(key, request);
+          const outcome = await read.lookup(key, request);
           recordLookup(stats, outcome.report, outcome.ok ? undefined : outcome.error.code);
           return outcome.ok ? outcome.value : outcome.error;
         }),

@@ -63,7 +63,7 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['operation', 'result'],
     registers,
   });
-  const coalesced = new Counter({
+  const flightsJoined = new Counter({
     name: 'ivs_coalesced_lookups_total',
     help: 'Lookups that joined a call already in flight instead of making their own, by IVS operation.',
     labelNames: ['operation'],
@@ -136,7 +136,7 @@ export function createMetrics(): GatewayMetrics {
         return {
           upstreamCall: (outcome, durationMs) => upstreamCalls.observe({ operation, outcome }, durationMs / 1000),
           cacheLookup: (result) => cacheLookups.inc({ operation, result }),
-          coalesced: () => coalesced.inc({ operation }),
+          flightJoined: () => flightsJoined.inc({ operation }),
           limiterQueueLength: (length) => queueLength.set({ quota_domain: quotaDomain, operation }, length),
           limiterWait: (waitMs, caller) => limiterWait.observe({ operation, caller }, waitMs / 1000),
           limiterRefused: (reason, caller) => limiterRefused.inc({ operation, reason, caller }),

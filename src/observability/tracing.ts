@@ -100,11 +100,11 @@ export async function startTracing(endpoint: string, logger: Logger): Promise<Tr
         const inner: UpstreamRead<IvsReadTypes[O]['key'], IvsReadTypes[O]['value']> = reads[operation];
         const { stageArnOf } = readOperation(operation);
         return {
-          read: (key, request) => {
+          lookup: (key, request) => {
             const region = regionOfStage(stageArnOf(key));
             const attributes = { 'ivs.operation': operation, 'cloud.region': region };
             return tracer.startActiveSpan(`ivs ${operation}`, { attributes }, async (span) => {
-              const outcome = await inner.read(key, request);
+              const outcome = await inner.lookup(key, request);
               span.setAttributes({ 'ivs.served': outcome.report.served, 'ivs.calls': outcome.report.upstreamCalls });
               endSpan(span, outcome.ok ? null : outcome.error.code);
               return outcome;

@@ -3,7 +3,7 @@ import type { GatewayContext } from '../context.js';
 import { isRosterParticipant, type ParticipantModel, type ParticipantParent } from '../model.js';
 import { globalId } from './globalId.js';
 import { knownEnumValue } from './knownEnumValue.js';
-import { loadParticipantEvents, loadStageSession } from './loadDiscovery.js';
+import { loadParticipantEvents, loadStageSession } from './loadStageReads.js';
 import { loadParticipant } from './loadParticipant.js';
 
 /**

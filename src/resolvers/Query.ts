@@ -1,6 +1,6 @@
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { parseGlobalId } from './globalId.js';
-import { loadStage, loadStageSession } from './loadDiscovery.js';
+import { loadStage, loadStageSession } from './loadStageReads.js';
 import { loadParticipant } from './loadParticipant.js';
 
 export const Query: QueryResolvers = {

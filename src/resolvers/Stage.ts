@@ -1,6 +1,6 @@
 import type { StageResolvers } from '../__generated__/resolvers-types.js';
 import { globalId } from './globalId.js';
-import { loadStage, loadStageSession, loadStageSessions } from './loadDiscovery.js';
+import { loadStage, loadStageSession, loadStageSessions } from './loadStageReads.js';
 
 export const Stage: StageResolvers = {
   __resolveReference: (reference, context) => loadStage(context, reference.arn),

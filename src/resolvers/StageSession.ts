@@ -1,6 +1,6 @@
 import type { StageSessionResolvers } from '../__generated__/resolvers-types.js';
 import { globalId } from './globalId.js';
-import { loadRoster, loadStageSession } from './loadDiscovery.js';
+import { loadRoster, loadStageSession } from './loadStageReads.js';
 
 export const StageSession: StageSessionResolvers = {
   __resolveReference: (reference, context) => loadStageSession(context, reference),

@@ -40,7 +40,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
   const mode = signer === null ? 'api' : 'signed';
 
   const endpointsOf = async (principal: Principal, stageArn: string): Promise<StageEndpoints> => {
-    const outcome = await reads.GetStage.read(stageArn, { caller: callerOf(principal), cacheMode: 'use' });
+    const outcome = await reads.GetStage.lookup(stageArn, { caller: callerOf(principal), cacheMode: 'use' });
     if (!outcome.ok) throw outcome.error;
     const { events, whip } = outcome.value.endpoints ?? {};
     if (events === undefined || whip === undefined) {
@@ -93,7 +93,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
 
   // The hook wants the participant's key: its session is the stage's active one (GetStage, usually cached).
   async function notifyDisconnected(principal: Principal, request: DisconnectRequest): Promise<void> {
-    const outcome = await reads.GetStage.read(request.stageArn, { caller: callerOf(principal), cacheMode: 'use' });
+    const outcome = await reads.GetStage.lookup(request.stageArn, { caller: callerOf(principal), cacheMode: 'use' });
     const sessionId = outcome.ok ? outcome.value.activeSessionId : undefined;
     if (sessionId === undefined) return;
     try {

@@ -1,6 +1,9 @@
 import type { RequestDeadline } from './deadline.js';
 
-/** Who a lookup is for, as the upstream layer sees it: the fair queue, revalidation rights, metrics. */
+/**
+ * Who a lookup is for, as the quota sees it: the fair queue's unit, its share, its metrics label. Derived
+ * from the request's Principal (context.ts callerOf) without its grants; live refreshes have a Caller of their own.
+ */
 export interface Caller {
   /** Fair-queue identity: the principal id (`api-key:<name>`, `jwt:<sub>`, `anonymous`). */
   readonly id: string;
@@ -19,7 +22,7 @@ export interface Caller {
 export type CacheMode = 'use' | 'revalidate' | 'refresh';
 
 /** What a lookup needs to know about the GraphQL request it serves. */
-export interface ReadRequest {
+export interface LookupRequest {
   readonly caller: Caller;
   readonly cacheMode: CacheMode;
   /** The HTTP request's overall budget (UPSTREAM_REQUEST_DEADLINE_MS); absent for lookups that serve no request. */

@@ -32,7 +32,7 @@ import {
   generationalKeyText,
   type Invalidation,
 } from './cache/invalidation.js';
-import { createQuotaLimiter, type QuotaLimiter, type Waiter } from './quota/limiter.js';
+import { createQuotaLimiter, type QuotaLimiter, type QuotaWaiter } from './quota/limiter.js';
 import { pacedQuota } from './quota/pacedQuota.js';
 import { createRetrier } from './retry.js';
 import { createLocalSlots } from './quota/slots.js';
@@ -125,7 +125,7 @@ export function createUpstream(
     const hooks = observer.forDomain(domain);
     const limiter = createQuotaLimiter({
       slots: fleet ? fleet.slots(domain, quota) : createLocalSlots({ ...quota, clock: systemClock }),
-      queue: upstream.queuePolicy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
+      queue: upstream.queuePolicy === 'fair' ? createFairQueue<QuotaWaiter>() : createFifoQueue<QuotaWaiter>(),
       queueMax: upstream.queueMax,
       queueMaxPerCaller: upstream.queueMaxPerCaller,
       windowMs: quota.windowMs,
@@ -183,11 +183,11 @@ export function createUpstream(
       [...sourcesByRegion].map(([region, sources]) => [region, regionalRead(operation, region, sources)]),
     );
     return {
-      read(key, request) {
+      lookup(key, request) {
         const region = regionOfStage(stageArnOf(key));
         const regional = byRegion.get(region);
         if (regional === undefined) throw new Error(`${operation} asked for a stage in ${region}, a region not served`);
-        return regional.read(key, request);
+        return regional.lookup(key, request);
       },
     };
   };

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { ReadReport } from './read.js';
+import type { LookupReport } from './read.js';
 
 /**
  * What one GraphQL request's lookups cost upstream. Created per request in the context
@@ -13,8 +13,8 @@ export interface LookupStats {
   cacheHits: number;
   /** Lookups answered by an expired entry because IVS could not answer; the response says `stale: true`. */
   staleHits: number;
-  /** Lookups that joined a call another lookup (of any request) already had in flight. */
-  coalesced: number;
+  /** Lookups that joined a flight: a call another lookup (of any request) already had in flight. */
+  joined: number;
   /** IVS calls this request started, retries included. */
   upstreamCalls: number;
   /** Lookups that failed THROTTLED, by the gateway's own quota limiter or by IVS. */
@@ -22,15 +22,15 @@ export interface LookupStats {
 }
 
 export function createLookupStats(): LookupStats {
-  return { lookups: 0, cacheHits: 0, staleHits: 0, coalesced: 0, upstreamCalls: 0, throttled: 0 };
+  return { lookups: 0, cacheHits: 0, staleHits: 0, joined: 0, upstreamCalls: 0, throttled: 0 };
 }
 
 /** Adds one lookup's report (and its failure code, if it failed) to the request's stats. */
-export function recordLookup(stats: LookupStats, report: ReadReport, failure?: ErrorCode): void {
+export function recordLookup(stats: LookupStats, report: LookupReport, failure?: ErrorCode): void {
   stats.lookups += 1;
   stats.upstreamCalls += report.upstreamCalls;
   if (report.served === 'cache') stats.cacheHits += 1;
   if (report.served === 'stale') stats.staleHits += 1;
-  if (report.served === 'joined') stats.coalesced += 1;
+  if (report.served === 'joined') stats.joined += 1;
   if (failure === 'THROTTLED') stats.throttled += 1;
 }

@@ -16,8 +16,8 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 export interface UpstreamObserver {
   upstreamCall(outcome: UpstreamOutcome, durationMs: number): void;
   cacheLookup(result: CacheResult): void;
-  /** A lookup joined another request's in-flight call instead of making its own. */
-  coalesced(): void;
+  /** A lookup joined a flight (a call another lookup already had in flight) instead of making its own. */
+  flightJoined(): void;
   limiterQueueLength(length: number): void;
   /** A lookup was granted its start after waiting `waitMs`; `caller` is the bounded caller label. */
   limiterWait(waitMs: number, caller: string): void;
@@ -34,7 +34,7 @@ export interface UpstreamObservers {
 export const noopUpstreamObserver: UpstreamObserver = {
   upstreamCall() {},
   cacheLookup() {},
-  coalesced() {},
+  flightJoined() {},
   limiterQueueLength() {},
   limiterWait() {},
   limiterRefused() {},

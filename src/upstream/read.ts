@@ -1,7 +1,7 @@
 import { ErrorCode, LookupError } from '../errors.js';
-import type { AnswerCache, CacheRead } from './cache/answerCache.js';
+import type { AnswerCache, CacheHit } from './cache/answerCache.js';
 import type { CachedAnswer } from './cache/entry.js';
-import type { ReadRequest } from './caller.js';
+import type { LookupRequest } from './caller.js';
 import type { UpstreamBreaker } from './breaker.js';
 import { startLookupDeadline, type Deadline, type DeadlineReason } from './deadline.js';
 import type { Flight } from './flight/flight.js';
@@ -11,7 +11,7 @@ import type { Retrier } from './retry.js';
 import type { Slot } from './quota/slots.js';
 
 /** What one lookup cost and where its answer came from; the request adds these up (lookupStats.ts). */
-export interface ReadReport {
+export interface LookupReport {
   /** `cache`: a fresh entry (or cached NOT_FOUND); `stale`: an expired one because IVS could not answer;
    * `joined`: rode on a call already in flight; `upstream`: this lookup made the call(s). */
   readonly served: 'cache' | 'stale' | 'joined' | 'upstream';
@@ -20,13 +20,16 @@ export interface ReadReport {
 }
 
 /** A lookup's answer or its failure, with its report either way. Never rejects. */
-export type ReadOutcome<V> =
-  | { readonly ok: true; readonly value: V; readonly report: ReadReport }
-  | { readonly ok: false; readonly error: LookupError; readonly report: ReadReport };
+export type LookupOutcome<V> =
+  | { readonly ok: true; readonly value: V; readonly report: LookupReport }
+  | { readonly ok: false; readonly error: LookupError; readonly report: LookupReport };
 
-/** One IVS read operation behind the upstream protection layer, shared by all requests of the process. */
+/**
+ * One IVS read operation behind the upstream protection layer, shared by all requests of the process;
+ * each `lookup` asks it for one key ("read" names the kind of operation, "lookup" one use of it).
+ */
 export interface UpstreamRead<K, V> {
-  read(key: K, request: ReadRequest): Promise<ReadOutcome<V>>;
+  lookup(key: K, request: LookupRequest): Promise<LookupOutcome<V>>;
 }
 
 export interface UpstreamReadDeps<K, V> {
@@ -69,16 +72,16 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
   const callReserveMs = Math.min(250, deadlineMs / 10);
 
   /** The cached answer this request may be served without asking IVS, if any. */
-  const usable = (cached: CacheRead<V> | undefined, request: ReadRequest): CacheRead<V> | undefined => {
-    if (cached?.freshness !== 'fresh') return undefined;
-    if (request.cacheMode === 'use') return cached;
+  const usable = (hit: CacheHit<V> | undefined, request: LookupRequest): CacheHit<V> | undefined => {
+    if (hit?.freshness !== 'fresh') return undefined;
+    if (request.cacheMode === 'use') return hit;
     // A revalidation is served a fresh answer only if IVS gave it moments ago. A paced refresh, due one
     // interval after the last began, would otherwise find the answer a few ms younger than that and skip a call.
-    if (request.cacheMode === 'revalidate' && now() - cached.fetchedAt < deps.revalidateMinIntervalMs) return cached;
+    if (request.cacheMode === 'revalidate' && now() - hit.fetchedAt < deps.revalidateMinIntervalMs) return hit;
     return undefined;
   };
 
-  const call = async (key: K, deadline: Deadline, request: ReadRequest, billed: { calls: number }): Promise<V> => {
+  const call = async (key: K, deadline: Deadline, request: LookupRequest, billed: { calls: number }): Promise<V> => {
     let slot: Slot | undefined;
     const waitForQuota = async () => {
       slot = await limiter.acquire({
@@ -112,7 +115,7 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
     key: K,
     text: string,
     deadline: Deadline,
-    request: ReadRequest,
+    request: LookupRequest,
     billed: { calls: number },
   ): Promise<V> => {
     const landed = usable(await cache.read(text), request);
@@ -131,15 +134,15 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
 
   // Another replica made the call: what it left in the shared cache.
   const settledElsewhere = async (text: string): Promise<V | undefined> => {
-    const cached = await cache.read(text);
-    return cached?.freshness === 'fresh' ? answerFrom(cached.answer) : undefined;
+    const hit = await cache.read(text);
+    return hit?.freshness === 'fresh' ? answerFrom(hit.answer) : undefined;
   };
 
   return {
-    async read(key, request) {
+    async lookup(key, request) {
       const text = keyText(key);
-      const cached = await cache.read(text);
-      const served = usable(cached, request);
+      const hit = await cache.read(text);
+      const served = usable(hit, request);
       if (served !== undefined) {
         observer.cacheLookup(served.answer.kind === 'value' ? 'hit' : 'negative_hit');
         return fromCache(served.answer);
@@ -157,16 +160,16 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
       const { joined } = flown;
       // A lookup that joins another's call still stops at its own deadline, which may be its request's.
       const result = joined ? untilDeadline(flown.result, deadline) : flown.result;
-      if (joined) observer.coalesced();
+      if (joined) observer.flightJoined();
       // Read once the call settled: `billed` counts until then.
-      const report = (): ReadReport => ({ served: joined ? 'joined' : 'upstream', upstreamCalls: billed.calls });
+      const report = (): LookupReport => ({ served: joined ? 'joined' : 'upstream', upstreamCalls: billed.calls });
       try {
         const value = await result;
         observer.cacheLookup('miss');
         return { ok: true, value, report: report() };
       } catch (error) {
         const failure = asLookupError(error);
-        const stale = request.cacheMode === 'use' && serveStale && ivsCouldNotAnswer(failure) ? cached : undefined;
+        const stale = request.cacheMode === 'use' && serveStale && ivsCouldNotAnswer(failure) ? hit : undefined;
         if (stale?.answer.kind === 'value') {
           observer.cacheLookup('stale');
           return { ok: true, value: stale.answer.value, report: { ...report(), served: 'stale' } };
@@ -179,8 +182,8 @@ export function createUpstreamRead<K, V>(deps: UpstreamReadDeps<K, V>): Upstream
 }
 
 // A cached NOT_FOUND is a failure like IVS's own, answered without a call.
-function fromCache<V>(answer: CachedAnswer<V>): ReadOutcome<V> {
-  const report: ReadReport = { served: 'cache', upstreamCalls: 0 };
+function fromCache<V>(answer: CachedAnswer<V>): LookupOutcome<V> {
+  const report: LookupReport = { served: 'cache', upstreamCalls: 0 };
   if (answer.kind === 'value') return { ok: true, value: answer.value, report };
   return { ok: false, error: notFoundFrom(answer), report };
 }
@@ -204,7 +207,7 @@ function ivsCouldNotAnswer(error: LookupError): boolean {
   return couldNotAnswerCodes.has(error.code);
 }
 
-const noCallReport: ReadReport = { served: 'upstream', upstreamCalls: 0 };
+const noCallReport: LookupReport = { served: 'upstream', upstreamCalls: 0 };
 
 function untilDeadline<V>(result: Promise<V>, deadline: Deadline): Promise<V> {
   if (deadline.signal.aborted) return Promise.reject(deadlineFailure(deadline.signal.reason, deadline.reason));

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection, type RedisConnection } from '../../src/upstream/redis/connection.js';
 import { createRedisGenerations } from '../../src/upstream/cache/redisGenerations.js';
-import { createSharedWatch } from '../../src/live/redisWatchChannel.js';
+import { createRedisWatchChannel } from '../../src/live/redisWatchChannel.js';
 import { pollUntil } from '../helpers/poll.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis.js';
 
@@ -70,8 +70,16 @@ describe('a SUBSCRIBE that times out on a live connection', () => {
 
   test('the watch channel still receives the answers of the key', { timeout: 10_000 }, async () => {
     const keyPrefix = `s${prefix++}:`;
-    const holder = createSharedWatch({ connection: await connect(keyPrefix), replicaId: 'holder', leaseTtlMs: 900 });
-    const watcher = createSharedWatch({ connection: await connect(keyPrefix), replicaId: 'watcher', leaseTtlMs: 900 });
+    const holder = createRedisWatchChannel({
+      connection: await connect(keyPrefix),
+      replicaId: 'holder',
+      leaseTtlMs: 900,
+    });
+    const watcher = createRedisWatchChannel({
+      connection: await connect(keyPrefix),
+      replicaId: 'watcher',
+      leaseTtlMs: 900,
+    });
     const received: string[] = [];
     holder.join('key', 'ListParticipants', () => undefined);
     await whileRedisPaused(async () => {

@@ -6,11 +6,11 @@ import { createLocalEventIds, type SeenEventIds } from '../../src/live/seenEvent
 import { createLocalWatchChannel, type WatchChannel } from '../../src/live/watchChannel.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection, type RedisConnection } from '../../src/upstream/redis/connection.js';
-import { createSharedEventIds } from '../../src/live/redisSeenEventIds.js';
+import { createRedisEventIds } from '../../src/live/redisSeenEventIds.js';
 import { createRedisFlight } from '../../src/upstream/flight/redisFlight.js';
 import { createRedisSlots } from '../../src/upstream/quota/redisSlots.js';
 import { createRedisStore } from '../../src/upstream/cache/redisStore.js';
-import { createSharedWatch } from '../../src/live/redisWatchChannel.js';
+import { createRedisWatchChannel } from '../../src/live/redisWatchChannel.js';
 import { systemClock } from '../../src/clock.js';
 import { createLocalFlight, type Flight } from '../../src/upstream/flight/flight.js';
 import { createMemoryStore } from '../../src/upstream/cache/memoryStore.js';
@@ -77,7 +77,7 @@ describe('seen event ids', () => {
     { name: 'memory', make: oneProcess(() => createLocalEventIds()) },
     {
       name: 'redis',
-      make: replicasOnRedis((connection) => createSharedEventIds(connection, createLocalEventIds())),
+      make: replicasOnRedis((connection) => createRedisEventIds(connection, createLocalEventIds())),
     },
   ];
   for (const twin of twins) {
@@ -234,7 +234,7 @@ describe('watch channel', () => {
     { name: 'memory', make: oneProcess(() => createLocalWatchChannel()) },
     {
       name: 'redis',
-      make: replicasOnRedis((connection, replicaId) => createSharedWatch({ connection, replicaId, leaseTtlMs })),
+      make: replicasOnRedis((connection, replicaId) => createRedisWatchChannel({ connection, replicaId, leaseTtlMs })),
     },
   ];
   for (const twin of twins) {

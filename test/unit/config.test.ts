@@ -320,7 +320,7 @@ describe('configuration: backend', () => {
     const defaults = loadConfig({}).upstream.cache;
     assert.equal(defaults.connectedTtlMs, 3000);
     assert.deepEqual(
-      { ...defaults.discovery },
+      { ...defaults.stageReads },
       { stageTtlMs: 10_000, sessionsTtlMs: 10_000, rosterTtlMs: 2000, eventsTtlMs: 5000, settledTtlMs: 3_600_000 },
     );
     const cache = loadConfig({
@@ -328,7 +328,7 @@ describe('configuration: backend', () => {
     }).upstream.cache;
     assert.equal(cache.connectedTtlMs, 60_000);
     assert.deepEqual(
-      { ...cache.discovery },
+      { ...cache.stageReads },
       { stageTtlMs: 10_000, sessionsTtlMs: 7000, rosterTtlMs: 0, eventsTtlMs: 5000, settledTtlMs: 3_600_000 },
     );
     for (const bad of ['GetStageSession=1000', 'CreateParticipantToken=1', 'GetStage=-1', 'GetStage']) {

@@ -5,7 +5,7 @@ import { ErrorCode, LookupError } from '../../src/errors.js';
 import type { Clock } from '../../src/clock.js';
 import { noopUpstreamObserver } from '../../src/upstream/observer.js';
 import type { Caller } from '../../src/upstream/caller.js';
-import { createQuotaLimiter, type Waiter } from '../../src/upstream/quota/limiter.js';
+import { createQuotaLimiter, type QuotaWaiter } from '../../src/upstream/quota/limiter.js';
 import { createLocalSlots } from '../../src/upstream/quota/slots.js';
 import { createFairQueue, createFifoQueue } from '../../src/upstream/quota/waitQueue.js';
 
@@ -63,7 +63,7 @@ function setup(
   const queueMax = options.queueMax ?? 100;
   const limiter = createQuotaLimiter({
     slots,
-    queue: options.policy === 'fair' ? createFairQueue<Waiter>() : createFifoQueue<Waiter>(),
+    queue: options.policy === 'fair' ? createFairQueue<QuotaWaiter>() : createFifoQueue<QuotaWaiter>(),
     queueMax,
     queueMaxPerCaller: options.queueMaxPerCaller ?? queueMax,
     windowMs: 1000,

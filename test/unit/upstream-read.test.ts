@@ -14,7 +14,7 @@ import { participantTtls } from '../../src/upstream/cache/codecs.js';
 import { createLookupStats, recordLookup, type LookupStats } from '../../src/upstream/lookupStats.js';
 import { createMemoryStore } from '../../src/upstream/cache/memoryStore.js';
 import type { CacheResult, UpstreamObserver } from '../../src/upstream/observer.js';
-import { createQuotaLimiter, type Waiter } from '../../src/upstream/quota/limiter.js';
+import { createQuotaLimiter, type QuotaWaiter } from '../../src/upstream/quota/limiter.js';
 import { createRetrier } from '../../src/upstream/retry.js';
 import { createLocalSlots } from '../../src/upstream/quota/slots.js';
 import { createUpstreamRead } from '../../src/upstream/read.js';
@@ -55,7 +55,7 @@ function setup(ttls: Partial<Ttls> = {}) {
   const observer: UpstreamObserver = {
     upstreamCall() {},
     cacheLookup: (result) => void cacheResults.push(result),
-    coalesced() {},
+    flightJoined() {},
     limiterQueueLength() {},
     limiterWait() {},
     limiterRefused() {},
@@ -81,7 +81,7 @@ function setup(ttls: Partial<Ttls> = {}) {
     flight: createLocalFlight(),
     limiter: createQuotaLimiter({
       slots: createLocalSlots({ callsPerWindow: 5, windowMs: 1000, clock: systemClock }),
-      queue: createFifoQueue<Waiter>(),
+      queue: createFifoQueue<QuotaWaiter>(),
       queueMax: 10,
       queueMaxPerCaller: 10,
       windowMs: 1000,
@@ -97,7 +97,7 @@ function setup(ttls: Partial<Ttls> = {}) {
   });
   /** One lookup as the request's loader makes it: the report added to `stats`, failures thrown. */
   const lookup = async (k: ParticipantKey, request: { stats: LookupStats; cacheMode: CacheMode }) => {
-    const outcome = await participants.read(k, { caller, cacheMode: request.cacheMode });
+    const outcome = await participants.lookup(k, { caller, cacheMode: request.cacheMode });
     recordLookup(request.stats, outcome.report, outcome.ok ? undefined : outcome.error.code);
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
@@ -121,7 +121,7 @@ describe('upstream read: per-request attribution', () => {
     assert.deepEqual(a, b);
     assert.equal(state.calls, 1);
     assert.deepEqual(first, { ...createLookupStats(), lookups: 1, upstreamCalls: 1 });
-    assert.deepEqual(second, { ...createLookupStats(), lookups: 1, coalesced: 1 });
+    assert.deepEqual(second, { ...createLookupStats(), lookups: 1, joined: 1 });
 
     const third = createLookupStats();
     await lookup(key('alice'), { stats: third, cacheMode: 'use' });

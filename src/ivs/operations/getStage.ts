@@ -29,6 +29,6 @@ export const GetStage = {
     };
   },
   valueSchema: valueSchemaOf<StageModel>(z.looseObject({ arn: z.string() })),
-  freshMs: (_stage, cache) => cache.discovery.stageTtlMs,
+  freshMs: (_stage, cache) => cache.stageReads.stageTtlMs,
   generational: false,
 } as const satisfies ReadOperation<string, StageModel>;

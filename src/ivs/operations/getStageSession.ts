@@ -30,6 +30,6 @@ export const GetStageSession = {
   },
   valueSchema: valueSchemaOf<StageSessionModel>(sessionSchema),
   freshMs: (session, cache) =>
-    session.endTime === undefined ? cache.discovery.sessionsTtlMs : cache.discovery.settledTtlMs,
+    session.endTime === undefined ? cache.stageReads.sessionsTtlMs : cache.stageReads.settledTtlMs,
   generational: false,
 } as const satisfies ReadOperation<StageSessionKey, StageSessionModel>;

@@ -30,8 +30,8 @@ export const ListParticipantEvents = {
   ),
   freshMs: (page, cache) =>
     page.nextToken !== undefined || page.items.at(-1)?.name === 'LEFT'
-      ? cache.discovery.settledTtlMs
-      : cache.discovery.eventsTtlMs,
+      ? cache.stageReads.settledTtlMs
+      : cache.stageReads.eventsTtlMs,
   generational: true,
   connectionField: 'Participant.events',
 } as const satisfies ReadOperation<ParticipantEventsKey, PageModel<ParticipantEventModel>>;

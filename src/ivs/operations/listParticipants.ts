@@ -26,7 +26,7 @@ export const ListParticipants = {
   valueSchema: valueSchemaOf<PageModel<ParticipantSummary>>(
     pageSchemaOf(z.looseObject({ firstJoinTime: revivedDate.optional() })),
   ),
-  freshMs: (_page, cache) => cache.discovery.rosterTtlMs,
+  freshMs: (_page, cache) => cache.stageReads.rosterTtlMs,
   generational: true,
   connectionField: 'StageSession.participants',
 } as const satisfies ReadOperation<RosterKey, PageModel<ParticipantSummary>>;

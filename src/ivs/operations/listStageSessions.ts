@@ -25,7 +25,7 @@ export const ListStageSessions = {
     };
   },
   valueSchema: valueSchemaOf<PageModel<StageSessionModel>>(pageSchemaOf(sessionSchema)),
-  freshMs: (_page, cache) => cache.discovery.sessionsTtlMs,
+  freshMs: (_page, cache) => cache.stageReads.sessionsTtlMs,
   generational: false,
   connectionField: 'Stage.sessions',
 } as const satisfies ReadOperation<StageSessionsKey, PageModel<StageSessionModel>>;

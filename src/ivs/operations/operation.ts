@@ -6,7 +6,7 @@ import type { Logger } from '../../logger.js';
 export interface CacheSettings {
   readonly connectedTtlMs: number;
   readonly disconnectedTtlMs: number;
-  readonly discovery: {
+  readonly stageReads: {
     readonly stageTtlMs: number;
     readonly sessionsTtlMs: number;
     readonly rosterTtlMs: number;

@@ -1,7 +1,8 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { CacheEntry, CachedAnswer } from './entry.js';
 
-export interface CacheRead<V> {
+/** What a cache read finds: an entry's answer, fresh or inside its stale window, and its age. */
+export interface CacheHit<V> {
   readonly freshness: 'fresh' | 'stale';
   readonly answer: CachedAnswer<V>;
   /** When IVS gave this answer (wall clock, ms). */
@@ -10,8 +11,8 @@ export interface CacheRead<V> {
 
 /** The process-wide (or, shared, fleet-wide) answer cache of one IVS operation. */
 export interface AnswerCache<V> {
-  /** A fresh entry, a stale value still inside its stale window, or undefined (also when the store fails). */
-  read(keyText: string): Promise<CacheRead<V> | undefined>;
+  /** The key's hit, or undefined for a miss: no entry, an expired one, or a failing store. */
+  read(keyText: string): Promise<CacheHit<V> | undefined>;
   /** Stores an answer for as long as its TTLs say; a failing store is reported, never thrown. */
   write(keyText: string, answer: CachedAnswer<V>): Promise<void>;
 }

@@ -27,7 +27,7 @@ export function readTtls<V, S extends SharedTtls>(freshMs: (value: V, cache: S) 
 }
 
 /** GetParticipant's answers: CONNECTED participants may change at any moment, DISCONNECTED ones hardly. */
-export const participantTtls = (cache: Omit<Config['upstream']['cache'], 'discovery'>) =>
+export const participantTtls = (cache: Omit<Config['upstream']['cache'], 'stageReads'>) =>
   readTtls(GetParticipant.freshMs, cache);
 
 export const participantEntryCodec = readCodec(GetParticipant);

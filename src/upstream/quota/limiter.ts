@@ -3,13 +3,13 @@ import type { Caller } from '../caller.js';
 import type { Clock } from '../../clock.js';
 import type { UpstreamObserver } from '../observer.js';
 import type { Slot, SlotSource } from './slots.js';
-import type { WaitQueue } from './waitQueue.js';
+import type { WaitQueue, Waiter } from './waitQueue.js';
 
 export interface QuotaLimiterOptions {
   /** Where starts come from: this process's window, or the fleet's in Redis. */
   readonly slots: SlotSource;
   /** The waiting order: fair by caller, or one FIFO line. */
-  readonly queue: WaitQueue<Waiter>;
+  readonly queue: WaitQueue<QuotaWaiter>;
   /** Lookups that may wait for a start; the next one is refused at once. */
   readonly queueMax: number;
   /** Lookups one caller may have waiting; the next one of that caller is refused while others still queue. */
@@ -44,10 +44,8 @@ export interface QuotaLimiter {
   close(): void;
 }
 
-/** A lookup waiting for its start. */
-export interface Waiter {
-  readonly callerId: string;
-  readonly weight: number;
+/** A lookup waiting for its start: the wait queue's Waiter, and how to answer it. */
+export interface QuotaWaiter extends Waiter {
   grant(slot: Slot): void;
   refuse(error: LookupError): void;
 }
@@ -123,7 +121,7 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
             throttled('The lookup could not start before its deadline: IVS quota is in use', 'GATEWAY_QUOTA', caller),
           );
         };
-        const waiter: Waiter = {
+        const waiter: QuotaWaiter = {
           callerId: caller.id,
           weight: caller.weight,
           grant(slot) {

@@ -1,12 +1,12 @@
 /** What the queue needs of a waiter: whose it is, and that caller's share. */
-export interface Queued {
+export interface Waiter {
   readonly callerId: string;
   /** Relative share while callers compete; a caller of weight 2 gets two turns for another's one. */
   readonly weight: number;
 }
 
 /** Lookups waiting for quota, in the order they get it. */
-export interface WaitQueue<T extends Queued> {
+export interface WaitQueue<T extends Waiter> {
   readonly length: number;
   /** Waiters of one caller. */
   lengthOf(callerId: string): number;
@@ -22,7 +22,7 @@ export interface WaitQueue<T extends Queued> {
 }
 
 /** One line for everybody, in arrival order (UPSTREAM_QUEUE_POLICY=fifo). */
-export function createFifoQueue<T extends Queued>(): WaitQueue<T> {
+export function createFifoQueue<T extends Waiter>(): WaitQueue<T> {
   const items: T[] = [];
   return {
     get length() {
@@ -58,7 +58,7 @@ interface Line<T> {
  * cannot make a newcomer wait behind all of it: with N callers waiting, a newcomer's first
  * lookup starts within about N turns. With one caller waiting this is plain FIFO.
  */
-export function createFairQueue<T extends Queued>(): WaitQueue<T> {
+export function createFairQueue<T extends Waiter>(): WaitQueue<T> {
   const lines = new Map<string, Line<T>>();
   // Virtual time: the due time of the last turn given.
   let now = 0;

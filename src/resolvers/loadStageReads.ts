@@ -13,8 +13,9 @@ import type {
 import { validateRosterFilter, validateStageArn, validateStageSessionKey } from '../validation.js';
 import { loadConnection, type Connection } from './connection.js';
 
-// Like loadParticipant: validate, check the caller's stage grants, then load through the request's
-// DataLoader. Nothing invalid or forbidden costs an IVS call. Async, so a bad key fails its own field.
+// The stage reads (stages, sessions, rosters, participant events), like loadParticipant: validate, check the
+// caller's stage grants, then load through the request's DataLoader. Nothing invalid or forbidden costs an
+// IVS call. Async, so a bad key fails its own field.
 
 /** One stage, by ARN (GetStage). */
 export async function loadStage(context: GatewayContext, arn: unknown): Promise<StageModel> {
