@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { after, before } from 'node:test';
+import { createLogger } from '../../src/logger.js';
+import { createRedisConnection, type RedisConnection } from '../../src/upstream/redis/connection.js';
+import { pollUntil } from './poll.js';
 
 /** A real redis-server of its own, on a free loopback port, without persistence. */
 export interface RedisServer {
@@ -65,5 +69,49 @@ export async function startRedisServer(): Promise<RedisServer> {
       await end(child, 'SIGTERM');
       child = undefined;
     },
+  };
+}
+
+/** A file's own redis-server and the gateway's connections to it. */
+export interface RedisForTests {
+  /** The server; started by the file's `before` hook. */
+  readonly server: () => RedisServer;
+  /** A connection under `keyPrefix`, once it is up; closed by the file's `after` hook. */
+  readonly connect: (keyPrefix: string) => Promise<RedisConnection>;
+  /** A key prefix no earlier call returned, so each case starts from empty keys. */
+  readonly freshPrefix: (name: string) => string;
+}
+
+/** Starts a redis-server before the file's tests and closes it and every connection made to it after them. */
+export function useRedisForTests(options: { readonly commandTimeoutMs: number }): RedisForTests {
+  const logger = createLogger({ level: 'silent' });
+  const connections: RedisConnection[] = [];
+  let redis: RedisServer | undefined;
+  let prefixes = 0;
+  before(async () => {
+    redis = await startRedisServer();
+  });
+  after(async () => {
+    await Promise.all(connections.map((connection) => connection.close()));
+    await redis?.stop();
+  });
+  const server = (): RedisServer => {
+    if (redis === undefined) throw new Error('redis-server is started by the before hook');
+    return redis;
+  };
+  return {
+    server,
+    connect: async (keyPrefix) => {
+      const { commandTimeoutMs } = options;
+      const connection = createRedisConnection({ url: server().url, keyPrefix, commandTimeoutMs, logger });
+      connections.push(connection);
+      await pollUntil(
+        async () => connection.health(),
+        (health) => health === 'up',
+        5000,
+      );
+      return connection;
+    },
+    freshPrefix: (name) => `${name}${prefixes++}:`,
   };
 }

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
-import { createRedisConnection, type RedisConnection } from '../../src/upstream/redis/connection.js';
 import { createRedisGenerations } from '../../src/upstream/cache/redisGenerations.js';
 import { createRedisWatchChannel } from '../../src/live/redisWatchChannel.js';
 import { pollUntil } from '../helpers/poll.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis.js';
+import { useRedisForTests } from '../helpers/redis.js';
 
 // A busy replica's SUBSCRIBE can outlast the command timeout while the connection stays up: Redis still runs it
 // later. Pausing Redis's clients longer than the timeout makes that happen on demand.
@@ -14,45 +13,27 @@ const commandTimeoutMs = 200;
 const pauseMs = 600;
 const logger = createLogger({ level: 'silent' });
 
-let redis: RedisServer;
-let admin: Redis;
-const connections: RedisConnection[] = [];
-let prefix = 0;
-
-before(async () => {
-  redis = await startRedisServer();
-  admin = new Redis(redis.url);
-});
-after(async () => {
-  await Promise.all(connections.map((connection) => connection.close()));
-  await admin.quit();
-  await redis.stop();
-});
-
-async function connect(keyPrefix: string): Promise<RedisConnection> {
-  const connection = createRedisConnection({ url: redis.url, keyPrefix, commandTimeoutMs, logger });
-  connections.push(connection);
-  await pollUntil(
-    async () => connection.health(),
-    (health) => health === 'up',
-    5000,
-  );
-  return connection;
-}
+const redis = useRedisForTests({ commandTimeoutMs });
+const { connect } = redis;
+// Made at first use, inside a test: the server is started by the helper's before hook.
+let admin: Redis | undefined;
+const adminClient = (): Redis => (admin ??= new Redis(redis.server().url));
+// Not QUIT: the server may already be stopped by the helper's own after hook.
+after(() => admin?.disconnect());
 
 /** Runs `during` while Redis holds every client's commands; resolves once Redis serves them again. */
 async function whileRedisPaused(during: () => Promise<void>): Promise<void> {
-  await admin.call('CLIENT', 'PAUSE', String(pauseMs), 'ALL');
+  await adminClient().call('CLIENT', 'PAUSE', String(pauseMs), 'ALL');
   await during();
   // Held too, so answered only after the pause: by then the commands sent during it have timed out.
   const started = Date.now();
-  await admin.ping();
+  await adminClient().ping();
   assert.ok(Date.now() - started > commandTimeoutMs, 'the pause outlasted the command timeout');
 }
 
 describe('a SUBSCRIBE that times out on a live connection', () => {
   test('rejects and leaves the channel without a subscriber', { timeout: 10_000 }, async () => {
-    const connection = await connect(`s${prefix++}:`);
+    const connection = await connect(redis.freshPrefix('s'));
     const channel = connection.key('timed-out');
     let rejected = false;
     await whileRedisPaused(async () => {
@@ -62,14 +43,14 @@ describe('a SUBSCRIBE that times out on a live connection', () => {
     assert.equal(connection.health(), 'up');
     // The late SUBSCRIBE and the UNSUBSCRIBE after it both run once the pause ends.
     await pollUntil(
-      async () => (await admin.pubsub('NUMSUB', channel)) as [string, number],
+      async () => (await adminClient().pubsub('NUMSUB', channel)) as [string, number],
       ([, subscribers]) => subscribers === 0,
       2000,
     );
   });
 
   test('the watch channel still receives the answers of the key', { timeout: 10_000 }, async () => {
-    const keyPrefix = `s${prefix++}:`;
+    const keyPrefix = redis.freshPrefix('s');
     const holder = createRedisWatchChannel({
       connection: await connect(keyPrefix),
       replicaId: 'holder',
@@ -99,7 +80,7 @@ describe('a SUBSCRIBE that times out on a live connection', () => {
   });
 
   test('the stage generations still learn the bumps of other replicas', { timeout: 10_000 }, async () => {
-    const keyPrefix = `s${prefix++}:`;
+    const keyPrefix = redis.freshPrefix('s');
     const bumper = createRedisGenerations(await connect(keyPrefix), logger);
     const connection = await connect(keyPrefix);
     let learner: ReturnType<typeof createRedisGenerations> | undefined;
@@ -108,7 +89,7 @@ describe('a SUBSCRIBE that times out on a live connection', () => {
     });
     const stageArn = 'arn:aws:ivs:us-east-1:123456789012:stage/A';
     await pollUntil(
-      async () => (await admin.pubsub('NUMSUB', connection.key('generations'))) as [string, number],
+      async () => (await adminClient().pubsub('NUMSUB', connection.key('generations'))) as [string, number],
       ([, subscribers]) => subscribers === 2,
       5000,
     );

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createLogger } from '../../src/logger.js';
-import { createRedisConnection, type RedisConnection, type RedisHealth } from '../../src/upstream/redis/connection.js';
 import { GetParticipant } from '../../src/ivs/operations/getParticipant.js';
 import { GetStage } from '../../src/ivs/operations/getStage.js';
 import { createRedisGenerations } from '../../src/upstream/cache/redisGenerations.js';
@@ -11,28 +10,13 @@ import {
   type StageGenerations,
 } from '../../src/upstream/cache/invalidation.js';
 import { pollUntil } from '../helpers/poll.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis.js';
+import { useRedisForTests } from '../helpers/redis.js';
 
 const stageA = 'arn:aws:ivs:us-east-1:123456789012:stage/A';
 const stageB = 'arn:aws:ivs:us-east-1:123456789012:stage/B';
 const logger = createLogger({ level: 'silent' });
 
-function healthReached(connection: RedisConnection, wanted: RedisHealth): Promise<void> {
-  if (connection.health() === wanted) return Promise.resolve();
-  return new Promise((resolve) => connection.onHealthChange((health) => health === wanted && resolve()));
-}
-
-let redis: RedisServer;
-const connections: RedisConnection[] = [];
-let prefix = 0;
-
-before(async () => {
-  redis = await startRedisServer();
-});
-after(async () => {
-  await Promise.all(connections.map((connection) => connection.close()));
-  await redis.stop();
-});
+const redis = useRedisForTests({ commandTimeoutMs: 500 });
 
 /** Replicas of one implementation: `replicas(2)` share state the way that implementation shares it. */
 const implementations: Record<string, () => (count: number) => Promise<StageGenerations[]>> = {
@@ -42,14 +26,12 @@ const implementations: Record<string, () => (count: number) => Promise<StageGene
     return async (count) => Array.from({ length: count }, () => shared);
   },
   redis: () => {
-    const keyPrefix = `g${prefix++}:`;
+    const keyPrefix = redis.freshPrefix('g');
     let subscribed = 0;
     return async (count) => {
       const replicas: StageGenerations[] = [];
       for (let i = 0; i < count; i++) {
-        const connection = createRedisConnection({ url: redis.url, keyPrefix, commandTimeoutMs: 500, logger });
-        connections.push(connection);
-        await healthReached(connection, 'up');
+        const connection = await redis.connect(keyPrefix);
         replicas.push(createRedisGenerations(connection, logger));
         subscribed += 1;
         // Once subscribed, a bump of another replica reaches this one.

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { createLocalEventIds, type SeenEventIds } from '../../src/live/seenEventIds.js';
 import { createLocalWatchChannel, type WatchChannel } from '../../src/live/watchChannel.js';
 import { createLogger } from '../../src/logger.js';
-import { createRedisConnection, type RedisConnection } from '../../src/upstream/redis/connection.js';
+import type { RedisConnection } from '../../src/upstream/redis/connection.js';
 import { createRedisEventIds } from '../../src/live/redisSeenEventIds.js';
 import { createRedisFlight } from '../../src/upstream/flight/redisFlight.js';
 import { createRedisSlots } from '../../src/upstream/quota/redisSlots.js';
@@ -16,7 +16,7 @@ import { createLocalFlight, type Flight } from '../../src/upstream/flight/flight
 import { createMemoryStore } from '../../src/upstream/cache/memoryStore.js';
 import { createLocalSlots, type SlotSource } from '../../src/upstream/quota/slots.js';
 import { pollUntil } from '../helpers/poll.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis.js';
+import { useRedisForTests } from '../helpers/redis.js';
 
 // Each interface with a local and a Redis twin runs one table of cases against both: what a caller relies on
 // holds whichever the gateway was configured with. The stage generations' table is stage-generations.test.ts.
@@ -28,28 +28,8 @@ interface Twin<T> {
 }
 
 const logger = createLogger({ level: 'silent' });
-let redis: RedisServer;
-const connections: RedisConnection[] = [];
-let prefix = 0;
-
-before(async () => {
-  redis = await startRedisServer();
-});
-after(async () => {
-  await Promise.all(connections.map((connection) => connection.close()));
-  await redis.stop();
-});
-
-async function connect(keyPrefix: string): Promise<RedisConnection> {
-  const connection = createRedisConnection({ url: redis.url, keyPrefix, commandTimeoutMs: 1000, logger });
-  connections.push(connection);
-  await pollUntil(
-    async () => connection.health(),
-    (health) => health === 'up',
-    5000,
-  );
-  return connection;
-}
+const redis = useRedisForTests({ commandTimeoutMs: 1000 });
+const { connect } = redis;
 
 /** The memory twin: every user of one process holds the same object. */
 function oneProcess<T>(create: () => T): Twin<T>['make'] {
@@ -62,7 +42,7 @@ function oneProcess<T>(create: () => T): Twin<T>['make'] {
 /** The Redis twin: one connection per replica, under a key prefix of its own per table case. */
 function replicasOnRedis<T>(create: (connection: RedisConnection, replicaId: string) => T): Twin<T>['make'] {
   return async () => {
-    const keyPrefix = `twins${prefix++}:`;
+    const keyPrefix = redis.freshPrefix('twins');
     let replicaCount = 0;
     return async (count) => {
       const made: T[] = [];
