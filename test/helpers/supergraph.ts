@@ -11,6 +11,17 @@ import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { parse, type DocumentNode } from 'graphql';
 import type { Stack } from './stack.js';
 
+// A second subgraph, as a platform team would write it: it only knows participant keys.
+export const moderationTypeDefs = parse(`
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.14", import: ["@key"])
+  type Query { flaggedParticipants: [Participant] }
+  type Participant @key(fields: "stageArn sessionId participantId", resolvable: false) {
+    stageArn: String!
+    sessionId: String!
+    participantId: String!
+  }
+`);
+
 export interface Supergraph {
   /** URL of the router (the real @apollo/gateway or Hive Gateway) in front of both subgraphs. */
   url: string;

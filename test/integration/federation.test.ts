@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { parse } from 'graphql';
 import { printSubgraphSdl } from '../../src/printSchema.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
-import { startSupergraph, type Supergraph } from '../helpers/supergraph.js';
+import { moderationTypeDefs, startSupergraph, type Supergraph } from '../helpers/supergraph.js';
 
-// A second subgraph, as a platform team would write it: it only knows participant keys.
-const moderationTypeDefs = parse(`
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.14", import: ["@key"])
-  type Query { flaggedParticipants: [Participant] }
-  type Participant @key(fields: "stageArn sessionId participantId", resolvable: false) {
-    stageArn: String!
-    sessionId: String!
-    participantId: String!
-  }
-`);
 const flagged = ['alice', 'bob', 'alice', 'ghost', 'bob', 'alice'].map((participantId) => ({ ...demo, participantId }));
 
 describe('as a Federation 2 subgraph behind @apollo/gateway', () => {

@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { parse } from 'graphql';
 import { hashApiKey } from '../../src/auth/apiKeys.js';
 import { loadDemoSeed, type WireParticipant } from '../../src/emulator/server.js';
 import { subscribeSseAt } from '../helpers/live.js';
 import { demo, startStack, type Stack } from '../helpers/stack.js';
-import { startHiveSupergraph, type Supergraph } from '../helpers/supergraph.js';
+import { moderationTypeDefs, startHiveSupergraph, type Supergraph } from '../helpers/supergraph.js';
 
 const alice = loadDemoSeed().stages[0]?.sessions[0]?.participants.find(
   (participant) => participant.participantId === 'alice',
 ) as WireParticipant;
 
-// A second subgraph, as a platform team would write it: it only knows participant keys.
-const moderationTypeDefs = parse(`
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.14", import: ["@key"])
-  type Query { flaggedParticipants: [Participant] }
-  type Participant @key(fields: "stageArn sessionId participantId", resolvable: false) {
-    stageArn: String!
-    sessionId: String!
-    participantId: String!
-  }
-`);
 const moderation = {
   name: 'moderation',
   typeDefs: moderationTypeDefs,
