@@ -9,7 +9,7 @@ import { createLiveWatchers, type LiveWatchers } from './live/watchers.js';
 import { createLocalWatchChannel } from './live/watchChannel.js';
 import { createRedisWatchChannel } from './live/redisWatchChannel.js';
 import { createRedisEventIds } from './live/redisSeenEventIds.js';
-import { redactedUrl } from './observability/redaction.js';
+import { redactedUrl } from './redaction.js';
 import { createFleet, type FleetObserver } from './upstream/fleet.js';
 import { createUpstream, type UpstreamReads, type UpstreamWrites } from './upstream/index.js';
 import type { ParticipantKey } from './model.js';

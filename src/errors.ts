@@ -96,6 +96,18 @@ const clientDetailKeys: Record<keyof ClientDetails, true> = { ivs: true, retryAf
 /** The fields of ClientDetails, for picking them out of an object that may hold more (such as `cause`). */
 export const clientDetailFields = Object.keys(clientDetailKeys) as (keyof ClientDetails)[];
 
+/** The per-request budget of each upstream quantity; the names are what `extensions.limit` reports. */
+export interface SpendLimits {
+  /** Participant lookups (GetParticipant): distinct keys plus roster detail lookups. */
+  readonly participants: number;
+  /** List calls (ListStageSessions, ListParticipants, ListParticipantEvents pages). */
+  readonly listCalls: number;
+  /** Stage and session lookups (GetStage, GetStageSession): distinct keys plus lookups counted per object. */
+  readonly stageLookups: number;
+}
+
+export type SpendLimit = keyof SpendLimits;
+
 /**
  * A failure of one participant lookup, in domain terms: thrown by validation, authorization, the IVS
  * layer and the upstream protection layer. `message` is for operators; src/graphql/errors.ts shows it

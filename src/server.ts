@@ -38,7 +38,7 @@ import { createLiveSubscribe } from './live/execution.js';
 import { registerLiveMetrics } from './live/metrics.js';
 import { createLiveOperations } from './live/operation.js';
 import { refuseSubscriptionsOverHttp } from './live/refuseOverHttp.js';
-import { registerSseRoute } from './live/sseRoute.js';
+import { registerSseRoute } from './http/sseRoute.js';
 import type { LiveWatchers } from './live/watchers.js';
 import { attachWebSocketTransport } from './live/webSocketTransport.js';
 import type { UpstreamReads } from './upstream/index.js';

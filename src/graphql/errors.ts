@@ -8,8 +8,8 @@ import {
   type ClientDetails,
   type LookupCode,
   type RequestLevelCode,
+  type SpendLimit,
 } from '../errors.js';
-import type { SpendLimit } from '../limits/requestSpend.js';
 
 /** A client-visible error with a stable `extensions.code`; keeps the domain error as `originalError`. */
 export class GatewayError extends GraphQLError {

@@ -5,7 +5,8 @@ import { ErrorCode } from '../errors.js';
 import { GatewayError, refusalText } from '../graphql/errors.js';
 import { createDocumentRules, type DocumentLimit } from './documentRules.js';
 import { costOf } from './requestBudget.js';
-import type { Overspend, RequestSpend, SpendLimit, SpendLimits } from './requestSpend.js';
+import type { SpendLimit, SpendLimits } from '../errors.js';
+import type { Overspend, RequestSpend } from './requestSpend.js';
 
 /** What the plugin needs of the context: one spend per HTTP request, shared by the operations of a batch. */
 export interface BudgetContext extends BaseContext {

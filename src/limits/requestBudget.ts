@@ -12,7 +12,7 @@ import {
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields.js';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import { participantDetailFields } from '../model.js';
-import { parseGlobalId, type NodeRef } from '../resolvers/globalId.js';
+import { parseGlobalId, type NodeRef } from '../globalId.js';
 import { pageSizeProblem, rosterFilterProblem, type InputProblem } from '../validation.js';
 import { ivsReadOperations, readOperation, readOperations, type IvsReadOperation } from '../ivs/operations/index.js';
 

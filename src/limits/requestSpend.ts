@@ -1,16 +1,5 @@
+import type { SpendLimit, SpendLimits } from '../errors.js';
 import type { RequestCost } from './requestBudget.js';
-
-/** The per-request budget of each upstream quantity; the names are what `extensions.limit` reports. */
-export interface SpendLimits {
-  /** Participant lookups (GetParticipant): distinct keys plus roster detail lookups. */
-  readonly participants: number;
-  /** List calls (ListStageSessions, ListParticipants, ListParticipantEvents pages). */
-  readonly listCalls: number;
-  /** Stage and session lookups (GetStage, GetStageSession): distinct keys plus lookups counted per object. */
-  readonly stageLookups: number;
-}
-
-export type SpendLimit = keyof SpendLimits;
 
 /** Why an operation was refused: the first limit it would cross and the total it would reach. */
 export interface Overspend {

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import type { UpstreamReads } from '../upstream/index.js';
 import type { UpstreamRead } from '../upstream/read.js';
 import { regionOfStage } from '../validation.js';
-import { redactedQuery, redactedUrl } from './redaction.js';
+import { redactedQuery, redactedUrl } from '../redaction.js';
 
 /** What index.ts needs from tracing: the GraphQL spans plugin, IVS read spans, and a flush on shutdown. */
 export interface Tracing {

@@ -1,7 +1,7 @@
 import type { ParticipantResolvers } from '../__generated__/resolvers-types.js';
 import type { GatewayContext } from '../context.js';
 import { isRosterParticipant, type ParticipantModel, type ParticipantParent } from '../model.js';
-import { globalId } from './globalId.js';
+import { globalId } from '../globalId.js';
 import { knownEnumValue } from './knownEnumValue.js';
 import { loadParticipantEvents, loadStageSession } from './loadStageReads.js';
 import { loadParticipant } from './loadParticipant.js';

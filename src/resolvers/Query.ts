@@ -1,5 +1,5 @@
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
-import { parseGlobalId } from './globalId.js';
+import { parseGlobalId } from '../globalId.js';
 import { loadStage, loadStageSession } from './loadStageReads.js';
 import { loadParticipant } from './loadParticipant.js';
 

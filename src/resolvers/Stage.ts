@@ -1,5 +1,5 @@
 import type { StageResolvers } from '../__generated__/resolvers-types.js';
-import { globalId } from './globalId.js';
+import { globalId } from '../globalId.js';
 import { loadStage, loadStageSession, loadStageSessions } from './loadStageReads.js';
 
 export const Stage: StageResolvers = {

@@ -1,5 +1,5 @@
 import type { StageSessionResolvers } from '../__generated__/resolvers-types.js';
-import { globalId } from './globalId.js';
+import { globalId } from '../globalId.js';
 import { loadRoster, loadStageSession } from './loadStageReads.js';
 
 export const StageSession: StageSessionResolvers = {

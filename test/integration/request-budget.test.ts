@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { globalId } from '../../src/resolvers/globalId.js';
+import { globalId } from '../../src/globalId.js';
 import { demo, startStack, type GraphQLResponse, type Stack } from '../helpers/stack.js';
 
 // The request budget prices what execution will run: variables coerced with their defaults, fields collected

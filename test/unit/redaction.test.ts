@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { redactedQuery, redactedUrl } from '../../src/observability/redaction.js';
+import { redactedQuery, redactedUrl } from '../../src/redaction.js';
 
 describe('redaction of URLs and query strings for logs and spans', () => {
   test('a URL loses its user, password and query values, and keeps where it points', () => {

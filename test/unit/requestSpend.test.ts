@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RequestCost } from '../../src/limits/requestBudget.js';
-import { createRequestSpend, type SpendLimits } from '../../src/limits/requestSpend.js';
+import type { SpendLimits } from '../../src/errors.js';
+import { createRequestSpend } from '../../src/limits/requestSpend.js';
 
 const limits: SpendLimits = { participants: 3, listCalls: 4, stageLookups: 2 };
 

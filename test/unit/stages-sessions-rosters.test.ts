@@ -6,7 +6,7 @@ import { participantDetailFields } from '../../src/model.js';
 import { Participant } from '../../src/resolvers/Participant.js';
 import { buildSchema } from '../../src/schema.js';
 import { createCursorCodec } from '../../src/resolvers/cursor.js';
-import { globalId, parseGlobalId, type NodeRef } from '../../src/resolvers/globalId.js';
+import { globalId, parseGlobalId, type NodeRef } from '../../src/globalId.js';
 import { validateRosterFilter } from '../../src/validation.js';
 
 const badInput = (error: unknown) => error instanceof LookupError && error.code === 'BAD_USER_INPUT';

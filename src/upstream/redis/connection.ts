@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
-import { redactedUrl } from '../../observability/redaction.js';
+import { redactedUrl } from '../../redaction.js';
 
 export type RedisHealth = 'up' | 'down';
 

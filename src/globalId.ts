@@ -1,5 +1,5 @@
-import { ErrorCode, LookupError } from '../errors.js';
-import type { ParticipantKey, StageSessionKey } from '../model.js';
+import { ErrorCode, LookupError } from './errors.js';
+import type { ParticipantKey, StageSessionKey } from './model.js';
 
 /** What a global ID names: a type and its key. */
 export type NodeRef =

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/fastify';
 import type { Authenticator } from '../auth/authenticator.js';
-import { createAuthenticationHook } from '../http/authentication.js';
+import { createAuthenticationHook } from './authentication.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { LiveOperations } from './operation.js';
+import type { LiveOperations } from '../live/operation.js';
 
 export interface SseRouteDependencies {
   readonly authenticator: Authenticator;
