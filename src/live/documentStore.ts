@@ -1,5 +1,6 @@
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
 
 /** Parses and validates a subscription's text once; the same text gets the very same DocumentNode. */
 export type DocumentStore = (text: string) => DocumentNode | GraphQLError[];
@@ -8,7 +9,7 @@ export interface DocumentStoreOptions {
   readonly schema: GraphQLSchema;
   /** LIMIT_TOKENS: the parser stops past it. */
   readonly maxTokens: number;
-  /** Distinct valid texts kept; past it, the one stored longest ago goes. */
+  /** Distinct valid texts kept; past it, the one used longest ago goes. */
   readonly maxEntries: number;
 }
 
@@ -18,7 +19,7 @@ export interface DocumentStoreOptions {
  * valid documents are kept by text (bounded); refusals are not kept, so a flood of bad texts evicts nothing.
  */
 export function createDocumentStore({ schema, maxTokens, maxEntries }: DocumentStoreOptions): DocumentStore {
-  const documents = new Map<string, DocumentNode>();
+  const documents = new LRUCache<string, DocumentNode>({ max: maxEntries });
   return (text) => {
     const stored = documents.get(text);
     if (stored !== undefined) return stored;
@@ -39,7 +40,6 @@ export function createDocumentStore({ schema, maxTokens, maxEntries }: DocumentS
           }),
       );
     }
-    if (documents.size >= maxEntries) documents.delete(documents.keys().next().value as string);
     documents.set(text, document);
     return document;
   };
